@@ -1,0 +1,106 @@
+"""The Discord shell: the Bot subclass and its start-up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+import cogs
+from bot import __version__
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.meta import MetaRepository
+from bot.tree import AnagenTree
+
+log = logging.getLogger(__name__)
+
+
+def extension_names() -> list[str]:
+    """Every module in the `cogs` package is an extension; a new cog needs no registration."""
+    return sorted(f"{cogs.__name__}.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
+
+
+def minimal_intents() -> discord.Intents:
+    """No privileged intent: DMs to the bot carry their content without Message Content."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # guild objects for interactions and per-server settings
+    intents.dm_messages = True  # typed survey answers
+    return intents
+
+
+class AnagenBot(commands.Bot):
+    def __init__(self, settings: Settings, *, force_sync: bool = False) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=minimal_intents(),
+            tree_cls=AnagenTree,
+            owner_ids=set(settings.owner_ids) or None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            activity=discord.CustomActivity(name="Ask me: /survey start · /treatment"),
+        )
+        self.settings = settings
+        self.force_sync = force_sync
+        self.version = __version__
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is opened in setup_hook; the bot has not started")
+        return self._db
+
+    async def setup_hook(self) -> None:
+        self._db = await Database.open(self.settings.database_path)
+        # A half-loaded bot would sync a tree without the missing commands and delete
+        # them from Discord, so an extension that fails to load stops start-up.
+        for name in extension_names():
+            await self.load_extension(name)
+        await self.sync_commands(force=self.force_sync)
+
+    async def close(self) -> None:
+        for name in list(self.extensions):
+            await self.unload_extension(name)
+        await super().close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    # -- command sync -------------------------------------------------------------------------
+
+    def _sync_scope(self) -> tuple[discord.Object | None, str]:
+        guild_id = self.settings.dev_guild_id
+        if guild_id is None:
+            return None, "global"
+        return discord.Object(id=guild_id), f"guild:{guild_id}"
+
+    def command_tree_payload(self) -> list[dict[str, Any]]:
+        guild, _ = self._sync_scope()
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        commands_ = self.tree.get_commands(guild=guild)
+        return sorted((c.to_dict(self.tree) for c in commands_), key=lambda c: (c["type"], c["name"]))
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync only when the tree changed since the last sync, to spare Discord's rate limit."""
+        guild, scope = self._sync_scope()
+        payload = self.command_tree_payload()
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_tree_hash:{self.application_id}:{scope}"
+        meta = MetaRepository(self.db)
+        if not force and await meta.get(key) == digest:
+            log.info("Application commands unchanged (%s); not syncing", scope)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await meta.set(key, digest)
+        log.info("Synced %d application commands (%s)", len(synced), scope)
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("Ready as %s (id %s) in %d servers", self.user, self.user and self.user.id, len(self.guilds))

@@ -1,0 +1,66 @@
+"""`anagen check`: everything that can be verified without connecting to Discord."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import Settings
+from bot.storage import Database, StorageError, load_migrations
+
+# Data files (questionnaire, knowledge base) register a validator here: it returns a
+# one-line description on success and raises ValueError with a one-line reason otherwise.
+DataCheck = Callable[[Settings], str]
+DATA_CHECKS: list[DataCheck] = []
+
+
+@dataclass
+class CheckReport:
+    passed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+async def _check_database(path: Path, report: CheckReport) -> None:
+    try:
+        migrations = load_migrations()
+    except ValueError as exc:
+        report.problems.append(f"migrations: {exc}")
+        return
+    report.passed.append(f"migrations: {len(migrations)} files, numbered without gaps")
+    if not path.exists():
+        report.passed.append(f"database {path}: does not exist yet; it is created on first start")
+        return
+    try:
+        async with await Database.open(path, readonly=True, migrate=False) as db:
+            pending = await db.pending_migrations(migrations)
+            integrity = await db.integrity_problems()
+            version = await db.schema_version()
+    except StorageError as exc:
+        report.problems.append(f"database: {exc}")
+        return
+    if integrity:
+        report.problems.append(
+            f"database {path}: integrity check failed ({'; '.join(integrity[:3])}); "
+            "restore it from a backup."
+        )
+        return
+    note = f"{len(pending)} migrations will be applied on next start" if pending else "up to date"
+    report.passed.append(f"database {path}: schema {version}, integrity ok, {note}")
+
+
+async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckReport:
+    report = CheckReport(problems=list(settings_problems))
+    if not settings_problems:
+        report.passed.append("settings: all valid")
+    await _check_database(settings.database_path, report)
+    for check in DATA_CHECKS:
+        try:
+            report.passed.append(check(settings))
+        except ValueError as exc:
+            report.problems.append(str(exc))
+    return report

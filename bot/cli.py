@@ -1,0 +1,176 @@
+"""The `anagen` command line: run the bot, check an installation, sync, back up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+
+from bot import __version__
+from bot.checks import run_checks
+from bot.settings import TOKEN_HELP, Settings, read_settings
+from bot.storage import Database, StorageError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anagen",
+        description=(
+            "Anagen, a Discord bot for hair-loss communities. Settings come from the "
+            "environment and from a .env file (see .env.example). Without a command, runs the bot."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"anagen {__version__}")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        metavar="PATH",
+        help="read settings from this file as well as the environment (default: ./.env)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="connect to Discord and serve members (the default)",
+        description="Open the database (migrating it), load every feature, sync slash commands "
+        "if they changed, and serve until interrupted (Ctrl+C or SIGTERM).",
+    )
+    commands.add_parser(
+        "check",
+        help="check settings, database and data files without connecting to Discord",
+        description="Validate settings, the database file (identity, integrity, pending "
+        "migrations) and the bundled data files. Exits 1 and lists every problem if any.",
+    )
+    commands.add_parser(
+        "sync",
+        help="push the slash commands to Discord now, changed or not",
+        description="Log in over HTTP only (no gateway), sync the application commands "
+        "globally, or to ANAGEN_DEV_GUILD_ID when set, and exit.",
+    )
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    backup = db_commands.add_parser(
+        "backup",
+        help="copy the database safely, even while the bot runs",
+        description="Copy the database with SQLite's online backup API: a consistent snapshot "
+        "even while the bot is writing to it.",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"anagen: {message}", file=sys.stderr)
+
+
+def _settings_or_exit(args: argparse.Namespace, *, require_token: bool) -> Settings | int:
+    settings, problems = read_settings(env_file=args.env_file, require_token=require_token)
+    if not problems:
+        return settings
+    if problems == [TOKEN_HELP]:
+        print(TOKEN_HELP, file=sys.stderr)
+    else:
+        for problem in problems:
+            _error(problem)
+    return EXIT_CONFIG
+
+
+async def _run_bot(settings: Settings, *, sync_only: bool = False) -> int:
+    from bot.app import AnagenBot  # imports every cog: keep `check` and `--help` fast
+
+    assert settings.token is not None
+    async with AnagenBot(settings, force_sync=sync_only) as bot:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+        try:
+            if sync_only:
+                await bot.login(settings.token)
+            else:
+                await bot.start(settings.token)
+        except discord.LoginFailure:
+            _error("Discord rejected DISCORD_TOKEN: reset the token in the developer portal and update .env.")
+            return EXIT_CONFIG
+    return EXIT_OK
+
+
+def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
+    settings = _settings_or_exit(args, require_token=True)
+    if isinstance(settings, int):
+        return settings
+    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    try:
+        return asyncio.run(_run_bot(settings, sync_only=sync_only))
+    except StorageError as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _command_check(args: argparse.Namespace) -> int:
+    settings, problems = read_settings(env_file=args.env_file, require_token=True)
+    report = asyncio.run(run_checks(settings, problems))
+    for line in report.passed:
+        print(f"ok       {line}")
+    for line in report.problems:
+        print(f"PROBLEM  {line}")
+    print("All checks passed." if report.ok else f"{len(report.problems)} problem(s) found.")
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+async def _backup(source: Path, destination: Path) -> None:
+    partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)
+    async with await Database.open(source, readonly=True, migrate=False) as db:
+        await db.backup_to(partial)
+    async with await Database.open(partial, readonly=True, migrate=False) as copy:
+        if problems := await copy.integrity_problems():
+            raise StorageError(f"the copy failed its integrity check: {problems[0]}")
+    os.replace(partial, destination)
+
+
+def _command_backup(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
+    destination: Path = args.path
+    if destination.exists() and not args.force:
+        _error(f"{destination} already exists; choose another path or pass --force.")
+        return EXIT_FAILURE
+    if destination.resolve() == settings.database_path.resolve():
+        _error("the backup path is the database itself; choose another path.")
+        return EXIT_FAILURE
+    try:
+        asyncio.run(_backup(settings.database_path, destination))
+    except (StorageError, OSError) as exc:
+        _error(f"backup failed: {exc}")
+        return EXIT_FAILURE
+    print(f"Backed up {settings.database_path} to {destination}.")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    match args.command:
+        case "check":
+            return _command_check(args)
+        case "sync":
+            return _command_run(args, sync_only=True)
+        case "db":
+            return _command_backup(args)
+        case _:
+            return _command_run(args)

@@ -1,0 +1,145 @@
+"""Typed settings read from the environment and an optional `.env` file.
+
+Every problem is collected and reported as one line naming the variable and
+the fix, so an operator can correct them all in one go.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+__all__ = ["Settings", "SettingsError", "load_settings", "read_settings"]
+
+# Three dot-separated base64url parts: user id, timestamp, HMAC.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_SOURCE_URL = "https://github.com/your-org/anagen"
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set. Create an application at "
+    "https://discord.com/developers/applications, open Bot > Reset Token, copy the token "
+    "and put DISCORD_TOKEN=<token> in a .env file beside where you run anagen "
+    "(see .env.example)."
+)
+
+
+class SettingsError(Exception):
+    """One or more settings are invalid; `problems` holds one line for each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None
+    database_path: Path = Path("anagen.db")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    owner_ids: frozenset[int] = field(default_factory=frozenset)
+    source_url: str = DEFAULT_SOURCE_URL
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)
+
+
+def _snowflake(name: str, raw: str, problems: list[str]) -> int | None:
+    value = raw.strip()
+    if value.isdecimal() and 15 <= len(value) <= 20:
+        return int(value)
+    problems.append(
+        f"{name}={raw!r} is not a Discord id: use the numeric id from "
+        "'Copy ID' (enable Developer Mode in Discord's settings)."
+    )
+    return None
+
+
+def _check_database_path(raw: str, problems: list[str]) -> Path:
+    path = Path(raw).expanduser()
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        problems.append(f"ANAGEN_DATABASE={raw!r} is a directory: give a file path such as {path / 'anagen.db'}.")
+    elif not parent.is_dir():
+        problems.append(f"ANAGEN_DATABASE={raw!r}: folder {parent} does not exist; create it or choose another path.")
+    elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problems.append(f"ANAGEN_DATABASE={raw!r} is not writable by this user; choose a writable path.")
+    return path
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> Settings:
+    """Read settings, raising `SettingsError` listing every problem found."""
+    settings, problems = read_settings(environ, env_file=env_file, require_token=require_token)
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def read_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> tuple[Settings, list[str]]:
+    """Settings (defaults where a value was invalid) and the problems found.
+
+    Real environment variables win over the `.env` file.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    problems: list[str] = []
+    token = values.get("DISCORD_TOKEN", "").strip() or None
+    if token is None:
+        if require_token:
+            problems.append(TOKEN_HELP)
+    elif not _TOKEN_RE.match(token):
+        problems.append(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); copy it "
+            "again from Bot > Reset Token, without quotes or a 'Bot ' prefix."
+        )
+
+    database_path = _check_database_path(values.get("ANAGEN_DATABASE", "anagen.db"), problems)
+
+    dev_guild_id = None
+    if raw_guild := values.get("ANAGEN_DEV_GUILD_ID", "").strip():
+        dev_guild_id = _snowflake("ANAGEN_DEV_GUILD_ID", raw_guild, problems)
+
+    owner_ids: set[int] = set()
+    for raw_owner in filter(None, (p.strip() for p in values.get("ANAGEN_OWNER_IDS", "").split(","))):
+        if (owner := _snowflake("ANAGEN_OWNER_IDS", raw_owner, problems)) is not None:
+            owner_ids.add(owner)
+
+    log_level = values.get("ANAGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in _LOG_LEVELS:
+        problems.append(f"ANAGEN_LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(_LOG_LEVELS)}.")
+        log_level = "INFO"
+
+    source_url = values.get("ANAGEN_SOURCE_URL", "").strip() or DEFAULT_SOURCE_URL
+    if not source_url.startswith(("https://", "http://")):
+        problems.append(f"ANAGEN_SOURCE_URL={source_url!r} must start with https://.")
+
+    settings = Settings(
+        token=token,
+        database_path=database_path,
+        dev_guild_id=dev_guild_id,
+        log_level=log_level,
+        owner_ids=frozenset(owner_ids),
+        source_url=source_url,
+    )
+    return settings, problems

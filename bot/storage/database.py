@@ -1,0 +1,196 @@
+"""The one place that owns the SQLite connection's life.
+
+Writes go through `transaction()`, which serialises them on a lock and wraps
+them in `BEGIN IMMEDIATE … COMMIT`, so an answer is durable before the caller
+confirms it to a member. Reads share the same lock so they never observe a
+half-finished transaction of another coroutine on this connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.storage.migrations import Migration, load_migrations
+
+log = logging.getLogger(__name__)
+
+# "ANAG": marks a file as Anagen's, so a foreign SQLite file is never migrated into.
+APPLICATION_ID = 0x414E4147
+BUSY_TIMEOUT_MS = 5_000
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message says why and what to do, in one line."""
+
+
+class Database:
+    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = connection
+        self._lock = asyncio.Lock()
+
+    # -- life -------------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        *,
+        readonly: bool = False,
+        migrate: bool = True,
+        migrations: list[Migration] | None = None,
+    ) -> Self:
+        """Open (creating if needed), verify it is Anagen's, and apply pending migrations."""
+        if readonly:
+            if not path.exists():
+                raise StorageError(f"{path} does not exist.")
+            connection = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        else:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        db = cls(path, connection)
+        try:
+            await db._configure(readonly=readonly)
+            await db._verify_identity(readonly=readonly)
+            if migrate and not readonly:
+                await db.migrate(load_migrations() if migrations is None else migrations)
+        except sqlite3.DatabaseError as exc:
+            await connection.close()
+            raise StorageError(
+                f"{path} is not a readable SQLite database ({exc}); restore it from a backup or "
+                "point ANAGEN_DATABASE at another file. Anagen never overwrites it."
+            ) from exc
+        except BaseException:
+            await connection.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _configure(self, *, readonly: bool) -> None:
+        self._conn.row_factory = sqlite3.Row
+        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+        # Reading the schema is what exposes a corrupt or non-SQLite file.
+        await self._conn.execute("SELECT count(*) FROM sqlite_master")
+
+    async def _verify_identity(self, *, readonly: bool) -> None:
+        app_id = await self._scalar("PRAGMA application_id")
+        tables = await self._scalar("SELECT count(*) FROM sqlite_master")
+        if app_id == APPLICATION_ID:
+            return
+        if app_id == 0 and tables == 0:
+            if not readonly:
+                await self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            return
+        raise StorageError(
+            f"{self.path} belongs to another application (SQLite application_id {app_id}, "
+            f"{tables} schema objects); point ANAGEN_DATABASE at Anagen's own database file."
+        )
+
+    # -- migrations ---------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        return int(await self._scalar("PRAGMA user_version"))
+
+    async def pending_migrations(self, migrations: list[Migration] | None = None) -> list[Migration]:
+        migrations = load_migrations() if migrations is None else migrations
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise StorageError(
+                f"{self.path} has schema version {current} but this Anagen knows only "
+                f"{len(migrations)}: it was written by a newer Anagen; upgrade before using it."
+            )
+        return migrations[current:]
+
+    async def migrate(self, migrations: list[Migration]) -> int:
+        """Apply pending migrations, each atomically with its `user_version` bump."""
+        pending = await self.pending_migrations(migrations)
+        async with self._lock:
+            for migration in pending:
+                log.info("Applying migration %04d_%s", migration.version, migration.name)
+                script = (
+                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+                try:
+                    await self._conn.executescript(script)
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise
+        return len(pending)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the body's statements as one atomic write, committed on exit."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement in its own transaction; returns the affected row count."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _scalar(self, sql: str) -> Any:
+        async with self._conn.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    # -- maintenance --------------------------------------------------------------------------
+
+    async def integrity_problems(self) -> list[str]:
+        """`PRAGMA quick_check` findings; empty when the file is sound."""
+        async with self._lock, self._conn.execute("PRAGMA quick_check") as cursor:
+            rows = [row[0] for row in await cursor.fetchall()]
+        return [] if rows == ["ok"] else rows
+
+    async def backup_to(self, destination: Path) -> None:
+        """Copy with SQLite's online backup API: consistent even while others write."""
+        target = sqlite3.connect(destination)
+        try:
+            async with self._lock:
+                await self._conn.backup(target)
+        finally:
+            target.close()

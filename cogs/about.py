@@ -1,0 +1,51 @@
+"""`/about`: what Anagen is, what it keeps about you, and how to erase it."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import AnagenBot
+
+STORED = (
+    "Only what you give the survey: your answers, keyed by your Discord user id and the "
+    "server you started it in, with the time and questionnaire version. No messages "
+    "outside the survey DM are read or kept."
+)
+WHO_SEES = (
+    "Nobody sees your individual answers. Server results only show counts of groups of at "
+    "least a few members, and exports for moderators use pseudonymous ids."
+)
+DELETE = "Run `/survey delete` at any time to erase everything Anagen holds about you."
+
+
+def about_embed(version: str, source_url: str) -> discord.Embed:
+    embed = discord.Embed(
+        title="Anagen",
+        description=(
+            "A scalp-symptom survey, treatment lookups and community results for hair-loss "
+            "communities. Not medical advice."
+        ),
+        colour=discord.Colour.teal(),
+    )
+    embed.add_field(name="What is stored", value=STORED, inline=False)
+    embed.add_field(name="Who sees it", value=WHO_SEES, inline=False)
+    embed.add_field(name="Deleting your data", value=DELETE, inline=False)
+    embed.add_field(name="Source code", value=source_url, inline=False)
+    embed.set_footer(text=f"Anagen {version}")
+    return embed
+
+
+class About(commands.Cog):
+    def __init__(self, bot: AnagenBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(description="What Anagen is, what it stores about you and how to delete it")
+    async def about(self, interaction: discord.Interaction) -> None:
+        embed = about_embed(self.bot.version, self.bot.settings.source_url)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: AnagenBot) -> None:
+    await bot.add_cog(About(bot))

@@ -1,0 +1,308 @@
+"""The double's world: users, a guild, channels, messages and interactions, as Discord payloads."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DISCORD_EPOCH_MS = 1_420_070_400_000
+_counter = itertools.count(1)
+
+# Permissions a member with every right has; members without Manage Server get MEMBER_PERMISSIONS.
+ADMIN_PERMISSIONS = str((1 << 50) - 1)
+MEMBER_PERMISSIONS = str(0x0000000000000400 | 0x0000000000000800 | 0x80000000)  # view, send, use app cmds
+MANAGE_GUILD = 1 << 5
+
+
+def snowflake() -> int:
+    """Time-ordered ids like Discord's, so discord.py's created_at is meaningful."""
+    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    return (ms << 22) | (next(_counter) & 0x3FFFFF)
+
+
+def iso_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    bot: bool = False
+    dms_open: bool = True
+    permissions: str = MEMBER_PERMISSIONS
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "username": self.name,
+            "global_name": self.name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+    def member_payload(self) -> dict[str, Any]:
+        return {
+            "user": self.payload(),
+            "roles": [],
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": self.permissions,
+        }
+
+
+@dataclass
+class Channel:
+    id: int
+    type: int  # 0 guild text, 1 DM
+    guild_id: int | None = None
+    name: str | None = None
+    recipient: User | None = None
+
+    def payload(self) -> dict[str, Any]:
+        if self.type == 1:
+            assert self.recipient is not None
+            return {
+                "id": str(self.id),
+                "type": 1,
+                "last_message_id": None,
+                "recipients": [self.recipient.payload()],
+            }
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+
+@dataclass
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    channels: list[Channel]
+    members: list[User]
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": str(self.owner_id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": [
+                {
+                    "id": str(self.id),
+                    "name": "@everyone",
+                    "color": 0,
+                    "hoist": False,
+                    "position": 0,
+                    "permissions": MEMBER_PERMISSIONS,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.members),
+            "members": [m.member_payload() for m in self.members],
+            "channels": [c.payload() for c in self.channels],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+    description: str | None = None
+
+
+@dataclass
+class Message:
+    """A message as the double stores it; `payload` is what the REST API returns."""
+
+    id: int
+    channel_id: int
+    author: User
+    content: str = ""
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    flags: int = 0
+    allowed_mentions: dict[str, Any] | None = None
+    webhook_id: int | None = None
+    interaction_id: int | None = None
+    edited: bool = False
+    deleted: bool = False
+    base_url: str = ""
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & 64)
+
+    def custom_ids(self) -> list[str]:
+        return [c["custom_id"] for c in iter_components(self.components) if "custom_id" in c]
+
+    def component(self, custom_id: str) -> dict[str, Any]:
+        for comp in iter_components(self.components):
+            if comp.get("custom_id") == custom_id:
+                return comp
+        raise KeyError(f"no component {custom_id!r} in message {self.id}: {self.custom_ids()}")
+
+    def button(self, label: str) -> dict[str, Any]:
+        """The button with this label (case-insensitive), for tests that click like a person."""
+        for comp in iter_components(self.components):
+            if comp.get("type") == 2 and str(comp.get("label", "")).lower() == label.lower():
+                return comp
+        labels = [c.get("label") for c in iter_components(self.components) if c.get("type") == 2]
+        raise KeyError(f"no button {label!r} in message {self.id}: {labels}")
+
+    @property
+    def text(self) -> str:
+        """Content plus embed text, for assertions that don't care where the words are."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            for fld in embed.get("fields", []):
+                parts += [fld.get("name", ""), fld.get("value", "")]
+            parts.append(embed.get("footer", {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "channel_id": str(self.channel_id),
+            "author": self.author.payload(),
+            "content": self.content,
+            "timestamp": iso_now(),
+            "edited_timestamp": iso_now() if self.edited else None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                {
+                    "id": str(self.id + i),
+                    "filename": a.filename,
+                    "size": len(a.data),
+                    "url": f"{self.base_url}/attachments/{self.id}/{i}/{a.filename}",
+                    "proxy_url": f"{self.base_url}/attachments/{self.id}/{i}/{a.filename}",
+                    "content_type": a.content_type,
+                    **({"description": a.description} if a.description else {}),
+                }
+                for i, a in enumerate(self.attachments)
+            ],
+            "embeds": [{"type": "rich", **e} for e in self.embeds],
+            "components": self.components,
+            "pinned": False,
+            "type": 0,
+            "flags": self.flags,
+        }
+        if self.webhook_id is not None:
+            data["webhook_id"] = str(self.webhook_id)
+            data["application_id"] = str(self.webhook_id)
+        return data
+
+
+def iter_components(components: list[dict[str, Any]]) -> Any:
+    for comp in components:
+        yield comp
+        yield from iter_components(comp.get("components", []))
+        if isinstance(comp.get("component"), dict):
+            yield from iter_components([comp["component"]])
+        if isinstance(comp.get("accessory"), dict):
+            yield from iter_components([comp["accessory"]])
+
+
+@dataclass
+class Interaction:
+    """One interaction the double sent, and everything the bot did in reply."""
+
+    id: int
+    token: str
+    type: int
+    user: User
+    channel_id: int
+    sent_at: float
+    callback_type: int | None = None
+    callback_data: dict[str, Any] | None = None
+    source: Message | None = None  # the message whose component was used
+    original: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def choices(self) -> list[dict[str, Any]]:
+        assert self.callback_type == 8, f"callback type {self.callback_type} is not autocomplete"
+        return list((self.callback_data or {}).get("choices", []))
+
+    @property
+    def message(self) -> Message:
+        """The message the response created or updated."""
+        assert self.original is not None, f"callback type {self.callback_type} made no message"
+        return self.original
+
+    async def wait_followup(self, count: int = 1, timeout: float = 5.0) -> Message:
+        """Wait until at least `count` follow-ups were sent; return the newest."""
+        async with asyncio.timeout(timeout):
+            while len(self.followups) < count:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.followups[-1]
+
+    async def wait_original(self, predicate: Any, timeout: float = 5.0) -> Message:
+        """Wait until the original response satisfies `predicate` (after defers and edits)."""
+        async with asyncio.timeout(timeout):
+            while self.original is None or not predicate(self.original):
+                self.changed.clear()
+                await self.changed.wait()
+        return self.original

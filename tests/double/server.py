@@ -1,0 +1,787 @@
+"""A local Discord: enough REST v10 and Gateway v10 for the unmodified discord.py client.
+
+It is strict where bots break in production: every body is validated against
+Discord's OpenAPI description and documented limits (400/50035 on failure, and
+the failure is recorded so the test fails), interactions expire after 3 s
+(10062), can be answered once (40060), DMs can be closed (50007), and rate
+limits, server errors and gateway drops can be injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import WSMsgType, web
+
+from tests.double.model import (
+    ADMIN_PERMISSIONS,
+    MEMBER_PERMISSIONS,
+    Attachment,
+    Channel,
+    Guild,
+    Interaction,
+    Message,
+    User,
+    snowflake,
+)
+from tests.double.validation import RequestValidator, discord_error_body, get_validator
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BOT_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAx.GdOubl.e-not-a-real-token-0123456789abcdef"
+TOKEN_LIFETIME_S = 15 * 60
+
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """Exactly `application/json`, no charset: discord.py compares the header verbatim."""
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})
+
+
+class DiscordError(Exception):
+    """Raised inside a route to answer like Discord does."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    retry_after: float = 0.05
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class GatewaySession:
+    session_id: str
+    sequence: int = 0
+    backlog: list[dict[str, Any]] = field(default_factory=list)
+
+
+class DiscordDouble:
+    def __init__(self, *, validator: RequestValidator | None = None, heartbeat_ms: int = 2000) -> None:
+        self.validator = validator or get_validator()
+        self.heartbeat_ms = heartbeat_ms
+        self.interaction_deadline = 3.0
+        self.application_id = snowflake()
+        self.bot = User(self.application_id, "anagen", bot=True)
+        self.token = BOT_TOKEN
+        self.owner = User(snowflake(), "owner", permissions=ADMIN_PERMISSIONS)
+        self.general = Channel(snowflake(), 0, name="general")
+        self.guild = Guild(snowflake(), "Hair Loss Talk", self.owner.id, [self.general], [self.bot, self.owner])
+        self.general.guild_id = self.guild.id
+        self.users: dict[int, User] = {u.id: u for u in (self.bot, self.owner)}
+        self.dm_channels: dict[int, Channel] = {}
+        self.channels: dict[int, Channel] = {self.general.id: self.general}
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.requests: list[Recorded] = []
+        self.rejections: list[str] = []
+        self.faults: list[Fault] = []
+        self.identify_count = 0
+        self.resume_count = 0
+        self.heartbeats = 0
+        self.presence: dict[str, Any] | None = None
+        self._session: GatewaySession | None = None
+        self._ws: web.WebSocketResponse | None = None
+        self._ready = asyncio.Event()
+        self._activity = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- life -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=30 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{message_id}/{index}/{filename}", self._attachment)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- world building for tests -------------------------------------------------------------
+
+    def add_member(self, name: str, *, admin: bool = False) -> User:
+        user = User(snowflake(), name, permissions=ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS)
+        self.users[user.id] = user
+        self.guild.members.append(user)
+        return user
+
+    def dm_channel(self, user: User) -> Channel:
+        if user.id not in self.dm_channels:
+            channel = Channel(snowflake(), 1, recipient=user)
+            self.dm_channels[user.id] = channel
+            self.channels[channel.id] = channel
+        return self.dm_channels[user.id]
+
+    def fail(self, method: str, path_pattern: str, *, status: int = 429, times: int = 1,
+             retry_after: float = 0.05) -> None:
+        """Answer the next `times` matching requests with `status` (429 with retry_after, 5xx)."""
+        self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after))
+
+    # -- reading what the bot did -------------------------------------------------------------
+
+    def channel_messages(self, channel: Channel) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted]
+
+    def dms(self, user: User) -> list[Message]:
+        """Messages the bot sent to `user` in DMs, oldest first."""
+        channel = self.dm_channels.get(user.id)
+        if channel is None:
+            return []
+        return [m for m in self.channel_messages(channel) if m.author.id == self.bot.id]
+
+    def count(self, method: str, path_pattern: str) -> int:
+        pattern = re.compile(path_pattern)
+        return sum(1 for r in self.requests if r.method == method and pattern.fullmatch(r.path))
+
+    async def wait_until(self, check: Callable[[], T | None], timeout: float = 5.0) -> T:
+        """Wait for the world to satisfy `check` (which returns a truthy value when it does)."""
+        async with asyncio.timeout(timeout):
+            while not (result := check()):
+                self._activity.clear()
+                await self._activity.wait()
+        return result
+
+    async def wait_for_dm(self, user: User, count: int, timeout: float = 5.0) -> Message:
+        """Wait until the bot has sent `user` at least `count` DMs; return the newest."""
+        return await self.wait_until(lambda: len(self.dms(user)) >= count and self.dms(user)[-1], timeout)
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            await self._ready.wait()
+
+    def _changed(self) -> None:
+        self._activity.set()
+
+    # -- gateway ----------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            op, data = payload.get("op"), payload.get("d")
+            if op == 1:
+                self.heartbeats += 1
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                await self._identify(ws, data)
+            elif op == 6:
+                await self._resume(ws, data)
+            elif op == 3:
+                self.presence = data
+        if self._ws is ws:
+            self._ws = None
+            self._ready.clear()
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.identify_count += 1
+        self.presence = data.get("presence")
+        self._session = GatewaySession(secrets.token_hex(16))
+        await self._send_event("READY", {
+            "v": 10,
+            "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "session_id": self._session.session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+        })
+        await self._send_event("GUILD_CREATE", self.guild.payload())
+        self._ready.set()
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        session = self._session
+        if data.get("token") != self.token or session is None or data.get("session_id") != session.session_id:
+            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return
+        self.resume_count += 1
+        missed = [e for e in session.backlog if e["s"] > (data.get("seq") or 0)]
+        for event in missed:
+            await ws.send_json(event)
+        await self._send_event("RESUMED", {})
+        self._ready.set()
+
+    async def _send_event(self, name: str, data: dict[str, Any]) -> None:
+        """Dispatch an event; while the bot is disconnected it waits in the backlog for RESUME."""
+        session = self._session
+        assert session is not None, "the bot has not identified"
+        session.sequence += 1
+        event = {"op": 0, "t": name, "s": session.sequence, "d": data}
+        session.backlog = [*session.backlog[-500:], event]
+        if self._ws is not None and not self._ws.closed:
+            try:
+                await self._ws.send_json(event)
+            except ConnectionResetError:
+                log.info("gateway dropped while sending %s; it stays in the backlog", name)
+
+    async def send_reconnect(self) -> None:
+        """Op 7: Discord asks the client to reconnect and resume."""
+        assert self._ws is not None
+        await self._ws.send_json({"op": 7, "d": None, "s": None, "t": None})
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the socket abruptly, as a network failure or Discord restart would."""
+        ws = self._ws
+        assert ws is not None
+        self._ready.clear()
+        self._ws = None
+        await ws.close(code=code)
+
+    # -- REST plumbing ----------------------------------------------------------------------
+
+    _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+        (method, re.compile(pattern), name)
+        for method, pattern, name in [
+            ("GET", r"/users/@me", "_get_me"),
+            ("GET", r"/oauth2/applications/@me", "_get_application"),
+            ("GET", r"/applications/@me", "_get_application"),
+            ("GET", r"/gateway", "_get_gateway"),
+            ("GET", r"/gateway/bot", "_get_gateway"),
+            ("PUT", r"/applications/(?P<app>\d+)/commands", "_put_commands"),
+            ("GET", r"/applications/(?P<app>\d+)/commands", "_get_commands"),
+            ("PUT", r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands", "_put_commands"),
+            ("GET", r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands", "_get_commands"),
+            ("POST", r"/users/@me/channels", "_create_dm"),
+            ("POST", r"/channels/(?P<channel>\d+)/messages", "_create_message"),
+            ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_get_message"),
+            ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_edit_message"),
+            ("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_delete_message"),
+            ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", "_callback"),
+            ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", "_followup"),
+            ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+             "_get_webhook_message"),
+            ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+             "_edit_webhook_message"),
+            ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+             "_delete_webhook_message"),
+        ]
+    ]
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        body, files = await self._read_body(request)
+        record = Recorded(request.method, path, body)
+        self.requests.append(record)
+        response = await self._answer(request, path, body, files)
+        record.status = response.status
+        self._changed()
+        return response
+
+    async def _answer(self, request: web.Request, path: str, body: Any,
+                      files: list[Attachment]) -> web.StreamResponse:
+        if (fault := self._take_fault(request.method, path)) is not None:
+            return self._fault_response(fault)
+        for method, pattern, name in self._ROUTES:
+            if method == request.method and (match := pattern.fullmatch(path)):
+                break
+        else:
+            self.rejections.append(f"unknown route {request.method} {path}")
+            return _json({"message": "404: Not Found", "code": 0}, status=404)
+        public = path.startswith(("/interactions/", "/webhooks/"))
+        if not public and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if request.method in ("POST", "PUT", "PATCH") and (problems := self.validator.validate(
+            request.method, path, body if body is not None else {}
+        )):
+            self.rejections.append(f"{request.method} {path}: " + "; ".join(problems))
+            return _json(discord_error_body(problems), status=400)
+        try:
+            result = await getattr(self, name)(body=body, files=files, query=request.query,
+                                               **match.groupdict())
+        except DiscordError as exc:
+            return _json({"message": exc.message, "code": exc.code}, status=exc.status)
+        if result is None:
+            return web.Response(status=204)
+        return _json(result)
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[Attachment]]:
+        if request.content_type.startswith("multipart/"):
+            payload: Any = None
+            files: list[Attachment] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    payload = json.loads(await part.text())  # type: ignore[union-attr]
+                else:
+                    files.append(Attachment(
+                        filename=part.filename or "file",  # type: ignore[union-attr]
+                        content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                        data=bytes(await part.read()),  # type: ignore[union-attr]
+                    ))
+            return payload, files
+        if request.can_read_body:
+            return await request.json(), []
+        return None, []
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == method and fault.pattern.fullmatch(path):
+                fault.times -= 1
+                return fault
+        return None
+
+    @staticmethod
+    def _fault_response(fault: Fault) -> web.Response:
+        if fault.status == 429:
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False},
+                status=429,
+                headers={
+                    "Via": "1.1 google",
+                    "Retry-After": str(fault.retry_after),
+                    "X-RateLimit-Scope": "user",
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(fault.retry_after),
+                    "X-RateLimit-Bucket": "double",
+                },
+            )
+        return _json({"message": f"{fault.status}: Server Error", "code": 0}, status=fault.status)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        message = self.messages.get(int(request.match_info["message_id"]))
+        index = int(request.match_info["index"])
+        if message is None or index >= len(message.attachments):
+            return web.Response(status=404)
+        attachment = message.attachments[index]
+        return web.Response(body=attachment.data, content_type=attachment.content_type)
+
+    # -- REST routes ------------------------------------------------------------------------
+
+    async def _get_me(self, **_: Any) -> dict[str, Any]:
+        return {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
+
+    async def _get_application(self, **_: Any) -> dict[str, Any]:
+        return {
+            "id": str(self.application_id),
+            "name": "Anagen",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "owner": self.owner.payload(),
+            "team": None,
+            "flags": 0,
+            "summary": "",
+            "rpc_origins": [],
+            "bot": self.bot.payload(),
+        }
+
+    async def _get_gateway(self, **_: Any) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
+
+    def _command_list(self, guild: str | None) -> list[dict[str, Any]]:
+        return self.global_commands if guild is None else self.guild_commands.setdefault(int(guild), [])
+
+    async def _put_commands(self, body: list[dict[str, Any]], app: str, guild: str | None = None,
+                            **_: Any) -> list[dict[str, Any]]:
+        if int(app) != self.application_id:
+            raise DiscordError(403, 50001, "Missing Access")
+        stored = [
+            {
+                "id": str(snowflake()),
+                "application_id": app,
+                "version": str(snowflake()),
+                "type": 1,
+                "default_member_permissions": None,
+                **({"guild_id": guild} if guild else {}),
+                **command,
+            }
+            for command in body
+        ]
+        if guild is None:
+            self.global_commands = stored
+        else:
+            self.guild_commands[int(guild)] = stored
+        return stored
+
+    async def _get_commands(self, app: str, guild: str | None = None, **_: Any) -> list[dict[str, Any]]:
+        return self._command_list(guild)
+
+    async def _create_dm(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+        user = self.users.get(int(body["recipient_id"]))
+        if user is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        return self.dm_channel(user).payload()
+
+    def _channel(self, channel: str) -> Channel:
+        found = self.channels.get(int(channel))
+        if found is None:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        return found
+
+    def _message(self, channel: str, message: str) -> Message:
+        found = self.messages.get(int(message))
+        if found is None or found.deleted or found.channel_id != int(channel):
+            raise DiscordError(404, 10008, "Unknown Message")
+        return found
+
+    def _new_message(self, channel_id: int, body: dict[str, Any], files: list[Attachment], *,
+                     interaction: Interaction | None = None) -> Message:
+        if not any(body.get(k) for k in ("content", "embeds", "components", "sticker_ids")) and not files:
+            raise DiscordError(400, 50006, "Cannot send an empty message")
+        message = Message(
+            id=snowflake(),
+            channel_id=channel_id,
+            author=self.bot,
+            webhook_id=self.application_id if interaction else None,
+            interaction_id=interaction.id if interaction else None,
+            base_url=self.base_url,
+        )
+        self._apply(message, body, files)
+        self.messages[message.id] = message
+        return message
+
+    @staticmethod
+    def _apply(message: Message, body: dict[str, Any], files: list[Attachment]) -> None:
+        for key in ("content", "embeds", "components", "flags", "allowed_mentions"):
+            if key in body:
+                value = body[key]
+                setattr(message, key, value if value is not None else type(getattr(message, key))())
+        if "attachments" in body:
+            keep = {str(a.get("id")) for a in body["attachments"] or []}
+            message.attachments = [a for i, a in enumerate(message.attachments) if str(message.id + i) in keep]
+        described = {str(a.get("id")): a.get("description") for a in body.get("attachments") or []}
+        for index, file in enumerate(files):
+            file.description = described.get(str(index))
+            message.attachments.append(file)
+
+    async def _create_message(self, body: dict[str, Any], files: list[Attachment], channel: str,
+                              **_: Any) -> dict[str, Any]:
+        target = self._channel(channel)
+        if target.type == 1 and target.recipient is not None and not target.recipient.dms_open:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+        return self._new_message(target.id, body or {}, files).payload()
+
+    async def _get_message(self, channel: str, message: str, **_: Any) -> dict[str, Any]:
+        return self._message(channel, message).payload()
+
+    async def _edit_message(self, body: dict[str, Any], files: list[Attachment], channel: str,
+                            message: str, **_: Any) -> dict[str, Any]:
+        found = self._message(channel, message)
+        if found.author.id != self.bot.id:
+            raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
+        self._apply(found, body or {}, files)
+        found.edited = True
+        return found.payload()
+
+    async def _delete_message(self, channel: str, message: str, **_: Any) -> None:
+        self._message(channel, message).deleted = True
+
+    # -- interactions -----------------------------------------------------------------------
+
+    def _interaction(self, token: str) -> Interaction:
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                if time.monotonic() - interaction.sent_at > TOKEN_LIFETIME_S:
+                    raise DiscordError(401, 50027, "Invalid Webhook Token")
+                return interaction
+        raise DiscordError(404, 10015, "Unknown Webhook")
+
+    async def _callback(self, body: dict[str, Any], files: list[Attachment], interaction: str,
+                        token: str, **_: Any) -> dict[str, Any]:
+        record = self.interactions.get(int(interaction))
+        if record is None or record.token != token:
+            raise DiscordError(404, 10062, "Unknown interaction")
+        if time.monotonic() - record.sent_at > self.interaction_deadline:
+            record.error = {"code": 10062}
+            self.rejections.append(f"interaction {record.id} answered after {self.interaction_deadline} s")
+            raise DiscordError(404, 10062, "Unknown interaction")
+        if record.callback_type is not None:
+            self.rejections.append(f"interaction {record.id} answered twice")
+            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        kind, data = body["type"], body.get("data") or {}
+        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[record.type]
+        if kind not in allowed:
+            raise DiscordError(400, 50035, f"Invalid interaction response type {kind} for this interaction")
+        record.callback_type, record.callback_data = kind, data
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 5):
+            content = data if kind == 4 else {"content": "", "flags": (data.get("flags") or 0) | 128}
+            record.original = self._new_message_or_loading(record, content, files, loading=kind == 5)
+            resource["message"] = record.original.payload()
+        elif kind in (6, 7) and record.source is not None:
+            record.original = record.source
+            if kind == 7:
+                self._apply(record.source, data, files)
+                record.source.edited = True
+                resource["message"] = record.source.payload()
+        record.answered.set()
+        record.changed.set()
+        message = record.original
+        return {
+            "interaction": {
+                "id": str(record.id),
+                "type": record.type,
+                **({"response_message_id": str(message.id),
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": message.ephemeral} if message else {}),
+            },
+            "resource": resource,
+        }
+
+    def _new_message_or_loading(self, record: Interaction, body: dict[str, Any],
+                                files: list[Attachment], *, loading: bool) -> Message:
+        if loading:
+            message = Message(id=snowflake(), channel_id=record.channel_id, author=self.bot,
+                              flags=body["flags"], webhook_id=self.application_id,
+                              interaction_id=record.id, base_url=self.base_url)
+            self.messages[message.id] = message
+            return message
+        return self._new_message(record.channel_id, body, files, interaction=record)
+
+    async def _followup(self, body: dict[str, Any], files: list[Attachment], app: str, token: str,
+                        **_: Any) -> dict[str, Any]:
+        record = self._interaction(token)
+        if record.callback_type is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        message = self._new_message(record.channel_id, body or {}, files, interaction=record)
+        record.followups.append(message)
+        record.changed.set()
+        return message.payload()
+
+    def _webhook_message(self, record: Interaction, message: str) -> Message:
+        if message == "@original":
+            if record.original is None:
+                raise DiscordError(404, 10008, "Unknown Message")
+            return record.original
+        for candidate in [record.original, *record.followups]:
+            if candidate is not None and candidate.id == int(message) and not candidate.deleted:
+                return candidate
+        raise DiscordError(404, 10008, "Unknown Message")
+
+    async def _get_webhook_message(self, token: str, message: str, **_: Any) -> dict[str, Any]:
+        return self._webhook_message(self._interaction(token), message).payload()
+
+    async def _edit_webhook_message(self, body: dict[str, Any], files: list[Attachment], token: str,
+                                    message: str, **_: Any) -> dict[str, Any]:
+        record = self._interaction(token)
+        found = self._webhook_message(record, message)
+        self._apply(found, body or {}, files)
+        found.flags &= ~128  # an edit ends the "thinking…" state of a deferred response
+        found.edited = True
+        record.changed.set()
+        return found.payload()
+
+    async def _delete_webhook_message(self, token: str, message: str, **_: Any) -> None:
+        record = self._interaction(token)
+        self._webhook_message(record, message).deleted = True
+        record.changed.set()
+
+    # -- acting as a member -----------------------------------------------------------------
+
+    def _interaction_base(self, user: User, kind: int, channel: Channel) -> tuple[Interaction, dict[str, Any]]:
+        record = Interaction(id=snowflake(), token=secrets.token_urlsafe(48), type=kind, user=user,
+                             channel_id=channel.id, sent_at=0.0)
+        payload: dict[str, Any] = {
+            "id": str(record.id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": record.token,
+            "version": 1,
+            "channel_id": str(channel.id),
+            "channel": channel.payload(),
+            "app_permissions": ADMIN_PERMISSIONS,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if channel.type == 1:
+            payload |= {"user": user.payload(), "context": 1,
+                        "authorizing_integration_owners": {"0": str(self.guild.id)}}
+        else:
+            payload |= {"guild_id": str(self.guild.id), "member": user.member_payload(),
+                        "guild_locale": "en-US", "context": 0,
+                        "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},
+                        "authorizing_integration_owners": {"0": str(self.guild.id)}}
+        return record, payload
+
+    async def _send_interaction(self, record: Interaction, payload: dict[str, Any], wait: bool) -> Interaction:
+        self.interactions[record.id] = record
+        record.sent_at = time.monotonic()
+        await self._send_event("INTERACTION_CREATE", payload)
+        if wait:
+            try:
+                async with asyncio.timeout(self.interaction_deadline + 2):
+                    await record.answered.wait()
+            except TimeoutError:
+                raise AssertionError(f"the bot did not answer interaction {payload['data']}") from None
+        return record
+
+    def find_command(self, name: str, *, in_guild: bool = True) -> dict[str, Any]:
+        candidates = [*(self.guild_commands.get(self.guild.id, []) if in_guild else []), *self.global_commands]
+        for command in candidates:
+            if command["name"] == name:
+                return command
+        raise AssertionError(f"command /{name} was never synced; synced: {[c['name'] for c in candidates]}")
+
+    def _command_data(self, command_path: str, options: dict[str, Any], focused: str | None,
+                      in_guild: bool) -> dict[str, Any]:
+        root, *subs = command_path.split()
+        command = self.find_command(root, in_guild=in_guild)
+        data: dict[str, Any] = {"id": command["id"], "name": root, "type": 1}
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        level, holder = command, data
+        for sub in subs:
+            spec = next((o for o in level.get("options", []) if o["name"] == sub), None)
+            assert spec is not None and spec["type"] in (1, 2), f"/{command_path}: no subcommand {sub!r}"
+            node: dict[str, Any] = {"type": spec["type"], "name": sub, "options": []}
+            holder.setdefault("options", []).append(node)
+            level, holder = spec, node
+        values = []
+        for key, value in options.items():
+            spec = next((o for o in level.get("options", []) if o["name"] == key), None)
+            assert spec is not None, f"/{command_path} has no option {key!r}"
+            option = {"name": key, "type": spec["type"], "value": value}
+            if key == focused:
+                option["focused"] = True
+            values.append(option)
+        holder["options"] = values
+        return data
+
+    async def slash(self, user: User, command: str, *, dm: bool = False, wait: bool = True,
+                    **options: Any) -> Interaction:
+        """Run `/command sub` with options, as `user`, in the guild's #general (or the bot's DM)."""
+        channel = self.dm_channel(user) if dm else self.general
+        record, payload = self._interaction_base(user, 2, channel)
+        payload["data"] = self._command_data(command, options, None, not dm)
+        return await self._send_interaction(record, payload, wait)
+
+    async def autocomplete(self, user: User, command: str, focused: str, **options: Any) -> list[dict[str, Any]]:
+        """Type into option `focused`; returns the choices the bot offered."""
+        record, payload = self._interaction_base(user, 4, self.general)
+        payload["data"] = self._command_data(command, options, focused, True)
+        await self._send_interaction(record, payload, True)
+        return record.choices
+
+    async def _component(self, user: User, message: Message, custom_id: str, component_type: int,
+                         values: list[str] | None, wait: bool) -> Interaction:
+        channel = self.channels[message.channel_id]
+        record, payload = self._interaction_base(user, 3, channel)
+        record.source = message
+        payload["message"] = message.payload()
+        payload["data"] = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            payload["data"]["values"] = values
+        return await self._send_interaction(record, payload, wait)
+
+    async def click(self, user: User, message: Message, label_or_custom_id: str, *,
+                    wait: bool = True) -> Interaction:
+        """Press a button on `message`, found by label or custom_id."""
+        try:
+            button = message.button(label_or_custom_id)
+        except KeyError:
+            button = message.component(label_or_custom_id)
+        assert not button.get("disabled"), f"button {label_or_custom_id!r} is disabled"
+        return await self._component(user, message, button["custom_id"], 2, None, wait)
+
+    async def select(self, user: User, message: Message, custom_id: str, values: list[str], *,
+                     wait: bool = True) -> Interaction:
+        """Choose `values` in the select menu `custom_id` of `message`."""
+        menu = message.component(custom_id)
+        offered = {o["value"] for o in menu.get("options", [])}
+        assert set(values) <= offered, f"{values} not among the options {sorted(offered)}"
+        return await self._component(user, message, custom_id, menu["type"], values, wait)
+
+    async def forge_component(self, user: User, message: Message, custom_id: str,
+                              values: list[str] | None = None) -> Interaction:
+        """A component interaction no real client would send (unknown ids, foreign values)."""
+        return await self._component(user, message, custom_id, 2 if values is None else 3, values, True)
+
+    async def submit_modal(self, user: User, opened_by: Interaction, values: dict[str, str], *,
+                           wait: bool = True) -> Interaction:
+        """Fill in and submit the modal that `opened_by` was answered with."""
+        assert opened_by.callback_type == 9, "that interaction was not answered with a modal"
+        modal = opened_by.callback_data or {}
+        channel = self.channels[opened_by.channel_id]
+        record, payload = self._interaction_base(user, 5, channel)
+        record.source = opened_by.source
+        if opened_by.source is not None:
+            payload["message"] = opened_by.source.payload()
+        rows = []
+        for row in modal.get("components", []):
+            inner = row.get("component") or (row.get("components") or [None])[0]
+            field_value = {"type": inner["type"], "custom_id": inner["custom_id"],
+                           "value": values.get(inner["custom_id"], "")}
+            if row["type"] == 18:
+                rows.append({"type": 18, "component": field_value})
+            else:
+                rows.append({"type": 1, "components": [field_value]})
+        payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._send_interaction(record, payload, wait)
+
+    async def dm(self, user: User, content: str) -> Message:
+        """`user` types `content` in their DM with the bot."""
+        channel = self.dm_channel(user)
+        message = Message(id=snowflake(), channel_id=channel.id, author=user, content=content,
+                           base_url=self.base_url)
+        self.messages[message.id] = message
+        await self._send_event("MESSAGE_CREATE", message.payload())
+        return message
