@@ -85,7 +85,9 @@ class AnagenBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         commands_ = self.tree.get_commands(guild=guild)
-        return sorted((c.to_dict(self.tree) for c in commands_), key=lambda c: (c["type"], c["name"]))
+        return sorted(
+            (c.to_dict(self.tree) for c in commands_), key=lambda c: (c["type"], c["name"])
+        )
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync only when the tree changed since the last sync, to spare Discord's rate limit."""
@@ -103,4 +105,9 @@ class AnagenBot(commands.Bot):
         return True
 
     async def on_ready(self) -> None:
-        log.info("Ready as %s (id %s) in %d servers", self.user, self.user and self.user.id, len(self.guilds))
+        log.info(
+            "Ready as %s (id %s) in %d servers",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+        )

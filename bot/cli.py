@@ -102,7 +102,10 @@ async def _run_bot(settings: Settings, *, sync_only: bool = False) -> int:
             else:
                 await bot.start(settings.token)
         except discord.LoginFailure:
-            _error("Discord rejected DISCORD_TOKEN: reset the token in the developer portal and update .env.")
+            _error(
+                "Discord rejected DISCORD_TOKEN: reset the token in the developer portal "
+                "and update .env."
+            )
             return EXIT_CONFIG
     return EXIT_OK
 

@@ -67,11 +67,19 @@ def _check_database_path(raw: str, problems: list[str]) -> Path:
     path = Path(raw).expanduser()
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        problems.append(f"ANAGEN_DATABASE={raw!r} is a directory: give a file path such as {path / 'anagen.db'}.")
+        problems.append(
+            f"ANAGEN_DATABASE={raw!r} is a directory: "
+            f"give a file path such as {path / 'anagen.db'}."
+        )
     elif not parent.is_dir():
-        problems.append(f"ANAGEN_DATABASE={raw!r}: folder {parent} does not exist; create it or choose another path.")
+        problems.append(
+            f"ANAGEN_DATABASE={raw!r}: folder {parent} does not exist; "
+            "create it or choose another path."
+        )
     elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        problems.append(f"ANAGEN_DATABASE={raw!r} is not writable by this user; choose a writable path.")
+        problems.append(
+            f"ANAGEN_DATABASE={raw!r} is not writable by this user; choose a writable path."
+        )
     return path
 
 
@@ -121,13 +129,17 @@ def read_settings(
         dev_guild_id = _snowflake("ANAGEN_DEV_GUILD_ID", raw_guild, problems)
 
     owner_ids: set[int] = set()
-    for raw_owner in filter(None, (p.strip() for p in values.get("ANAGEN_OWNER_IDS", "").split(","))):
+    for raw_owner in filter(
+        None, (p.strip() for p in values.get("ANAGEN_OWNER_IDS", "").split(","))
+    ):
         if (owner := _snowflake("ANAGEN_OWNER_IDS", raw_owner, problems)) is not None:
             owner_ids.add(owner)
 
     log_level = values.get("ANAGEN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in _LOG_LEVELS:
-        problems.append(f"ANAGEN_LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(_LOG_LEVELS)}.")
+        problems.append(
+            f"ANAGEN_LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(_LOG_LEVELS)}."
+        )
         log_level = "INFO"
 
     source_url = values.get("ANAGEN_SOURCE_URL", "").strip() or DEFAULT_SOURCE_URL

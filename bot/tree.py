@@ -47,7 +47,9 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         if interaction.response.is_done():
             await interaction.followup.send(content, ephemeral=True, allowed_mentions=mentions)
         else:
-            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=mentions)
+            await interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=mentions
+            )
     except discord.HTTPException:
         log.warning("Could not tell the member about an error (interaction %s)", interaction.id)
 

@@ -41,7 +41,9 @@ class About(commands.Cog):
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
 
-    @app_commands.command(description="What Anagen is, what it stores about you and how to delete it")
+    @app_commands.command(
+        description="What Anagen is, what it stores about you and how to delete it"
+    )
     async def about(self, interaction: discord.Interaction) -> None:
         embed = about_embed(self.bot.version, self.bot.settings.source_url)
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -35,8 +35,11 @@ async def double(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordDouble
 
 @pytest.fixture
 def settings(double: DiscordDouble, tmp_path: Path) -> Settings:
-    return Settings(token=double.token, database_path=tmp_path / "anagen.db",
-                    owner_ids=frozenset({double.owner.id}))
+    return Settings(
+        token=double.token,
+        database_path=tmp_path / "anagen.db",
+        owner_ids=frozenset({double.owner.id}),
+    )
 
 
 @pytest.fixture

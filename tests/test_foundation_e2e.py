@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sqlite3
+import sys
+from pathlib import Path
 
 import discord
+import pytest
 
-from bot.app import AnagenBot
+from bot.app import AnagenBot, extension_names
 from bot.settings import Settings
+from bot.storage.meta import MetaRepository
 from tests.conftest import BotStarter
 from tests.double import DiscordDouble, User
 
@@ -84,7 +91,9 @@ async def test_events_sent_while_disconnected_are_replayed_on_resume(
     assert double.resume_count == 1
 
 
-async def test_reconnect_request_is_honoured(double: DiscordDouble, bot: AnagenBot, member: User) -> None:
+async def test_reconnect_request_is_honoured(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
     await double.send_reconnect()
     await double.wait_until(lambda: double.resume_count == 1, timeout=15)
     assert (await double.slash(member, "about")).callback_type == 4
@@ -105,23 +114,20 @@ async def test_closed_dms_are_reported_as_50007(double: DiscordDouble, bot: Anag
     user = double.add_member("closed")
     user.dms_open = False
     dm = await bot.create_dm(discord.Object(id=user.id))
-    try:
+    with pytest.raises(discord.Forbidden) as caught:
         await dm.send("hello")
-    except discord.Forbidden as exc:
-        assert exc.code == 50007
-    else:
-        raise AssertionError("sending to closed DMs must fail")
+    assert caught.value.code == 50007
 
 
 async def test_unexpected_error_gives_incident_id_and_logs_traceback(
     double: DiscordDouble, bot: AnagenBot, member: User, caplog
 ) -> None:
-    async def broken(interaction: discord.Interaction) -> None:
+    @bot.tree.command(name="explode", description="Fails on purpose")
+    async def explode(interaction: discord.Interaction) -> None:
         raise RuntimeError("secret internals")
 
-    bot.tree.get_command("about").callback = lambda cog, interaction: broken(interaction)  # type: ignore[union-attr]
-
-    reply = await double.slash(member, "about")
+    await bot.tree.sync()
+    reply = await double.slash(member, "explode")
     await asyncio.sleep(0)
 
     assert reply.message.ephemeral
@@ -129,3 +135,59 @@ async def test_unexpected_error_gives_incident_id_and_logs_traceback(
     assert "secret internals" not in reply.message.content
     incident = reply.message.content.split("`")[1]
     assert any(incident in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_double_rejects_what_discord_would_reject(
+    double: DiscordDouble, bot: AnagenBot
+) -> None:
+    user = double.add_member("sam")
+    view = discord.ui.View()
+    view.add_item(
+        discord.ui.Select(options=[discord.SelectOption(label=f"o{i}") for i in range(26)])
+    )
+    dm = await bot.create_dm(discord.Object(id=user.id))
+
+    with pytest.raises(discord.HTTPException) as caught:
+        await dm.send("pick one", view=view)
+
+    assert (caught.value.status, caught.value.code) == (400, 50035)
+    assert double.dms(user) == []
+    assert any("options" in r for r in double.rejections)
+    double.rejections.clear()  # expected here; any other rejection fails the test
+
+
+async def test_every_cog_is_loaded(bot: AnagenBot) -> None:
+    assert sorted(bot.extensions) == extension_names()
+    assert bot.get_cog("About") is not None
+
+
+async def test_backup_while_the_bot_holds_the_database(
+    bot: AnagenBot, settings: Settings, tmp_path: Path
+) -> None:
+    meta = MetaRepository(bot.db)
+    for i in range(50):
+        await meta.set(f"row{i}", str(i))
+    copy = tmp_path / "backup.db"
+    env = {**os.environ, "ANAGEN_DATABASE": str(settings.database_path)}
+    env.pop("DISCORD_TOKEN", None)
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        "backup",
+        str(copy),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await process.communicate()
+
+    assert process.returncode == 0, err.decode()
+    original = await bot.db.fetchall("SELECT key, value FROM meta ORDER BY key")
+    with contextlib.closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall() == [
+            tuple(row) for row in original
+        ]
+    await meta.set("after", "backup")  # the bot still writes normally

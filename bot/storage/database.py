@@ -54,7 +54,9 @@ class Database:
         if readonly:
             if not path.exists():
                 raise StorageError(f"{path} does not exist.")
-            connection = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            connection = await aiosqlite.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None
+            )
         else:
             connection = await aiosqlite.connect(path, isolation_level=None)
         db = cls(path, connection)
@@ -113,7 +115,9 @@ class Database:
     async def schema_version(self) -> int:
         return int(await self._scalar("PRAGMA user_version"))
 
-    async def pending_migrations(self, migrations: list[Migration] | None = None) -> list[Migration]:
+    async def pending_migrations(
+        self, migrations: list[Migration] | None = None
+    ) -> list[Migration]:
         migrations = load_migrations() if migrations is None else migrations
         current = await self.schema_version()
         if current > len(migrations):

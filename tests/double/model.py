@@ -14,7 +14,9 @@ _counter = itertools.count(1)
 
 # Permissions a member with every right has; members without Manage Server get MEMBER_PERMISSIONS.
 ADMIN_PERMISSIONS = str((1 << 50) - 1)
-MEMBER_PERMISSIONS = str(0x0000000000000400 | 0x0000000000000800 | 0x80000000)  # view, send, use app cmds
+MEMBER_PERMISSIONS = str(
+    0x0000000000000400 | 0x0000000000000800 | 0x80000000
+)  # view, send, use app cmds
 MANAGE_GUILD = 1 << 5
 
 

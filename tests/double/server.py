@@ -10,6 +10,7 @@ limits, server errors and gateway drops can be injected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -45,8 +46,11 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """Exactly `application/json`, no charset: discord.py compares the header verbatim."""
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 class DiscordError(Exception):
@@ -82,7 +86,9 @@ class GatewaySession:
 
 
 class DiscordDouble:
-    def __init__(self, *, validator: RequestValidator | None = None, heartbeat_ms: int = 2000) -> None:
+    def __init__(
+        self, *, validator: RequestValidator | None = None, heartbeat_ms: int = 2000
+    ) -> None:
         self.validator = validator or get_validator()
         self.heartbeat_ms = heartbeat_ms
         self.interaction_deadline = 3.0
@@ -91,7 +97,9 @@ class DiscordDouble:
         self.token = BOT_TOKEN
         self.owner = User(snowflake(), "owner", permissions=ADMIN_PERMISSIONS)
         self.general = Channel(snowflake(), 0, name="general")
-        self.guild = Guild(snowflake(), "Hair Loss Talk", self.owner.id, [self.general], [self.bot, self.owner])
+        self.guild = Guild(
+            snowflake(), "Hair Loss Talk", self.owner.id, [self.general], [self.bot, self.owner]
+        )
         self.general.guild_id = self.guild.id
         self.users: dict[int, User] = {u.id: u for u in (self.bot, self.owner)}
         self.dm_channels: dict[int, Channel] = {}
@@ -148,7 +156,9 @@ class DiscordDouble:
     # -- world building for tests -------------------------------------------------------------
 
     def add_member(self, name: str, *, admin: bool = False) -> User:
-        user = User(snowflake(), name, permissions=ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS)
+        user = User(
+            snowflake(), name, permissions=ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS
+        )
         self.users[user.id] = user
         self.guild.members.append(user)
         return user
@@ -160,10 +170,19 @@ class DiscordDouble:
             self.channels[channel.id] = channel
         return self.dm_channels[user.id]
 
-    def fail(self, method: str, path_pattern: str, *, status: int = 429, times: int = 1,
-             retry_after: float = 0.05) -> None:
+    def fail(
+        self,
+        method: str,
+        path_pattern: str,
+        *,
+        status: int = 429,
+        times: int = 1,
+        retry_after: float = 0.05,
+    ) -> None:
         """Answer the next `times` matching requests with `status` (429 with retry_after, 5xx)."""
-        self.faults.append(Fault(method.upper(), re.compile(path_pattern), status, times, retry_after))
+        self.faults.append(
+            Fault(method.upper(), re.compile(path_pattern), status, times, retry_after)
+        )
 
     # -- reading what the bot did -------------------------------------------------------------
 
@@ -186,12 +205,17 @@ class DiscordDouble:
         async with asyncio.timeout(timeout):
             while not (result := check()):
                 self._activity.clear()
-                await self._activity.wait()
+                # Some state (counters) changes without an event; poll as a backstop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.05):
+                        await self._activity.wait()
         return result
 
     async def wait_for_dm(self, user: User, count: int, timeout: float = 5.0) -> Message:
         """Wait until the bot has sent `user` at least `count` DMs; return the newest."""
-        return await self.wait_until(lambda: len(self.dms(user)) >= count and self.dms(user)[-1], timeout)
+        return await self.wait_until(
+            lambda: len(self.dms(user)) >= count and self.dms(user)[-1], timeout
+        )
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         async with asyncio.timeout(timeout):
@@ -206,7 +230,9 @@ class DiscordDouble:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self._ws = ws
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None})
+        await ws.send_json(
+            {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
+        )
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -233,26 +259,34 @@ class DiscordDouble:
         self.identify_count += 1
         self.presence = data.get("presence")
         self._session = GatewaySession(secrets.token_hex(16))
-        await self._send_event("READY", {
-            "v": 10,
-            "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
-            "session_id": self._session.session_id,
-            "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-            "presences": [],
-            "user_settings": {},
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-        })
+        await self._send_event(
+            "READY",
+            {
+                "v": 10,
+                "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
+                "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+                "session_id": self._session.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(self.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "user_settings": {},
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": [],
+            },
+        )
         await self._send_event("GUILD_CREATE", self.guild.payload())
         self._ready.set()
+        self._changed()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         session = self._session
-        if data.get("token") != self.token or session is None or data.get("session_id") != session.session_id:
+        if (
+            data.get("token") != self.token
+            or session is None
+            or data.get("session_id") != session.session_id
+        ):
             await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
             return
         self.resume_count += 1
@@ -261,6 +295,7 @@ class DiscordDouble:
             await ws.send_json(event)
         await self._send_event("RESUMED", {})
         self._ready.set()
+        self._changed()
 
     async def _send_event(self, name: str, data: dict[str, Any]) -> None:
         """Dispatch an event; while the bot is disconnected it waits in the backlog for RESUME."""
@@ -290,7 +325,7 @@ class DiscordDouble:
 
     # -- REST plumbing ----------------------------------------------------------------------
 
-    _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    _ROUTES: ClassVar[list[tuple[str, re.Pattern[str], str]]] = [
         (method, re.compile(pattern), name)
         for method, pattern, name in [
             ("GET", r"/users/@me", "_get_me"),
@@ -309,12 +344,21 @@ class DiscordDouble:
             ("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_delete_message"),
             ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", "_callback"),
             ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", "_followup"),
-            ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
-             "_get_webhook_message"),
-            ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
-             "_edit_webhook_message"),
-            ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
-             "_delete_webhook_message"),
+            (
+                "GET",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                "_get_webhook_message",
+            ),
+            (
+                "PATCH",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                "_edit_webhook_message",
+            ),
+            (
+                "DELETE",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                "_delete_webhook_message",
+            ),
         ]
     ]
 
@@ -328,27 +372,36 @@ class DiscordDouble:
         self._changed()
         return response
 
-    async def _answer(self, request: web.Request, path: str, body: Any,
-                      files: list[Attachment]) -> web.StreamResponse:
+    def _route(self, method: str, path: str) -> tuple[str, re.Match[str]] | None:
+        for route_method, pattern, handler_name in self._ROUTES:
+            if route_method == method and (match := pattern.fullmatch(path)):
+                return handler_name, match
+        return None
+
+    async def _answer(
+        self, request: web.Request, path: str, body: Any, files: list[Attachment]
+    ) -> web.StreamResponse:
         if (fault := self._take_fault(request.method, path)) is not None:
             return self._fault_response(fault)
-        for method, pattern, name in self._ROUTES:
-            if method == request.method and (match := pattern.fullmatch(path)):
-                break
-        else:
+        route = self._route(request.method, path)
+        if route is None:
             self.rejections.append(f"unknown route {request.method} {path}")
             return _json({"message": "404: Not Found", "code": 0}, status=404)
+        handler_name, match = route
         public = path.startswith(("/interactions/", "/webhooks/"))
         if not public and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-        if request.method in ("POST", "PUT", "PATCH") and (problems := self.validator.validate(
-            request.method, path, body if body is not None else {}
-        )):
+        if request.method in ("POST", "PUT", "PATCH") and (
+            problems := self.validator.validate(
+                request.method, path, body if body is not None else {}
+            )
+        ):
             self.rejections.append(f"{request.method} {path}: " + "; ".join(problems))
             return _json(discord_error_body(problems), status=400)
         try:
-            result = await getattr(self, name)(body=body, files=files, query=request.query,
-                                               **match.groupdict())
+            result = await getattr(self, handler_name)(
+                body=body, files=files, query=request.query, **match.groupdict()
+            )
         except DiscordError as exc:
             return _json({"message": exc.message, "code": exc.code}, status=exc.status)
         if result is None:
@@ -364,11 +417,15 @@ class DiscordDouble:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
-                    files.append(Attachment(
-                        filename=part.filename or "file",  # type: ignore[union-attr]
-                        content_type=part.headers.get("Content-Type", "application/octet-stream"),
-                        data=bytes(await part.read()),  # type: ignore[union-attr]
-                    ))
+                    files.append(
+                        Attachment(
+                            filename=part.filename or "file",  # type: ignore[union-attr]
+                            content_type=part.headers.get(
+                                "Content-Type", "application/octet-stream"
+                            ),
+                            data=bytes(await part.read()),  # type: ignore[union-attr]
+                        )
+                    )
             return payload, files
         if request.can_read_body:
             return await request.json(), []
@@ -385,7 +442,11 @@ class DiscordDouble:
     def _fault_response(fault: Fault) -> web.Response:
         if fault.status == 429:
             return _json(
-                {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False},
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": fault.retry_after,
+                    "global": False,
+                },
                 status=429,
                 headers={
                     "Via": "1.1 google",
@@ -433,14 +494,24 @@ class DiscordDouble:
         return {
             "url": self.gateway_url,
             "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
         }
 
     def _command_list(self, guild: str | None) -> list[dict[str, Any]]:
-        return self.global_commands if guild is None else self.guild_commands.setdefault(int(guild), [])
+        return (
+            self.global_commands
+            if guild is None
+            else self.guild_commands.setdefault(int(guild), [])
+        )
 
-    async def _put_commands(self, body: list[dict[str, Any]], app: str, guild: str | None = None,
-                            **_: Any) -> list[dict[str, Any]]:
+    async def _put_commands(
+        self, body: list[dict[str, Any]], app: str, guild: str | None = None, **_: Any
+    ) -> list[dict[str, Any]]:
         if int(app) != self.application_id:
             raise DiscordError(403, 50001, "Missing Access")
         stored = [
@@ -461,7 +532,9 @@ class DiscordDouble:
             self.guild_commands[int(guild)] = stored
         return stored
 
-    async def _get_commands(self, app: str, guild: str | None = None, **_: Any) -> list[dict[str, Any]]:
+    async def _get_commands(
+        self, app: str, guild: str | None = None, **_: Any
+    ) -> list[dict[str, Any]]:
         return self._command_list(guild)
 
     async def _create_dm(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -482,9 +555,18 @@ class DiscordDouble:
             raise DiscordError(404, 10008, "Unknown Message")
         return found
 
-    def _new_message(self, channel_id: int, body: dict[str, Any], files: list[Attachment], *,
-                     interaction: Interaction | None = None) -> Message:
-        if not any(body.get(k) for k in ("content", "embeds", "components", "sticker_ids")) and not files:
+    def _new_message(
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        files: list[Attachment],
+        *,
+        interaction: Interaction | None = None,
+    ) -> Message:
+        if (
+            not any(body.get(k) for k in ("content", "embeds", "components", "sticker_ids"))
+            and not files
+        ):
             raise DiscordError(400, 50006, "Cannot send an empty message")
         message = Message(
             id=snowflake(),
@@ -506,14 +588,17 @@ class DiscordDouble:
                 setattr(message, key, value if value is not None else type(getattr(message, key))())
         if "attachments" in body:
             keep = {str(a.get("id")) for a in body["attachments"] or []}
-            message.attachments = [a for i, a in enumerate(message.attachments) if str(message.id + i) in keep]
+            message.attachments = [
+                a for i, a in enumerate(message.attachments) if str(message.id + i) in keep
+            ]
         described = {str(a.get("id")): a.get("description") for a in body.get("attachments") or []}
         for index, file in enumerate(files):
             file.description = described.get(str(index))
             message.attachments.append(file)
 
-    async def _create_message(self, body: dict[str, Any], files: list[Attachment], channel: str,
-                              **_: Any) -> dict[str, Any]:
+    async def _create_message(
+        self, body: dict[str, Any], files: list[Attachment], channel: str, **_: Any
+    ) -> dict[str, Any]:
         target = self._channel(channel)
         if target.type == 1 and target.recipient is not None and not target.recipient.dms_open:
             raise DiscordError(403, 50007, "Cannot send messages to this user")
@@ -522,8 +607,9 @@ class DiscordDouble:
     async def _get_message(self, channel: str, message: str, **_: Any) -> dict[str, Any]:
         return self._message(channel, message).payload()
 
-    async def _edit_message(self, body: dict[str, Any], files: list[Attachment], channel: str,
-                            message: str, **_: Any) -> dict[str, Any]:
+    async def _edit_message(
+        self, body: dict[str, Any], files: list[Attachment], channel: str, message: str, **_: Any
+    ) -> dict[str, Any]:
         found = self._message(channel, message)
         if found.author.id != self.bot.id:
             raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
@@ -544,14 +630,17 @@ class DiscordDouble:
                 return interaction
         raise DiscordError(404, 10015, "Unknown Webhook")
 
-    async def _callback(self, body: dict[str, Any], files: list[Attachment], interaction: str,
-                        token: str, **_: Any) -> dict[str, Any]:
+    async def _callback(
+        self, body: dict[str, Any], files: list[Attachment], interaction: str, token: str, **_: Any
+    ) -> dict[str, Any]:
         record = self.interactions.get(int(interaction))
         if record is None or record.token != token:
             raise DiscordError(404, 10062, "Unknown interaction")
         if time.monotonic() - record.sent_at > self.interaction_deadline:
             record.error = {"code": 10062}
-            self.rejections.append(f"interaction {record.id} answered after {self.interaction_deadline} s")
+            self.rejections.append(
+                f"interaction {record.id} answered after {self.interaction_deadline} s"
+            )
             raise DiscordError(404, 10062, "Unknown interaction")
         if record.callback_type is not None:
             self.rejections.append(f"interaction {record.id} answered twice")
@@ -559,12 +648,18 @@ class DiscordDouble:
         kind, data = body["type"], body.get("data") or {}
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[record.type]
         if kind not in allowed:
-            raise DiscordError(400, 50035, f"Invalid interaction response type {kind} for this interaction")
+            raise DiscordError(
+                400, 50035, f"Invalid interaction response type {kind} for this interaction"
+            )
         record.callback_type, record.callback_data = kind, data
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):
-            content = data if kind == 4 else {"content": "", "flags": (data.get("flags") or 0) | 128}
-            record.original = self._new_message_or_loading(record, content, files, loading=kind == 5)
+            content = (
+                data if kind == 4 else {"content": "", "flags": (data.get("flags") or 0) | 128}
+            )
+            record.original = self._new_message_or_loading(
+                record, content, files, loading=kind == 5
+            )
             resource["message"] = record.original.payload()
         elif kind in (6, 7) and record.source is not None:
             record.original = record.source
@@ -579,25 +674,39 @@ class DiscordDouble:
             "interaction": {
                 "id": str(record.id),
                 "type": record.type,
-                **({"response_message_id": str(message.id),
-                    "response_message_loading": kind == 5,
-                    "response_message_ephemeral": message.ephemeral} if message else {}),
+                **(
+                    {
+                        "response_message_id": str(message.id),
+                        "response_message_loading": kind == 5,
+                        "response_message_ephemeral": message.ephemeral,
+                    }
+                    if message
+                    else {}
+                ),
             },
             "resource": resource,
         }
 
-    def _new_message_or_loading(self, record: Interaction, body: dict[str, Any],
-                                files: list[Attachment], *, loading: bool) -> Message:
+    def _new_message_or_loading(
+        self, record: Interaction, body: dict[str, Any], files: list[Attachment], *, loading: bool
+    ) -> Message:
         if loading:
-            message = Message(id=snowflake(), channel_id=record.channel_id, author=self.bot,
-                              flags=body["flags"], webhook_id=self.application_id,
-                              interaction_id=record.id, base_url=self.base_url)
+            message = Message(
+                id=snowflake(),
+                channel_id=record.channel_id,
+                author=self.bot,
+                flags=body["flags"],
+                webhook_id=self.application_id,
+                interaction_id=record.id,
+                base_url=self.base_url,
+            )
             self.messages[message.id] = message
             return message
         return self._new_message(record.channel_id, body, files, interaction=record)
 
-    async def _followup(self, body: dict[str, Any], files: list[Attachment], app: str, token: str,
-                        **_: Any) -> dict[str, Any]:
+    async def _followup(
+        self, body: dict[str, Any], files: list[Attachment], app: str, token: str, **_: Any
+    ) -> dict[str, Any]:
         record = self._interaction(token)
         if record.callback_type is None:
             raise DiscordError(404, 10015, "Unknown Webhook")
@@ -619,8 +728,9 @@ class DiscordDouble:
     async def _get_webhook_message(self, token: str, message: str, **_: Any) -> dict[str, Any]:
         return self._webhook_message(self._interaction(token), message).payload()
 
-    async def _edit_webhook_message(self, body: dict[str, Any], files: list[Attachment], token: str,
-                                    message: str, **_: Any) -> dict[str, Any]:
+    async def _edit_webhook_message(
+        self, body: dict[str, Any], files: list[Attachment], token: str, message: str, **_: Any
+    ) -> dict[str, Any]:
         record = self._interaction(token)
         found = self._webhook_message(record, message)
         self._apply(found, body or {}, files)
@@ -636,9 +746,17 @@ class DiscordDouble:
 
     # -- acting as a member -----------------------------------------------------------------
 
-    def _interaction_base(self, user: User, kind: int, channel: Channel) -> tuple[Interaction, dict[str, Any]]:
-        record = Interaction(id=snowflake(), token=secrets.token_urlsafe(48), type=kind, user=user,
-                             channel_id=channel.id, sent_at=0.0)
+    def _interaction_base(
+        self, user: User, kind: int, channel: Channel
+    ) -> tuple[Interaction, dict[str, Any]]:
+        record = Interaction(
+            id=snowflake(),
+            token=secrets.token_urlsafe(48),
+            type=kind,
+            user=user,
+            channel_id=channel.id,
+            sent_at=0.0,
+        )
         payload: dict[str, Any] = {
             "id": str(record.id),
             "application_id": str(self.application_id),
@@ -653,16 +771,25 @@ class DiscordDouble:
             "attachment_size_limit": 10 * 1024 * 1024,
         }
         if channel.type == 1:
-            payload |= {"user": user.payload(), "context": 1,
-                        "authorizing_integration_owners": {"0": str(self.guild.id)}}
+            payload |= {
+                "user": user.payload(),
+                "context": 1,
+                "authorizing_integration_owners": {"0": str(self.guild.id)},
+            }
         else:
-            payload |= {"guild_id": str(self.guild.id), "member": user.member_payload(),
-                        "guild_locale": "en-US", "context": 0,
-                        "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},
-                        "authorizing_integration_owners": {"0": str(self.guild.id)}}
+            payload |= {
+                "guild_id": str(self.guild.id),
+                "member": user.member_payload(),
+                "guild_locale": "en-US",
+                "context": 0,
+                "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},
+                "authorizing_integration_owners": {"0": str(self.guild.id)},
+            }
         return record, payload
 
-    async def _send_interaction(self, record: Interaction, payload: dict[str, Any], wait: bool) -> Interaction:
+    async def _send_interaction(
+        self, record: Interaction, payload: dict[str, Any], wait: bool
+    ) -> Interaction:
         self.interactions[record.id] = record
         record.sent_at = time.monotonic()
         await self._send_event("INTERACTION_CREATE", payload)
@@ -671,18 +798,26 @@ class DiscordDouble:
                 async with asyncio.timeout(self.interaction_deadline + 2):
                     await record.answered.wait()
             except TimeoutError:
-                raise AssertionError(f"the bot did not answer interaction {payload['data']}") from None
+                raise AssertionError(
+                    f"the bot did not answer interaction {payload['data']}"
+                ) from None
         return record
 
     def find_command(self, name: str, *, in_guild: bool = True) -> dict[str, Any]:
-        candidates = [*(self.guild_commands.get(self.guild.id, []) if in_guild else []), *self.global_commands]
+        candidates = [
+            *(self.guild_commands.get(self.guild.id, []) if in_guild else []),
+            *self.global_commands,
+        ]
         for command in candidates:
             if command["name"] == name:
                 return command
-        raise AssertionError(f"command /{name} was never synced; synced: {[c['name'] for c in candidates]}")
+        raise AssertionError(
+            f"command /{name} was never synced; synced: {[c['name'] for c in candidates]}"
+        )
 
-    def _command_data(self, command_path: str, options: dict[str, Any], focused: str | None,
-                      in_guild: bool) -> dict[str, Any]:
+    def _command_data(
+        self, command_path: str, options: dict[str, Any], focused: str | None, in_guild: bool
+    ) -> dict[str, Any]:
         root, *subs = command_path.split()
         command = self.find_command(root, in_guild=in_guild)
         data: dict[str, Any] = {"id": command["id"], "name": root, "type": 1}
@@ -691,7 +826,8 @@ class DiscordDouble:
         level, holder = command, data
         for sub in subs:
             spec = next((o for o in level.get("options", []) if o["name"] == sub), None)
-            assert spec is not None and spec["type"] in (1, 2), f"/{command_path}: no subcommand {sub!r}"
+            assert spec is not None, f"/{command_path}: no subcommand {sub!r}"
+            assert spec["type"] in (1, 2), f"/{command_path}: {sub!r} is not a subcommand"
             node: dict[str, Any] = {"type": spec["type"], "name": sub, "options": []}
             holder.setdefault("options", []).append(node)
             level, holder = spec, node
@@ -706,23 +842,33 @@ class DiscordDouble:
         holder["options"] = values
         return data
 
-    async def slash(self, user: User, command: str, *, dm: bool = False, wait: bool = True,
-                    **options: Any) -> Interaction:
+    async def slash(
+        self, user: User, command: str, *, dm: bool = False, wait: bool = True, **options: Any
+    ) -> Interaction:
         """Run `/command sub` with options, as `user`, in the guild's #general (or the bot's DM)."""
         channel = self.dm_channel(user) if dm else self.general
         record, payload = self._interaction_base(user, 2, channel)
         payload["data"] = self._command_data(command, options, None, not dm)
         return await self._send_interaction(record, payload, wait)
 
-    async def autocomplete(self, user: User, command: str, focused: str, **options: Any) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self, user: User, command: str, focused: str, **options: Any
+    ) -> list[dict[str, Any]]:
         """Type into option `focused`; returns the choices the bot offered."""
         record, payload = self._interaction_base(user, 4, self.general)
         payload["data"] = self._command_data(command, options, focused, True)
         await self._send_interaction(record, payload, True)
         return record.choices
 
-    async def _component(self, user: User, message: Message, custom_id: str, component_type: int,
-                         values: list[str] | None, wait: bool) -> Interaction:
+    async def _component(
+        self,
+        user: User,
+        message: Message,
+        custom_id: str,
+        component_type: int,
+        values: list[str] | None,
+        wait: bool,
+    ) -> Interaction:
         channel = self.channels[message.channel_id]
         record, payload = self._interaction_base(user, 3, channel)
         record.source = message
@@ -732,8 +878,9 @@ class DiscordDouble:
             payload["data"]["values"] = values
         return await self._send_interaction(record, payload, wait)
 
-    async def click(self, user: User, message: Message, label_or_custom_id: str, *,
-                    wait: bool = True) -> Interaction:
+    async def click(
+        self, user: User, message: Message, label_or_custom_id: str, *, wait: bool = True
+    ) -> Interaction:
         """Press a button on `message`, found by label or custom_id."""
         try:
             button = message.button(label_or_custom_id)
@@ -742,21 +889,26 @@ class DiscordDouble:
         assert not button.get("disabled"), f"button {label_or_custom_id!r} is disabled"
         return await self._component(user, message, button["custom_id"], 2, None, wait)
 
-    async def select(self, user: User, message: Message, custom_id: str, values: list[str], *,
-                     wait: bool = True) -> Interaction:
+    async def select(
+        self, user: User, message: Message, custom_id: str, values: list[str], *, wait: bool = True
+    ) -> Interaction:
         """Choose `values` in the select menu `custom_id` of `message`."""
         menu = message.component(custom_id)
         offered = {o["value"] for o in menu.get("options", [])}
         assert set(values) <= offered, f"{values} not among the options {sorted(offered)}"
         return await self._component(user, message, custom_id, menu["type"], values, wait)
 
-    async def forge_component(self, user: User, message: Message, custom_id: str,
-                              values: list[str] | None = None) -> Interaction:
+    async def forge_component(
+        self, user: User, message: Message, custom_id: str, values: list[str] | None = None
+    ) -> Interaction:
         """A component interaction no real client would send (unknown ids, foreign values)."""
-        return await self._component(user, message, custom_id, 2 if values is None else 3, values, True)
+        return await self._component(
+            user, message, custom_id, 2 if values is None else 3, values, True
+        )
 
-    async def submit_modal(self, user: User, opened_by: Interaction, values: dict[str, str], *,
-                           wait: bool = True) -> Interaction:
+    async def submit_modal(
+        self, user: User, opened_by: Interaction, values: dict[str, str], *, wait: bool = True
+    ) -> Interaction:
         """Fill in and submit the modal that `opened_by` was answered with."""
         assert opened_by.callback_type == 9, "that interaction was not answered with a modal"
         modal = opened_by.callback_data or {}
@@ -768,8 +920,11 @@ class DiscordDouble:
         rows = []
         for row in modal.get("components", []):
             inner = row.get("component") or (row.get("components") or [None])[0]
-            field_value = {"type": inner["type"], "custom_id": inner["custom_id"],
-                           "value": values.get(inner["custom_id"], "")}
+            field_value = {
+                "type": inner["type"],
+                "custom_id": inner["custom_id"],
+                "value": values.get(inner["custom_id"], ""),
+            }
             if row["type"] == 18:
                 rows.append({"type": 18, "component": field_value})
             else:
@@ -780,8 +935,13 @@ class DiscordDouble:
     async def dm(self, user: User, content: str) -> Message:
         """`user` types `content` in their DM with the bot."""
         channel = self.dm_channel(user)
-        message = Message(id=snowflake(), channel_id=channel.id, author=user, content=content,
-                           base_url=self.base_url)
+        message = Message(
+            id=snowflake(),
+            channel_id=channel.id,
+            author=user,
+            content=content,
+            base_url=self.base_url,
+        )
         self.messages[message.id] = message
         await self._send_event("MESSAGE_CREATE", message.payload())
         return message

@@ -1,0 +1,136 @@
+"""The operator's command line, run as an operator would run it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+GOOD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+VARIABLES = (
+    "DISCORD_TOKEN",
+    "ANAGEN_DATABASE",
+    "ANAGEN_DEV_GUILD_ID",
+    "ANAGEN_LOG_LEVEL",
+    "ANAGEN_OWNER_IDS",
+    "ANAGEN_SOURCE_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def run_anagen(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_run_without_token_explains_how_to_get_one_and_exits_2() -> None:
+    result = run_anagen("run")
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    assert "developers/applications" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version_and_help_on_every_command() -> None:
+    assert run_anagen("--version").stdout.startswith("anagen ")
+    for command in ([], ["run"], ["check"], ["sync"], ["db"], ["db", "backup"]):
+        result = run_anagen(*command, "--help")
+        assert result.returncode == 0, command
+        assert "usage: anagen" in result.stdout
+
+
+def test_check_reports_each_problem_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "broken.db"
+    corrupt.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-token")
+    monkeypatch.setenv("ANAGEN_DEV_GUILD_ID", "my-server")
+    monkeypatch.setenv("ANAGEN_DATABASE", str(corrupt))
+
+    assert main(["check"]) == 1
+
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("PROBLEM")]
+    assert len(problems) == 3
+    assert any("DISCORD_TOKEN" in p and "Reset Token" in p for p in problems)
+    assert any("ANAGEN_DEV_GUILD_ID='my-server'" in p for p in problems)
+    assert any(str(corrupt) in p and "backup" in p for p in problems)
+
+
+def test_check_passes_on_a_good_installation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    assert main(["check"]) == 0
+    assert "All checks passed." in capsys.readouterr().out
+
+
+def test_settings_come_from_the_env_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("DISCORD_TOKEN=nope\nANAGEN_LOG_LEVEL=loud\n")
+    assert main(["--env-file", str(env_file), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "DISCORD_TOKEN does not look like a bot token" in out
+    assert "ANAGEN_LOG_LEVEL='LOUD'" in out
+
+
+def test_unwritable_database_folder_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_DATABASE", str(tmp_path / "missing" / "anagen.db"))
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "ANAGEN_DATABASE" in err
+    assert "does not exist" in err
+
+
+def test_foreign_database_is_refused_not_reset(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.close()
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_DATABASE", str(foreign))
+
+    assert main(["check"]) == 1
+    assert "belongs to another application" in capsys.readouterr().out
+    with sqlite3.connect(foreign) as conn:
+        assert conn.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
+    conn.close()
+
+
+def test_backup_refuses_to_overwrite_without_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "copy.db"
+    target.write_text("precious")
+    assert main(["db", "backup", str(target)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert target.read_text() == "precious"
