@@ -159,6 +159,12 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for several reads in a row, without another coroutine's writes between."""
+        async with self._lock:
+            yield self._conn
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One write statement in its own transaction; returns the affected row count."""
         async with self.transaction() as conn:

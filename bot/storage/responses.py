@@ -1,0 +1,197 @@
+"""Survey responses and their answers. Every function takes the connection of the caller's
+transaction (`Database.transaction()` for writes, `Database.reading()` for reads), so a
+read-check-write sequence in the survey service is one atomic unit."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.survey.flow import Answer, AnswerKey
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    id: int
+    guild_id: int
+    user_id: int
+    questionnaire_version: int
+    status: str
+    position: str | None
+    surface: str
+    prompt_channel_id: int | None
+    prompt_message_id: int | None
+    started_at: str
+    updated_at: str
+    completed_at: str | None
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Response:
+        return cls(*row)  # rows are selected in field order (_COLUMNS)
+
+
+_COLUMNS = (
+    "id, guild_id, user_id, questionnaire_version, status, position, surface, "
+    "prompt_channel_id, prompt_message_id, started_at, updated_at, completed_at"
+)
+
+
+async def _one(
+    conn: aiosqlite.Connection, where: str, params: tuple[object, ...]
+) -> Response | None:
+    async with conn.execute(f"SELECT {_COLUMNS} FROM responses WHERE {where}", params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else Response.from_row(row)
+
+
+async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:
+    return await _one(conn, "id = ?", (response_id,))
+
+
+async def open_response(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> Response | None:
+    return await _one(
+        conn, "guild_id = ? AND user_id = ? AND status = 'in_progress'", (guild_id, user_id)
+    )
+
+
+async def latest(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> Response | None:
+    return await _one(
+        conn, "guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (guild_id, user_id)
+    )
+
+
+async def active_in_dms(conn: aiosqlite.Connection, user_id: int) -> Response | None:
+    """The DM survey a typed reply belongs to: the member's most recently touched one."""
+    return await _one(
+        conn,
+        "user_id = ? AND status = 'in_progress' AND surface = 'dm' "
+        "ORDER BY updated_at DESC, id DESC LIMIT 1",
+        (user_id,),
+    )
+
+
+async def history(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[Response]:
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses WHERE guild_id = ? AND user_id = ? ORDER BY id",
+        (guild_id, user_id),
+    ) as cursor:
+        return [Response.from_row(row) for row in await cursor.fetchall()]
+
+
+async def create(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, version: int, surface: str
+) -> Response:
+    stamp = now()
+    cursor = await conn.execute(
+        "INSERT INTO responses (guild_id, user_id, questionnaire_version, surface, started_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, user_id, version, surface, stamp, stamp),
+    )
+    response = await get(conn, cursor.lastrowid or 0)
+    assert response is not None
+    return response
+
+
+async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[AnswerKey, Answer]:
+    choices: dict[AnswerKey, list[str]] = {}
+    async with conn.execute(
+        "SELECT question_id, item, choice_id FROM answer_choices WHERE response_id = ?",
+        (response_id,),
+    ) as cursor:
+        for question_id, item, choice_id in await cursor.fetchall():
+            choices.setdefault((question_id, item), []).append(choice_id)
+    async with conn.execute(
+        "SELECT question_id, item, number, text, skipped FROM answers WHERE response_id = ?",
+        (response_id,),
+    ) as cursor:
+        return {
+            (qid, item): Answer(tuple(choices.get((qid, item), ())), number, text, bool(skipped))
+            for qid, item, number, text, skipped in await cursor.fetchall()
+        }
+
+
+async def save_answer(
+    conn: aiosqlite.Connection, response_id: int, key: AnswerKey, answer: Answer
+) -> None:
+    question_id, item = key
+    await conn.execute(
+        "INSERT INTO answers (response_id, question_id, item, number, text, skipped, answered_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id, item) DO UPDATE SET"
+        " number = excluded.number, text = excluded.text, skipped = excluded.skipped,"
+        " answered_at = excluded.answered_at",
+        (response_id, question_id, item, answer.number, answer.text, int(answer.skipped), now()),
+    )
+    await conn.execute(
+        "DELETE FROM answer_choices WHERE response_id = ? AND question_id = ? AND item = ?",
+        (response_id, question_id, item),
+    )
+    await conn.executemany(
+        "INSERT INTO answer_choices (response_id, question_id, item, choice_id)"
+        " VALUES (?, ?, ?, ?)",
+        [(response_id, question_id, item, choice) for choice in answer.choices],
+    )
+
+
+async def delete_answers(
+    conn: aiosqlite.Connection, response_id: int, keys: list[AnswerKey]
+) -> None:
+    await conn.executemany(
+        "DELETE FROM answers WHERE response_id = ? AND question_id = ? AND item = ?",
+        [(response_id, qid, item) for qid, item in keys],
+    )
+
+
+async def update(
+    conn: aiosqlite.Connection, response_id: int, *, position: str | None, completed: bool = False
+) -> None:
+    stamp = now()
+    await conn.execute(
+        "UPDATE responses SET position = ?, updated_at = ?,"
+        " status = CASE WHEN ? THEN 'completed' ELSE status END,"
+        " completed_at = CASE WHEN ? THEN ? ELSE completed_at END WHERE id = ?",
+        (position, stamp, completed, completed, stamp, response_id),
+    )
+
+
+async def set_prompt(
+    conn: aiosqlite.Connection,
+    response_id: int,
+    channel_id: int | None,
+    message_id: int | None,
+    surface: str,
+) -> None:
+    await conn.execute(
+        "UPDATE responses SET prompt_channel_id = ?, prompt_message_id = ?, surface = ?"
+        " WHERE id = ?",
+        (channel_id, message_id, surface, response_id),
+    )
+
+
+async def delete_response(conn: aiosqlite.Connection, response_id: int) -> None:
+    await conn.execute("DELETE FROM responses WHERE id = ?", (response_id,))
+
+
+async def erase_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> tuple[int, int]:
+    """Delete every response of the member in the server; returns (responses, answers)."""
+    async with conn.execute(
+        "SELECT count(*) FROM answers WHERE response_id IN"
+        " (SELECT id FROM responses WHERE guild_id = ? AND user_id = ?)",
+        (guild_id, user_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    answer_count = row[0] if row else 0
+    cursor = await conn.execute(
+        "DELETE FROM responses WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
+    return cursor.rowcount, answer_count

@@ -1,0 +1,194 @@
+"""Skip logic and answer rules: which step comes next, and what counts as a valid answer.
+
+A *step* is one message to the member: a question, or one repetition of a group
+question for one chosen item. Answers are keyed by `(question id, item)`, where a
+group's fields are stored under `"<group>.<field>"`; everything here is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.survey.questionnaire import Kind, Question, Questionnaire
+
+AnswerKey = tuple[str, str]
+
+
+class InvalidAnswer(ValueError):
+    """The answer cannot be accepted; the message is a friendly correction for the member."""
+
+
+class Refused(Exception):
+    """The answer ends the survey (under Discord's minimum age); the message says so kindly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    choices: tuple[str, ...] = ()
+    number: int | None = None
+    text: str | None = None
+    skipped: bool = False
+
+
+Answers = Mapping[AnswerKey, Answer]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    question: Question
+    item: str = ""
+
+    @property
+    def key(self) -> str:
+        """A short stable pointer, used in custom_ids and the response's current position."""
+        return f"{self.question.id}:{self.item}" if self.item else self.question.id
+
+    def answer_keys(self) -> list[AnswerKey]:
+        if self.question.kind is Kind.GROUP:
+            return [(f"{self.question.id}.{f.id}", self.item) for f in self.question.fields]
+        return [(self.question.id, "")]
+
+
+def chosen(answers: Answers, question_id: str) -> frozenset[str] | None:
+    answer = answers.get((question_id, ""))
+    if answer is None or answer.skipped:
+        return None
+    return frozenset(answer.choices)
+
+
+def applicable_steps(questionnaire: Questionnaire, answers: Answers) -> list[Step]:
+    """Every step the member is asked given their answers so far, in order."""
+    steps: list[Step] = []
+    for question in questionnaire.questions:
+        if question.when is not None and not question.when.holds(
+            chosen(answers, question.when.question)
+        ):
+            continue
+        if question.kind is Kind.GROUP:
+            assert question.repeat_for is not None
+            source = questionnaire[question.repeat_for]
+            picked = chosen(answers, source.id) or frozenset()
+            steps.extend(
+                Step(question, c.id) for c in source.choices if c.id in picked and not c.exclusive
+            )
+        else:
+            steps.append(Step(question))
+    return steps
+
+
+def is_answered(step: Step, answers: Answers) -> bool:
+    return all(key in answers for key in step.answer_keys())
+
+
+def next_step(questionnaire: Questionnaire, answers: Answers) -> Step | None:
+    """The first applicable step without an answer; None when the survey is complete."""
+    return next(
+        (s for s in applicable_steps(questionnaire, answers) if not is_answered(s, answers)), None
+    )
+
+
+def find_step(questionnaire: Questionnaire, answers: Answers, key: str) -> Step | None:
+    return next((s for s in applicable_steps(questionnaire, answers) if s.key == key), None)
+
+
+def previous_step(questionnaire: Questionnaire, answers: Answers, key: str) -> Step | None:
+    steps = applicable_steps(questionnaire, answers)
+    index = next((i for i, s in enumerate(steps) if s.key == key), len(steps))
+    return steps[index - 1] if index > 0 else None
+
+
+def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
+    steps = applicable_steps(questionnaire, answers)
+    return sum(is_answered(s, answers) for s in steps), len(steps)
+
+
+def orphaned_keys(questionnaire: Questionnaire, answers: Answers) -> list[AnswerKey]:
+    """Answers that no longer apply after an earlier answer changed (e.g. 'none' chosen)."""
+    live = {k for s in applicable_steps(questionnaire, answers) for k in s.answer_keys()}
+    return [key for key in answers if key not in live]
+
+
+def prune(questionnaire: Questionnaire, answers: dict[AnswerKey, Answer]) -> list[AnswerKey]:
+    """Drop orphaned answers until stable (removing one can orphan another)."""
+    removed: list[AnswerKey] = []
+    while orphans := orphaned_keys(questionnaire, answers):
+        for key in orphans:
+            del answers[key]
+        removed.extend(orphans)
+    return removed
+
+
+# -- answer rules ---------------------------------------------------------------------------
+
+
+def choice_answer(step: Step, values: Iterable[str], field_id: str | None = None) -> Answer:
+    """Validate choice ids from a click, a select or a parsed reply."""
+    question = step.question
+    picked = list(dict.fromkeys(values))  # de-duplicate, keep order
+    if question.kind is Kind.GROUP:
+        group_field = question.field(field_id or "")
+        if group_field is None:
+            raise InvalidAnswer("That part of the question does not exist.")
+        options, multiple = group_field.choices, False
+    elif question.is_choice:
+        options, multiple = question.choices, question.kind is Kind.MULTI
+    elif question.kind is Kind.SCALE and len(picked) == 1:
+        return number_answer(step, picked[0])
+    else:
+        raise InvalidAnswer("This question is not answered with a choice.")
+    by_id = {c.id: c for c in options}
+    if not picked:
+        raise InvalidAnswer("Please choose at least one option.")
+    if any(value not in by_id for value in picked):
+        raise InvalidAnswer("That is not one of the options for this question.")
+    if not multiple and len(picked) > 1:
+        raise InvalidAnswer("Please choose just one option for this question.")
+    exclusive = [by_id[v] for v in picked if by_id[v].exclusive]
+    if exclusive and len(picked) > 1:
+        raise InvalidAnswer(
+            f"“{exclusive[0].label}” cannot be combined with other options; "
+            "choose it alone or leave it out."
+        )
+    order = [c.id for c in options]
+    return Answer(choices=tuple(sorted(picked, key=order.index)))
+
+
+def number_answer(step: Step, raw: str | int) -> Answer:
+    question = step.question
+    assert question.min is not None
+    assert question.max is not None
+    if isinstance(raw, str):
+        cleaned = raw.strip()
+        if not cleaned.lstrip("-").isdecimal() or len(cleaned) > 6:
+            raise InvalidAnswer(
+                f"Please answer with a whole number from {question.min} to {question.max}."
+            )
+        raw = int(cleaned)
+    if raw < question.min and question.below_min_refuses:
+        raise Refused(question.refusal or "Sorry, this survey is not for you.")
+    if not question.min <= raw <= question.max:
+        raise InvalidAnswer(
+            f"{raw} is outside the range for this question: please answer with a whole number "
+            f"from {question.min} to {question.max}."
+        )
+    return Answer(number=raw)
+
+
+def text_answer(step: Step, raw: str) -> Answer:
+    limit = step.question.max_length or 0
+    text = raw.strip()
+    if not text:
+        raise InvalidAnswer("That answer is empty; type a few words, or skip this question.")
+    if len(text) > limit:
+        raise InvalidAnswer(
+            f"That is {len(text):,} characters; this question takes at most {limit:,}. "
+            "Please shorten it and send it again."
+        )
+    return Answer(text=text)
+
+
+def skip_answer(step: Step) -> Answer:
+    if step.question.required:
+        raise InvalidAnswer("This question needs an answer; it cannot be skipped.")
+    return Answer(skipped=True)

@@ -1,0 +1,170 @@
+"""Understanding typed replies: "2", "crown", "front, crown", "skip", "27 years".
+
+Matching is forgiving (case, accents, punctuation, small typos) but never guesses
+between two options: an ambiguous or unknown reply gets a correction instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+
+from bot.survey.flow import (
+    Answer,
+    InvalidAnswer,
+    Step,
+    choice_answer,
+    number_answer,
+    skip_answer,
+    text_answer,
+)
+from bot.survey.questionnaire import Choice, Kind
+
+_SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\band\b)\s*")
+_NUMBER = re.compile(r"-?\d+")
+_TYPO_SCORE = 85  # rapidfuzz ratio: "burnin" ~ "burning", "itch" !~ "pain"
+
+
+class Command(StrEnum):
+    BACK = "back"
+    SKIP = "skip"
+    PAUSE = "pause"
+
+
+_COMMANDS = {
+    "back": Command.BACK,
+    "previous": Command.BACK,
+    "skip": Command.SKIP,
+    "pass": Command.SKIP,
+    "pause": Command.PAUSE,
+    "stop": Command.PAUSE,
+    "later": Command.PAUSE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a typed reply meant: an answer (per answer key) or a navigation command."""
+
+    answers: dict[str, Answer] | None = None  # field id ("" for plain questions) -> answer
+    command: Command | None = None
+
+
+def normalise(text: str) -> str:
+    """Casefolded, accent-free, punctuation-free words; control and zero-width chars removed."""
+    text = unicodedata.normalize("NFKD", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category.startswith("M") or category in ("Cf", "Cc", "Co", "Cs"):
+            continue
+        kept.append(char if category[0] in "LN" else " ")
+    return " ".join("".join(kept).casefold().split())
+
+
+def clean_text(text: str) -> str:
+    """Free text as stored: control and zero-width characters removed, lines kept."""
+    return "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs")
+    ).strip()
+
+
+def interpret(step: Step, raw: str) -> Reply:
+    """Turn a typed reply into an answer for `step`, or raise `InvalidAnswer`/`Refused`."""
+    words = normalise(raw)
+    if (command := _COMMANDS.get(words)) is not None:
+        if command is Command.SKIP:
+            skip_answer(step)  # raises for required questions
+        return Reply(command=command)
+    question = step.question
+    if question.kind is Kind.TEXT:
+        return Reply(answers={"": text_answer(step, clean_text(raw))})
+    if question.kind in (Kind.NUMBER, Kind.SCALE):
+        return Reply(answers={"": number_answer(step, _single_number(raw, step))})
+    if question.kind is Kind.GROUP:
+        return Reply(answers=_group(step, raw))
+    return Reply(
+        answers={
+            "": choice_answer(
+                step, _match_choices(raw, question.choices, question.kind is Kind.MULTI)
+            )
+        }
+    )
+
+
+def _single_number(raw: str, step: Step) -> str:
+    numbers = _NUMBER.findall(raw[:200])
+    if len(numbers) != 1 or re.search(r"\d[.,]\d", raw):
+        low, high = step.question.min, step.question.max
+        raise InvalidAnswer(f"Please answer with one whole number from {low} to {high}, like 27.")
+    return numbers[0]
+
+
+def _group(step: Step, raw: str) -> dict[str, Answer]:
+    fields = step.question.fields
+    parts = [p for p in _SEPARATORS.split(raw) if normalise(p)]
+    if len(parts) != len(fields):
+        example = ", ".join(f.choices[0].label.lower() for f in fields)
+        names = " and ".join(f.prompt.lower() for f in fields)
+        raise InvalidAnswer(
+            f"Please give {len(fields)} answers separated by commas ({names}), "
+            f"for example “{example}”."
+        )
+    answers = {}
+    for part, group_field in zip(parts, fields, strict=True):
+        picked = _match_choices(part, group_field.choices, multiple=False)
+        answers[group_field.id] = choice_answer(step, picked, group_field.id)
+    return answers
+
+
+def _match_choices(raw: str, choices: tuple[Choice, ...], multiple: bool) -> list[str]:
+    """Choice ids named by the reply, by number, label, id or a near-miss spelling."""
+    parts = [p for p in (normalise(p) for p in _SEPARATORS.split(raw[:2000])) if p]
+    if multiple and len(parts) > 1:
+        picked = [_match_one(part, choices) for part in parts]
+        if all(picked):
+            return [p for p in picked if p]
+    whole = _match_one(normalise(raw[:2000]), choices)
+    if whole is not None:
+        return [whole]
+    if multiple and len(parts) > 1:
+        unknown = next(p for p in parts if _match_one(p, choices) is None)
+        raise InvalidAnswer(_unknown(unknown, choices, multiple))
+    raise InvalidAnswer(_unknown(raw, choices, multiple))
+
+
+def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
+    if not words:
+        return None
+    if words.isdecimal():
+        index = int(words) - 1 if len(words) < 4 else -1
+        return choices[index].id if 0 <= index < len(choices) else None
+    candidates: dict[str, list[str]] = {}
+    for choice in choices:
+        label = normalise(choice.label)
+        names = {label, normalise(choice.id.replace("_", " "))}
+        names.update(normalise(part) for part in re.split(r"\bor\b|,", choice.label))
+        candidates[choice.id] = [n for n in names if n]
+    for test in (
+        lambda name: words == name,
+        lambda name: len(words) >= 3 and (name.startswith(words) or words.startswith(name)),
+        lambda name: set(words.split()) <= set(name.split()),
+        lambda name: fuzz.ratio(words, name) >= _TYPO_SCORE,
+    ):
+        hits = [cid for cid, names in candidates.items() if any(test(n) for n in names)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            return None  # ambiguous: never guess between options
+    return None
+
+
+def _unknown(raw: str, choices: tuple[Choice, ...], multiple: bool) -> str:
+    shown = normalise(raw)[:40] or "that"
+    numbered = ", ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+    how = "one or more numbers or names separated by commas" if multiple else "a number or a name"
+    return f"I could not match “{shown}” to an option. Reply with {how}: {numbered}."

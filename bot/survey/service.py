@@ -1,0 +1,446 @@
+"""The survey's use cases: start, answer, navigate, review, retake, delete.
+
+Every change runs in one database transaction that re-reads the response, checks the
+member owns it and that the question they answered is the one they are on, and only
+then writes; so answers are committed before anything is confirmed, double clicks and
+stale buttons are harmless, and one member can never touch another's survey.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.storage import Database
+from bot.storage import responses as repo
+from bot.storage.responses import Response
+from bot.survey.flow import (
+    Answer,
+    InvalidAnswer,
+    Refused,
+    Step,
+    applicable_steps,
+    choice_answer,
+    find_step,
+    next_step,
+    previous_step,
+    prune,
+    skip_answer,
+    text_answer,
+)
+from bot.survey.questionnaire import Kind, Questionnaire
+from bot.survey.replies import Command, clean_text, interpret
+from bot.survey.screens import (
+    Note,
+    NoticeKind,
+    NoticeScreen,
+    QuestionScreen,
+    Screen,
+    SummaryScreen,
+    Tone,
+    describe,
+    step_prompt,
+    summary_rows,
+)
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary"
+STALE = "That question was already answered; here is where you are now."
+PAUSED = (
+    "Paused. Your answers so far are saved. Press **Continue** below, or run `/survey start` "
+    "in the server, whenever you want to carry on."
+)
+FINISHED = (
+    "Thank you! Your answers are saved and counted in the community results (only ever as "
+    "part of groups). See them with `/survey mine`; erase them with `/survey delete`."
+)
+ALREADY_DONE = (
+    "You have already completed this survey. `/survey mine` shows your answers and "
+    "`/survey retake` starts a new response."
+)
+GONE = (
+    "This survey no longer exists (it may have been deleted). Run `/survey start` to begin again."
+)
+
+
+class NotYourSurvey(Exception):
+    """A member used a control of someone else's survey."""
+
+
+class StartState(StrEnum):
+    NEW = "new"  # show the consent message
+    RESUME = "resume"  # a survey is in progress
+    COMPLETED = "completed"  # finished before; offer review or retake
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    state: StartState
+    answered: int = 0
+    total: int = 0
+    started_at: str | None = None
+    completed_at: str | None = None
+
+
+AnswerBuilder = Callable[[Step], dict[str, Answer]]
+
+
+class SurveyService:
+    def __init__(self, db: Database, questionnaire: Questionnaire) -> None:
+        self.db = db
+        self.questionnaire = questionnaire
+
+    # -- starting ---------------------------------------------------------------------------
+
+    async def start_state(self, guild_id: int, user_id: int) -> tuple[StartState, Response | None]:
+        async with self.db.reading() as conn:
+            if (open_ := await repo.open_response(conn, guild_id, user_id)) is not None:
+                return StartState.RESUME, open_
+            latest = await repo.latest(conn, guild_id, user_id)
+        if latest is not None and latest.completed:
+            return StartState.COMPLETED, latest
+        return StartState.NEW, None
+
+    async def begin(
+        self, guild_id: int, user_id: int, *, surface: str = "dm", retake: bool = False
+    ) -> Screen:
+        """The member consented: create the response (or reuse the open one) and ask."""
+        async with self.db.transaction() as conn:
+            response = await repo.open_response(conn, guild_id, user_id)
+            if response is None:
+                latest = await repo.latest(conn, guild_id, user_id)
+                if latest is not None and latest.completed and not retake:
+                    return NoticeScreen(NoticeKind.FINISHED, ALREADY_DONE, latest.id)
+                response = await repo.create(
+                    conn, guild_id, user_id, self.questionnaire.version, surface
+                )
+            elif response.surface != surface:
+                await repo.set_prompt(conn, response.id, None, None, surface)
+            return await self._screen(conn, response)
+
+    async def status(self, guild_id: int, user_id: int) -> Status:
+        state, response = await self.start_state(guild_id, user_id)
+        if response is None:
+            return Status(state)
+        async with self.db.reading() as conn:
+            answers = await repo.answers(conn, response.id)
+        steps = applicable_steps(self.questionnaire, answers)
+        answered = sum(all(k in answers for k in s.answer_keys()) for s in steps)
+        return Status(state, answered, len(steps), response.started_at, response.completed_at)
+
+    # -- the current screen -----------------------------------------------------------------
+
+    async def screen(self, response_id: int, user_id: int, note: Note | None = None) -> Screen:
+        async with self.db.reading() as conn:
+            response = await self._owned(conn, response_id, user_id)
+            if response is None:
+                return NoticeScreen(NoticeKind.GONE, GONE)
+            return await self._screen(conn, response, note)
+
+    async def _owned(
+        self, conn: aiosqlite.Connection, response_id: int, user_id: int
+    ) -> Response | None:
+        response = await repo.get(conn, response_id)
+        if response is not None and response.user_id != user_id:
+            raise NotYourSurvey
+        return response
+
+    async def _screen(
+        self, conn: aiosqlite.Connection, response: Response, note: Note | None = None
+    ) -> Screen:
+        answers = await repo.answers(conn, response.id)
+        rows = summary_rows(self.questionnaire, answers)
+        if response.completed:
+            return SummaryScreen(response.id, rows, completed=True, note=note)
+        steps = applicable_steps(self.questionnaire, answers)
+        step = None
+        if response.position != SUMMARY:
+            step = next((s for s in steps if s.key == response.position), None)
+            step = step or next_step(self.questionnaire, answers)
+        if step is None:
+            return SummaryScreen(response.id, rows, note=note)
+        current = {
+            (key[0].split(".", 1)[1] if "." in key[0] else ""): answers[key]
+            for key in step.answer_keys()
+            if key in answers
+        }
+        return QuestionScreen(
+            response_id=response.id,
+            step=step,
+            prompt=step_prompt(self.questionnaire, step),
+            number=steps.index(step) + 1,
+            total=len(steps),
+            current=current,
+            note=note,
+            can_go_back=steps.index(step) > 0,
+        )
+
+    # -- answering --------------------------------------------------------------------------
+
+    async def choose(
+        self, response_id: int, user_id: int, step_key: str, values: list[str], field_id: str = ""
+    ) -> Screen:
+        """A button click or a select choice."""
+        return await self._apply(
+            response_id,
+            user_id,
+            step_key,
+            lambda step: {field_id: choice_answer(step, values, field_id or None)},
+        )
+
+    async def submit_text(self, response_id: int, user_id: int, step_key: str, raw: str) -> Screen:
+        """A modal submission for a number or text question."""
+
+        def build(step: Step) -> dict[str, Answer]:
+            if step.question.kind is Kind.TEXT:
+                return {"": text_answer(step, clean_text(raw))}
+            if step.question.kind in (Kind.NUMBER, Kind.SCALE):
+                reply = interpret(step, raw)
+                if reply.answers is None:
+                    raise InvalidAnswer("Please type a number.")
+                return reply.answers
+            raise InvalidAnswer("This question is answered with the buttons or the menu.")
+
+        return await self._apply(response_id, user_id, step_key, build)
+
+    async def reply(self, user_id: int, raw: str) -> Screen | None:
+        """A message typed in DMs; None when the member has no survey in progress there."""
+        async with self.db.reading() as conn:
+            response = await repo.active_in_dms(conn, user_id)
+        if response is None:
+            return None
+        if response.position == SUMMARY:
+            if raw.strip().casefold() in ("done", "finish", "submit"):
+                return await self.finish(response.id, user_id)
+            return await self.screen(
+                response.id,
+                user_id,
+                Note(
+                    "You have answered everything. Press **Done** to submit, "
+                    "or **Change an answer**.",
+                    Tone.CORRECTION,
+                ),
+            )
+        screen = await self.screen(response.id, user_id)
+        if not isinstance(screen, QuestionScreen):
+            return screen
+        step = screen.step
+        try:
+            understood = interpret(step, raw)
+        except InvalidAnswer as exc:
+            return await self.screen(response.id, user_id, Note(str(exc), Tone.CORRECTION))
+        except Refused as exc:
+            return await self._refuse(response.id, str(exc))
+        match understood.command:
+            case Command.BACK:
+                return await self.back(response.id, user_id, step.key)
+            case Command.SKIP:
+                return await self.skip(response.id, user_id, step.key)
+            case Command.PAUSE:
+                return await self.pause(response.id, user_id)
+        answers = understood.answers or {}
+        return await self._apply(response.id, user_id, step.key, lambda _: answers, echo=True)
+
+    async def skip(self, response_id: int, user_id: int, step_key: str) -> Screen:
+        def build(step: Step) -> dict[str, Answer]:
+            if step.question.kind is Kind.GROUP:
+                raise InvalidAnswer("Please answer both parts; choose Not sure if you do not know.")
+            return {"": skip_answer(step)}
+
+        return await self._apply(response_id, user_id, step_key, build)
+
+    async def _apply(
+        self,
+        response_id: int,
+        user_id: int,
+        step_key: str,
+        build: AnswerBuilder,
+        *,
+        echo: bool = False,
+    ) -> Screen:
+        async with self.db.transaction() as conn:
+            response = await self._owned(conn, response_id, user_id)
+            if response is None:
+                return NoticeScreen(NoticeKind.GONE, GONE)
+            if response.completed:
+                return await self._screen(conn, response, Note(ALREADY_DONE))
+            answers = await repo.answers(conn, response.id)
+            current = await self._screen(conn, response)
+            if not isinstance(current, QuestionScreen) or current.step.key != step_key:
+                return await self._screen(conn, response, Note(STALE))
+            step = current.step
+            try:
+                given = build(step)
+            except InvalidAnswer as exc:
+                return await self._screen(conn, response, Note(str(exc), Tone.CORRECTION))
+            except Refused as exc:
+                await repo.delete_response(conn, response.id)
+                return NoticeScreen(NoticeKind.REFUSED, str(exc))
+            updated = dict(answers)
+            for field_id, answer in given.items():
+                key = (
+                    (f"{step.question.id}.{field_id}", step.item)
+                    if field_id
+                    else (step.question.id, "")
+                )
+                updated[key] = answer
+                await repo.save_answer(conn, response.id, key, answer)
+            if removed := prune(self.questionnaire, updated):
+                await repo.delete_answers(conn, response.id, removed)
+            if all(key in updated for key in step.answer_keys()):
+                following = next_step(self.questionnaire, updated)
+                position = following.key if following else SUMMARY
+            else:
+                position = step.key  # a group with parts still to answer
+            await repo.update(conn, response.id, position=position)
+            fresh = await repo.get(conn, response.id)
+            assert fresh is not None
+            return await self._screen(conn, fresh, self._saved_note(step, given, echo))
+
+    def _saved_note(self, step: Step, given: dict[str, Answer], echo: bool) -> Note:
+        question = step.question
+        said = "; ".join(describe(question, answer, field_id) for field_id, answer in given.items())
+        prompt = step_prompt(self.questionnaire, step)
+        lead = "Understood" if echo else "Saved"
+        return Note(f"{lead}: {prompt} → {said}", Tone.SAVED)
+
+    async def _refuse(self, response_id: int, text: str) -> Screen:
+        async with self.db.transaction() as conn:
+            await repo.delete_response(conn, response_id)
+        return NoticeScreen(NoticeKind.REFUSED, text)
+
+    # -- navigation -------------------------------------------------------------------------
+
+    async def _move(
+        self,
+        response_id: int,
+        user_id: int,
+        step_key: str | None,
+        target: Callable[[Response, dict], str | None],
+        note: str | None = None,
+    ) -> Screen:
+        async with self.db.transaction() as conn:
+            response = await self._owned(conn, response_id, user_id)
+            if response is None:
+                return NoticeScreen(NoticeKind.GONE, GONE)
+            if response.completed:
+                return await self._screen(conn, response, Note(ALREADY_DONE))
+            current = await self._screen(conn, response)
+            here = current.step.key if isinstance(current, QuestionScreen) else SUMMARY
+            if step_key is not None and here != step_key:
+                return await self._screen(conn, response, Note(STALE))
+            answers = await repo.answers(conn, response.id)
+            position = target(response, answers)
+            if position is None:
+                return await self._screen(conn, response, Note(note or "You cannot go there."))
+            await repo.update(conn, response.id, position=position)
+            fresh = await repo.get(conn, response.id)
+            assert fresh is not None
+            return await self._screen(conn, fresh)
+
+    async def back(self, response_id: int, user_id: int, step_key: str) -> Screen:
+        def target(response: Response, answers: dict) -> str | None:
+            if step_key == SUMMARY:
+                steps = applicable_steps(self.questionnaire, answers)
+                return steps[-1].key if steps else None
+            previous = previous_step(self.questionnaire, answers, step_key)
+            return previous.key if previous else None
+
+        return await self._move(
+            response_id,
+            user_id,
+            step_key,
+            target,
+            "This is the first question; there is nothing before it.",
+        )
+
+    async def change(self, response_id: int, user_id: int, target_key: str) -> Screen:
+        """From the summary, reopen one answered question."""
+
+        def target(response: Response, answers: dict) -> str | None:
+            step = find_step(self.questionnaire, answers, target_key)
+            return step.key if step else None
+
+        return await self._move(
+            response_id,
+            user_id,
+            SUMMARY,
+            target,
+            "That question does not apply to your answers any more.",
+        )
+
+    async def pause(self, response_id: int, user_id: int) -> Screen:
+        async with self.db.reading() as conn:
+            response = await self._owned(conn, response_id, user_id)
+        if response is None:
+            return NoticeScreen(NoticeKind.GONE, GONE)
+        if response.completed:
+            return await self.screen(response_id, user_id)
+        return NoticeScreen(NoticeKind.PAUSED, PAUSED, response_id)
+
+    async def finish(self, response_id: int, user_id: int) -> Screen:
+        async with self.db.transaction() as conn:
+            response = await self._owned(conn, response_id, user_id)
+            if response is None:
+                return NoticeScreen(NoticeKind.GONE, GONE)
+            if response.completed:
+                return NoticeScreen(NoticeKind.FINISHED, FINISHED, response.id)
+            answers = await repo.answers(conn, response.id)
+            if next_step(self.questionnaire, answers) is not None:
+                return await self._screen(
+                    conn,
+                    response,
+                    Note("A few questions still need an answer first.", Tone.CORRECTION),
+                )
+            await repo.update(conn, response.id, position=SUMMARY, completed=True)
+        return NoticeScreen(NoticeKind.FINISHED, FINISHED, response_id)
+
+    async def use_surface(
+        self,
+        response_id: int,
+        user_id: int,
+        surface: str,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        """Remember where the live question message is, so the next one can replace it."""
+        async with self.db.transaction() as conn:
+            if await self._owned(conn, response_id, user_id) is not None:
+                await repo.set_prompt(conn, response_id, channel_id, message_id, surface)
+
+    async def prompt_message(self, response_id: int) -> tuple[int | None, int | None]:
+        async with self.db.reading() as conn:
+            response = await repo.get(conn, response_id)
+        return (
+            (None, None)
+            if response is None
+            else (response.prompt_channel_id, response.prompt_message_id)
+        )
+
+    # -- the member's data ------------------------------------------------------------------
+
+    async def mine(self, guild_id: int, user_id: int) -> list[tuple[Response, SummaryScreen]]:
+        async with self.db.reading() as conn:
+            found = []
+            for response in await repo.history(conn, guild_id, user_id):
+                answers = await repo.answers(conn, response.id)
+                rows = summary_rows(self.questionnaire, answers)
+                found.append((response, SummaryScreen(response.id, rows, response.completed)))
+        return found
+
+    async def erase(self, guild_id: int, user_id: int) -> tuple[int, int]:
+        """Delete everything stored about the member in this server: (responses, answers)."""
+        async with self.db.transaction() as conn:
+            counts = await repo.erase_member(conn, guild_id, user_id)
+        log.info("Erased %d responses (%d answers) at a member's request", *counts)
+        return counts
+
+    async def retake_allowed(self, guild_id: int, user_id: int) -> Response | None:
+        """The open response that blocks a retake, if any."""
+        async with self.db.reading() as conn:
+            return await repo.open_response(conn, guild_id, user_id)
