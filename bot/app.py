@@ -16,6 +16,7 @@ from bot import __version__
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
+from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.tree import AnagenTree
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class AnagenBot(commands.Bot):
         self.force_sync = force_sync
         self.version = __version__
         self._db: Database | None = None
+        self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)
 
     @property
     def db(self) -> Database:

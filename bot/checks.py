@@ -53,6 +53,22 @@ async def _check_database(path: Path, report: CheckReport) -> None:
     report.passed.append(f"database {path}: schema {version}, integrity ok, {note}")
 
 
+def _check_questionnaire(settings: Settings) -> str:
+    from bot.survey.questionnaire import QuestionnaireError, load_questionnaire
+
+    try:
+        questionnaire = load_questionnaire(settings.questionnaire_path)
+    except QuestionnaireError as exc:
+        raise ValueError(f"questionnaire {exc}") from exc
+    return (
+        f"questionnaire {questionnaire.source}: version {questionnaire.version}, "
+        f"{len(questionnaire.questions)} questions"
+    )
+
+
+DATA_CHECKS.append(_check_questionnaire)
+
+
 async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckReport:
     report = CheckReport(problems=list(settings_problems))
     if not settings_problems:

@@ -18,6 +18,7 @@ from bot import __version__
 from bot.checks import run_checks
 from bot.settings import TOKEN_HELP, Settings, read_settings
 from bot.storage import Database, StorageError
+from bot.survey.questionnaire import QuestionnaireError
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
     try:
         return asyncio.run(_run_bot(settings, sync_only=sync_only))
-    except StorageError as exc:
+    except (StorageError, QuestionnaireError) as exc:
         _error(str(exc))
         return EXIT_FAILURE
     except KeyboardInterrupt:

@@ -46,6 +46,7 @@ class Settings:
     log_level: str = "INFO"
     owner_ids: frozenset[int] = field(default_factory=frozenset)
     source_url: str = DEFAULT_SOURCE_URL
+    questionnaire_path: Path | None = None  # None: the bundled questionnaire
 
     @property
     def log_level_number(self) -> int:
@@ -146,6 +147,15 @@ def read_settings(
     if not source_url.startswith(("https://", "http://")):
         problems.append(f"ANAGEN_SOURCE_URL={source_url!r} must start with https://.")
 
+    questionnaire_path = None
+    if raw_questionnaire := values.get("ANAGEN_QUESTIONNAIRE", "").strip():
+        questionnaire_path = Path(raw_questionnaire).expanduser()
+        if not questionnaire_path.is_file():
+            problems.append(
+                f"ANAGEN_QUESTIONNAIRE={raw_questionnaire!r} is not a file: give the path of a "
+                "questionnaire TOML file, or leave it empty for the bundled one."
+            )
+
     settings = Settings(
         token=token,
         database_path=database_path,
@@ -153,5 +163,6 @@ def read_settings(
         log_level=log_level,
         owner_ids=frozenset(owner_ids),
         source_url=source_url,
+        questionnaire_path=questionnaire_path,
     )
     return settings, problems

@@ -42,7 +42,7 @@ class Step:
     @property
     def key(self) -> str:
         """A short stable pointer, used in custom_ids and the response's current position."""
-        return f"{self.question.id}:{self.item}" if self.item else self.question.id
+        return f"{self.question.id}/{self.item}" if self.item else self.question.id
 
     def answer_keys(self) -> list[AnswerKey]:
         if self.question.kind is Kind.GROUP:

@@ -1,0 +1,1 @@
+"""Treatment lookups: the curated, sourced knowledge base shipped with Anagen."""

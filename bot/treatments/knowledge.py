@@ -1,0 +1,604 @@
+"""Load and validate the treatment knowledge base (``data/treatments.toml``).
+
+Pure Python, no Discord code: the bot, ``anagen check`` and the tests all use this module.
+Every factual claim in the file carries at least one source and an "as of" date; the
+validator reports *every* problem it finds, one readable line each, naming the entry id
+and the field, so a broken edit is fixed in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "CATEGORIES",
+    "KINDS",
+    "SOURCE_KINDS",
+    "STATUSES",
+    "STATUS_TOPICS",
+    "TOPICS",
+    "Fact",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Source",
+    "Treatment",
+    "alias_key",
+    "check_knowledge_base",
+    "load_knowledge_base",
+    "normalise",
+]
+
+CATEGORIES: Mapping[str, str] = MappingProxyType(
+    {
+        "dht_blockers": "DHT blockers and antiandrogens",
+        "growth_stimulants": "Growth stimulants",
+        "scalp_care": "Anti-inflammatory and antifungal scalp care",
+        "immunomodulators": "Immunomodulators",
+        "procedures": "Procedures",
+        "cosmetic": "Cosmetic",
+        "supplements_lifestyle": "Supplements and lifestyle",
+        "pipeline": "Experimental and pipeline",
+        "research_targets": "Research targets",
+    }
+)
+
+KINDS = ("treatment", "research_target")
+TOPICS = (
+    "what",
+    "mechanism",
+    "status_pattern",
+    "status_areata",
+    "evidence",
+    "side_effects",
+    "caution",
+    "availability",
+)
+STATUS_TOPICS = ("status_pattern", "status_areata")
+STATUSES = frozenset(
+    {
+        "approved",
+        "off_label",
+        "phase_1",
+        "phase_2",
+        "phase_3",
+        "abandoned",
+        "no_evidence",
+        "not_applicable",
+        "unconfirmed",
+        "preclinical",
+    }
+)
+# A research target is biology, not a product: it has no approval or trial phase of its own.
+RESEARCH_TARGET_STATUSES = frozenset({"not_applicable", "preclinical", "unconfirmed"})
+SOURCE_KINDS = ("pubmed", "doi", "nct", "label", "release", "url")
+
+MAX_NAME = 100
+MAX_ALIAS = 100
+MAX_SUMMARY = 300
+MAX_TEXT = 900
+
+_ID_RE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
+_SOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("pubmed", re.compile(r"PMID:[1-9][0-9]{0,8}")),
+    ("doi", re.compile(r"DOI:10\.[0-9]{4,9}/\S+")),
+    ("nct", re.compile(r"NCT[0-9]{8}")),
+    # A regulator label or product information named in words, e.g. "label:FDA Propecia ...".
+    ("label", re.compile(r"label:\S.{4,}")),
+    # A company or organisation release: who, what and when, in words.
+    ("release", re.compile(r"release:\S.{4,}")),
+    ("url", re.compile(r"url:https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:[/?#]\S*)?")),
+)
+_SOURCE_HELP = (
+    "PMID:<digits>, DOI:10.<registrant>/<suffix>, NCT<8 digits>, label:<regulator label>, "
+    "release:<organisation, title, date> or url:https://..."
+)
+
+_ENTRY_KEYS = frozenset({"id", "name", "aliases", "category", "kind", "summary", "related", "fact"})
+_FACT_KEYS = frozenset({"topic", "text", "sources", "as_of", "confirmed", "status"})
+_TOP_KEYS = frozenset({"schema", "treatment"})
+
+
+def normalise(text: str) -> str:
+    """Case-fold, strip accents and punctuation, collapse whitespace: "Rogaíne!" -> "rogaine"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue
+        kept.append(char if char.isalnum() else " ")
+    return " ".join("".join(kept).split())
+
+
+def alias_key(text: str) -> str:
+    """The form used to compare names and aliases: normalised with the spaces removed too."""
+    return normalise(text).replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One citation: ``raw`` as written in the file, ``kind`` one of :data:`SOURCE_KINDS`."""
+
+    raw: str
+    kind: str
+
+    @classmethod
+    def parse(cls, raw: str) -> Source | None:
+        text = raw.strip()
+        for kind, pattern in _SOURCE_PATTERNS:
+            if pattern.fullmatch(text):
+                return cls(text, kind)
+        return None
+
+    @property
+    def value(self) -> str:
+        """The citation without its prefix: the PMID digits, the DOI, the label's words."""
+        if self.kind == "nct":
+            return self.raw
+        return self.raw.split(":", 1)[1]
+
+    @property
+    def link(self) -> str | None:
+        """A URL a reader can open, or None for labels and releases cited by name."""
+        if self.kind == "pubmed":
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.value}/"
+        if self.kind == "doi":
+            return f"https://doi.org/{self.value}"
+        if self.kind == "nct":
+            return f"https://clinicaltrials.gov/study/{self.value}"
+        if self.kind == "url":
+            return self.value
+        return None
+
+    @property
+    def label(self) -> str:
+        """A short human-readable form for an embed: "PubMed 12345", "FDA Propecia label"."""
+        if self.kind == "pubmed":
+            return f"PubMed {self.value}"
+        if self.kind == "doi":
+            return f"doi:{self.value}"
+        if self.kind == "nct":
+            return f"ClinicalTrials.gov {self.value}"
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One claim about a treatment, with its sources and the date it was last checked."""
+
+    topic: str
+    text: str
+    sources: tuple[Source, ...]
+    as_of: dt.date
+    confirmed: bool = True
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    category: str
+    kind: str
+    summary: str
+    facts: tuple[Fact, ...]
+    related: tuple[str, ...]
+
+    def facts_about(self, topic: str) -> tuple[Fact, ...]:
+        return tuple(fact for fact in self.facts if fact.topic == topic)
+
+    def _first(self, topic: str) -> Fact | None:
+        found = self.facts_about(topic)
+        return found[0] if found else None
+
+    @property
+    def what(self) -> Fact | None:
+        return self._first("what")
+
+    @property
+    def status_pattern(self) -> Fact | None:
+        """Status for pattern hair loss (androgenetic alopecia)."""
+        return self._first("status_pattern")
+
+    @property
+    def status_areata(self) -> Fact | None:
+        """Status for alopecia areata."""
+        return self._first("status_areata")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The display name followed by every alias."""
+        return (self.name, *self.aliases)
+
+    @property
+    def is_research_target(self) -> bool:
+        return self.kind == "research_target"
+
+    @property
+    def has_unconfirmed(self) -> bool:
+        return any(not fact.confirmed for fact in self.facts)
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    treatments: tuple[Treatment, ...]
+    by_id: Mapping[str, Treatment]
+    categories: Mapping[str, str]
+
+    def in_category(self, category: str) -> tuple[Treatment, ...]:
+        return tuple(t for t in self.treatments if t.category == category)
+
+    def get(self, treatment_id: str) -> Treatment | None:
+        return self.by_id.get(treatment_id)
+
+    def lookup(self, text: str) -> Treatment | None:
+        """Exact match on id, name or alias after normalisation; fuzzy search lives elsewhere."""
+        key = alias_key(text)
+        if not key:
+            return None
+        return self._keys.get(key)
+
+    @property
+    def _keys(self) -> Mapping[str, Treatment]:
+        # Built on demand: the knowledge base is small, and the dataclass stays frozen.
+        keys: dict[str, Treatment] = {}
+        for treatment in self.treatments:
+            for name in (treatment.id, *treatment.names):
+                keys.setdefault(alias_key(name), treatment)
+        return keys
+
+    @property
+    def fact_count(self) -> int:
+        return sum(len(t.facts) for t in self.treatments)
+
+    @property
+    def unconfirmed_count(self) -> int:
+        return sum(1 for t in self.treatments for f in t.facts if not f.confirmed)
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge base file is missing, unreadable or invalid; ``problems`` lists each."""
+
+    def __init__(self, problems: list[str], *, where: str = "treatments.toml") -> None:
+        self.problems = list(problems)
+        self.where = where
+        count = len(self.problems)
+        lines = "\n".join(f"- {problem}" for problem in self.problems)
+        super().__init__(f"{where}: {count} problem{'s' if count != 1 else ''}\n{lines}")
+
+
+def _bundled_text() -> tuple[str, str]:
+    resource = resources.files(__package__).joinpath("data", "treatments.toml")
+    return resource.read_text(encoding="utf-8"), "bundled treatments.toml"
+
+
+def load_knowledge_base(path: Path | None = None, *, today: dt.date | None = None) -> KnowledgeBase:
+    """Read and validate the knowledge base; raise :class:`KnowledgeBaseError` listing all problems.
+
+    ``path`` defaults to the file bundled with the package; ``today`` (for tests) is the date
+    an ``as_of`` may not be later than.
+    """
+    try:
+        if path is None:
+            text, where = _bundled_text()
+        else:
+            where = str(path)
+            text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeBaseError(
+            [f"cannot read the file: {exc}"], where=str(path or "treatments.toml")
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError([f"not valid TOML: {exc}"], where=where) from exc
+    return _build(data, today or dt.date.today(), where)
+
+
+def _entry_label(index: int, raw: Any) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
+        return raw["id"].strip()
+    return f"entry #{index + 1}"
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
+    problems: list[str] = []
+    for key in sorted(set(data) - _TOP_KEYS):
+        problems.append(f"top level: unknown key {key!r} (expected [[treatment]] tables)")
+    raw_entries = data.get("treatment")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        problems.append("top level: no [[treatment]] entries")
+        raise KnowledgeBaseError(problems, where=where)
+
+    treatments: list[Treatment] = []
+    ids_seen: dict[str, int] = {}
+    # alias key -> (entry id, the alias as written); names and ids count as aliases here.
+    alias_owner: dict[str, tuple[str, str]] = {}
+    related_wanted: list[tuple[str, list[str]]] = []
+
+    for index, raw in enumerate(raw_entries):
+        label = _entry_label(index, raw)
+        if not isinstance(raw, dict):
+            problems.append(f"{label}: must be a [[treatment]] table")
+            continue
+        entry_problems: list[str] = []
+        for key in sorted(set(raw) - _ENTRY_KEYS):
+            entry_problems.append(f"{label}: unknown field {key!r}")
+
+        entry_id = raw.get("id")
+        if not isinstance(entry_id, str) or not entry_id.strip():
+            entry_problems.append(f"{label}: id is missing")
+            entry_id = label
+        elif not _ID_RE.fullmatch(entry_id):
+            entry_problems.append(
+                f"{label}: id {entry_id!r} must be lowercase ASCII letters and digits joined "
+                "by '_' or '-'"
+            )
+        if entry_id in ids_seen:
+            entry_problems.append(
+                f"{label}: duplicate id {entry_id!r} (also entry #{ids_seen[entry_id] + 1})"
+            )
+        else:
+            ids_seen[entry_id] = index
+
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            entry_problems.append(f"{label}: name is missing")
+            name = entry_id
+        elif len(name) > MAX_NAME:
+            entry_problems.append(f"{label}: name is {len(name)} characters (max {MAX_NAME})")
+
+        aliases = _str_list(raw.get("aliases", []))
+        if aliases is None:
+            entry_problems.append(f"{label}: aliases must be a list of strings")
+            aliases = []
+
+        # Names, ids and aliases all resolve a lookup, so they must not collide across entries.
+        own_keys: dict[str, str] = {}
+        for field_name, value in (
+            ("id", entry_id),
+            ("name", name),
+            *(("alias", a) for a in aliases),
+        ):
+            key = alias_key(value)
+            if not key:
+                entry_problems.append(f"{label}: {field_name} {value!r} has no letters or digits")
+                continue
+            if field_name == "alias" and len(value) > MAX_ALIAS:
+                entry_problems.append(f"{label}: alias {value!r} is longer than {MAX_ALIAS}")
+            if key in own_keys:
+                if field_name == "alias":
+                    entry_problems.append(
+                        f"{label}: alias {value!r} repeats {own_keys[key]!r} after normalisation"
+                    )
+                continue
+            own_keys[key] = value
+            owner = alias_owner.get(key)
+            if owner is not None and owner[0] != entry_id:
+                entry_problems.append(
+                    f"{label}: {field_name} {value!r} is also used by {owner[0]!r} "
+                    f"(as {owner[1]!r}); aliases must be unique"
+                )
+            else:
+                alias_owner.setdefault(key, (entry_id, value))
+
+        category = raw.get("category")
+        if category not in CATEGORIES:
+            entry_problems.append(
+                f"{label}: unknown category {category!r} (one of {', '.join(CATEGORIES)})"
+            )
+        kind = raw.get("kind", "treatment")
+        if kind not in KINDS:
+            entry_problems.append(f"{label}: kind {kind!r} must be one of {', '.join(KINDS)}")
+        elif (kind == "research_target") != (category == "research_targets"):
+            entry_problems.append(
+                f"{label}: kind {kind!r} and category {category!r} disagree (research targets "
+                "use kind 'research_target' in category 'research_targets')"
+            )
+
+        summary = raw.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            entry_problems.append(f"{label}: summary is missing")
+            summary = ""
+        elif len(summary) > MAX_SUMMARY:
+            entry_problems.append(
+                f"{label}: summary is {len(summary)} characters (max {MAX_SUMMARY})"
+            )
+
+        related = _str_list(raw.get("related", []))
+        if related is None:
+            entry_problems.append(f"{label}: related must be a list of entry ids")
+            related = []
+        related_wanted.append((entry_id, related))
+
+        facts = _build_facts(label, raw.get("fact"), kind, today, entry_problems)
+
+        problems.extend(entry_problems)
+        if not entry_problems:
+            treatments.append(
+                Treatment(
+                    id=entry_id,
+                    name=name.strip(),
+                    aliases=tuple(a.strip() for a in aliases),
+                    category=category,
+                    kind=kind,
+                    summary=summary.strip(),
+                    facts=tuple(facts),
+                    related=tuple(related),
+                )
+            )
+
+    for entry_id, related in related_wanted:
+        seen: set[str] = set()
+        for other in related:
+            if other == entry_id:
+                problems.append(f"{entry_id}: related lists the entry itself")
+            elif other not in ids_seen:
+                problems.append(f"{entry_id}: related id {other!r} does not exist")
+            elif other in seen:
+                problems.append(f"{entry_id}: related id {other!r} is listed twice")
+            seen.add(other)
+
+    if problems:
+        raise KnowledgeBaseError(problems, where=where)
+    return KnowledgeBase(
+        treatments=tuple(treatments),
+        by_id=MappingProxyType({t.id: t for t in treatments}),
+        categories=CATEGORIES,
+    )
+
+
+def _build_facts(
+    label: str, raw_facts: Any, kind: Any, today: dt.date, problems: list[str]
+) -> list[Fact]:
+    if not isinstance(raw_facts, list) or not raw_facts:
+        problems.append(f"{label}: no facts (add [[treatment.fact]] tables)")
+        return []
+    facts: list[Fact] = []
+    topic_counts: dict[str, int] = {}
+    for number, raw in enumerate(raw_facts, start=1):
+        where = f"{label}: fact #{number}"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must be a [[treatment.fact]] table")
+            continue
+        before = len(problems)
+        for key in sorted(set(raw) - _FACT_KEYS):
+            problems.append(f"{where}: unknown field {key!r}")
+
+        topic = raw.get("topic")
+        if topic not in TOPICS:
+            problems.append(f"{where}: topic {topic!r} must be one of {', '.join(TOPICS)}")
+        else:
+            where = f"{label}: fact #{number} ({topic})"
+            topic_counts[topic] = topic_counts.get(topic, 0) + 1
+
+        text = raw.get("text")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}: text is missing")
+        elif len(text) > MAX_TEXT:
+            problems.append(f"{where}: text is {len(text)} characters (max {MAX_TEXT})")
+
+        sources: list[Source] = []
+        raw_sources = raw.get("sources")
+        if raw_sources is None or raw_sources == []:
+            problems.append(f"{where}: no source (every fact needs at least one)")
+        elif _str_list(raw_sources) is None:
+            problems.append(f"{where}: sources must be a list of strings")
+        else:
+            for item in raw_sources:
+                source = Source.parse(item)
+                if source is None:
+                    problems.append(
+                        f"{where}: source {item!r} is not a recognised format ({_SOURCE_HELP})"
+                    )
+                else:
+                    sources.append(source)
+
+        as_of = _as_date(raw.get("as_of"))
+        if "as_of" not in raw:
+            problems.append(f"{where}: as_of date is missing")
+        elif as_of is None:
+            problems.append(f"{where}: as_of {raw.get('as_of')!r} is not a date (write YYYY-MM-DD)")
+        elif as_of > today:
+            problems.append(f"{where}: as_of {as_of.isoformat()} is in the future")
+
+        confirmed = raw.get("confirmed", True)
+        if not isinstance(confirmed, bool):
+            problems.append(f"{where}: confirmed must be true or false")
+            confirmed = True
+
+        status = raw.get("status")
+        if topic in STATUS_TOPICS:
+            if status is None:
+                problems.append(f"{where}: status is missing")
+            elif status not in STATUSES:
+                problems.append(
+                    f"{where}: status {status!r} must be one of {', '.join(sorted(STATUSES))}"
+                )
+            elif kind == "research_target" and status not in RESEARCH_TARGET_STATUSES:
+                problems.append(
+                    f"{where}: a research target's status must be one of "
+                    f"{', '.join(sorted(RESEARCH_TARGET_STATUSES))}"
+                )
+            elif status == "unconfirmed" and confirmed:
+                problems.append(f"{where}: status 'unconfirmed' needs confirmed = false")
+        elif status is not None:
+            problems.append(f"{where}: status is only allowed on status_pattern/status_areata")
+
+        if len(problems) == before:
+            facts.append(
+                Fact(
+                    topic=topic,
+                    text=" ".join(text.split()),
+                    sources=tuple(sources),
+                    as_of=as_of,
+                    confirmed=confirmed,
+                    status=status,
+                )
+            )
+
+    for required in ("what", *STATUS_TOPICS):
+        count = topic_counts.get(required, 0)
+        if count == 0:
+            problems.append(f"{label}: no {required!r} fact")
+        elif count > 1 and required in STATUS_TOPICS:
+            problems.append(f"{label}: {count} {required!r} facts (exactly one allowed)")
+    return facts
+
+
+def _describe(kb: KnowledgeBase) -> str:
+    used = len({t.category for t in kb.treatments})
+    unconfirmed = kb.unconfirmed_count
+    note = f" ({unconfirmed} marked unconfirmed)" if unconfirmed else ""
+    return (
+        f"knowledge base: {len(kb.treatments)} entries, {used} categories, "
+        f"{kb.fact_count} sourced facts{note}"
+    )
+
+
+def check_knowledge_base(settings: object) -> str:
+    """A ``DATA_CHECKS`` entry for ``anagen check``: one line on success, ValueError otherwise."""
+    del settings  # the knowledge base ships with the package; no setting changes it
+    try:
+        kb = load_knowledge_base()
+    except KnowledgeBaseError as exc:
+        shown = "; ".join(exc.problems[:3])
+        more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        raise ValueError(f"knowledge base: {len(exc.problems)} problem(s): {shown}{more}") from None
+    return _describe(kb)
+
+
+def iter_sources(kb: KnowledgeBase) -> Iterable[tuple[Treatment, Fact, Source]]:
+    """Every (entry, fact, source) triple, for reports such as ``anagen kb check``."""
+    for treatment in kb.treatments:
+        for fact in treatment.facts:
+            for source in fact.sources:
+                yield treatment, fact, source

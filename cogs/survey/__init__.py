@@ -1,0 +1,326 @@
+"""`/survey …`: the scalp-symptom survey, answered in DMs (or privately in the server)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import AnagenBot
+from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
+from bot.survey.service import ALREADY_DONE, NotYourSurvey, StartState, SurveyService
+from bot.tree import report_error, send_ephemeral
+from cogs.survey import items
+from cogs.survey.render import render
+
+log = logging.getLogger(__name__)
+
+CONSENT = """\
+**{title}**
+{intro}
+
+**What is stored:** your answers, your Discord user id and the server you started from, \
+with dates. Nothing else you write is read or kept.
+**Who sees what:** nobody sees your individual answers; members never see each other's. \
+Server results only show counts of groups of at least a few people, and exports for \
+moderators use pseudonymous ids instead of your name.
+**Deleting:** `/survey delete` in the server erases everything about you, at any time.
+
+Answer with the buttons or by typing; every answer is saved as you go, so you can pause \
+and come back later. Nothing here is medical advice."""
+
+DMS_CLOSED = """\
+I could not send you a direct message: your DMs are closed for this server. Either allow \
+them (server name → **Privacy Settings** → **Direct Messages** on) and run \
+`/survey start` again, or take the survey privately right here: only you can see it."""
+
+NO_SURVEY_IN_DMS = (
+    "You have no survey in progress here. Run `/survey start` in your server to begin one."
+)
+
+
+def _member_key(interaction: discord.Interaction) -> tuple[int | None, int]:
+    return interaction.guild_id, interaction.user.id
+
+
+class Survey(commands.Cog):
+    survey = app_commands.Group(
+        name="survey", description="The scalp-symptom survey", guild_only=True
+    )
+
+    def __init__(self, bot: AnagenBot) -> None:
+        self.bot = bot
+        self.service = SurveyService(bot.db, bot.questionnaire)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*items.ALL)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*items.ALL)
+
+    # -- showing screens ----------------------------------------------------------------------
+
+    async def show(self, interaction: discord.Interaction, screen: Screen) -> None:
+        """Answer a component or form interaction by editing its message in place."""
+        in_dm = interaction.guild_id is None
+        rendered = render(screen, self.service.questionnaire, in_dm=in_dm)
+        await interaction.response.edit_message(**rendered.kwargs())
+        if in_dm and interaction.message is not None and isinstance(screen, QuestionScreen):
+            await self._remember_prompt(
+                screen.response_id,
+                interaction.user.id,
+                interaction.message.channel.id,
+                interaction.message.id,
+            )
+
+    async def _remember_prompt(
+        self, response_id: int, user_id: int, channel_id: int, message_id: int
+    ) -> None:
+        _, current = await self.service.prompt_message(response_id)
+        if current != message_id:
+            await self.service.use_surface(response_id, user_id, "dm", channel_id, message_id)
+
+    async def _send_in_dm(
+        self, channel: discord.abc.Messageable, user_id: int, screen: Screen
+    ) -> None:
+        """Send a screen as a new DM, retiring the buttons of the previous question message."""
+        rendered = render(screen, self.service.questionnaire, in_dm=True)
+        sent = await channel.send(**rendered.send_kwargs())
+        response_id = getattr(screen, "response_id", None)
+        if response_id is None:
+            return
+        old_channel, old_message = await self.service.prompt_message(response_id)
+        if old_message is not None and old_message != sent.id and old_channel is not None:
+            partial = self.bot.get_partial_messageable(old_channel).get_partial_message(old_message)
+            with contextlib.suppress(discord.HTTPException):
+                await partial.edit(view=None)
+        if isinstance(screen, QuestionScreen | SummaryScreen):
+            await self.service.use_surface(response_id, user_id, "dm", sent.channel.id, sent.id)
+
+    async def open_form(
+        self, interaction: discord.Interaction, response_id: int, step_key: str
+    ) -> None:
+        try:
+            screen = await self.service.screen(response_id, interaction.user.id)
+        except NotYourSurvey:
+            await send_ephemeral(interaction, items.NOT_YOURS)
+            return
+        if not isinstance(screen, QuestionScreen) or screen.step.key != step_key:
+            await self.show(interaction, screen)  # stale: show where they are instead
+            return
+        await interaction.response.send_modal(AnswerForm(self, screen))
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @survey.command(
+        name="start",
+        description="Take the scalp-symptom survey in your DMs, or continue where you left off",
+    )
+    @app_commands.checks.cooldown(1, 10.0, key=_member_key)
+    async def start(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        state, _ = await self.service.start_state(interaction.guild_id, interaction.user.id)
+        if state is StartState.COMPLETED:
+            await send_ephemeral(interaction, ALREADY_DONE)
+            return
+        await self._continue_in_dms(interaction, state, retake=False)
+
+    @survey.command(
+        name="retake",
+        description="Answer the survey again as a new response; your earlier one is kept",
+    )
+    @app_commands.checks.cooldown(1, 10.0, key=_member_key)
+    async def retake(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        state, _ = await self.service.start_state(interaction.guild_id, interaction.user.id)
+        if state is StartState.RESUME:
+            await send_ephemeral(
+                interaction,
+                "You have a survey in progress: `/survey start` continues it. A retake starts "
+                "once it is finished.",
+            )
+            return
+        await self._continue_in_dms(interaction, StartState.NEW, retake=True)
+
+    async def _continue_in_dms(
+        self, interaction: discord.Interaction, state: StartState, *, retake: bool
+    ) -> None:
+        guild_id, user = interaction.guild_id, interaction.user
+        assert guild_id is not None
+        mode = "retake" if retake else "new"
+        resuming = state is StartState.RESUME
+        await interaction.response.send_message(
+            "Check your DMs: your survey continues there."
+            if resuming
+            else "Check your DMs: I have sent you the survey.",
+            ephemeral=True,
+        )
+        try:
+            channel = await user.create_dm()
+            if resuming:
+                screen = await self.service.begin(guild_id, user.id, surface="dm")
+                await self._send_in_dm(channel, user.id, screen)
+            else:
+                view = discord.ui.View(timeout=None)
+                view.add_item(items.StartButton(guild_id, mode, "dm"))
+                view.add_item(items.DeclineButton())
+                questionnaire = self.service.questionnaire
+                await channel.send(
+                    CONSENT.format(title=questionnaire.title, intro=questionnaire.intro), view=view
+                )
+        except discord.Forbidden:
+            view = discord.ui.View(timeout=None)
+            view.add_item(items.StartButton(guild_id, mode, "guild"))
+            await interaction.edit_original_response(content=DMS_CLOSED, view=view)
+
+    @survey.command(name="status", description="See how far you are in the survey")
+    async def status(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        status = await self.service.status(interaction.guild_id, interaction.user.id)
+        if status.state is StartState.NEW:
+            text = "You have not started the survey yet. `/survey start` begins it."
+        elif status.state is StartState.RESUME:
+            text = (
+                f"In progress: {status.answered} of {status.total} questions answered "
+                f"(started {status.started_at[:10] if status.started_at else '?'}). "
+                "`/survey start` continues where you left off."
+            )
+        else:
+            text = (
+                f"Completed on {status.completed_at[:10] if status.completed_at else '?'} "
+                f"({status.answered} answers). `/survey mine` shows them; `/survey retake` "
+                "starts a new response."
+            )
+        await send_ephemeral(interaction, text)
+
+    @survey.command(name="mine", description="See your own answers (only you can see them)")
+    async def mine(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        found = await self.service.mine(interaction.guild_id, interaction.user.id)
+        if not found:
+            await send_ephemeral(interaction, "You have no answers stored in this server.")
+            return
+        latest_response, latest = found[-1]
+        rendered = render(
+            SummaryScreen(latest.response_id, latest.rows, completed=True),
+            self.service.questionnaire,
+            in_dm=False,
+        )
+        assert rendered.embed is not None
+        state = "completed" if latest_response.completed else "in progress"
+        rendered.embed.title = f"Your answers ({state}, started {latest_response.started_at[:10]})"
+        earlier = [
+            f"• {r.started_at[:10]}: {'completed' if r.completed else 'not finished'}, "
+            f"{sum(row.answer != 'not answered' for row in s.rows)} answers"
+            for r, s in found[:-1]
+        ]
+        content = ("Earlier responses, kept as history:\n" + "\n".join(earlier)) if earlier else ""
+        await interaction.response.send_message(
+            content=content[:1900], embed=rendered.embed, ephemeral=True
+        )
+
+    @survey.command(
+        name="delete", description="Erase everything Anagen stores about you in this server"
+    )
+    async def delete(self, interaction: discord.Interaction) -> None:
+        view = ConfirmErase(self, interaction.user.id)
+        await interaction.response.send_message(
+            "This permanently erases all your survey answers in this server, including "
+            "earlier responses. It cannot be undone.",
+            view=view,
+            ephemeral=True,
+        )
+
+    # -- typed replies in DMs -----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot:
+            return
+        try:
+            screen = await self.service.reply(message.author.id, message.content)
+            if screen is None:
+                await message.channel.send(NO_SURVEY_IN_DMS)
+                return
+            await self._send_in_dm(message.channel, message.author.id, screen)
+        except Exception:
+            log.exception("Could not handle a typed survey reply from user %s", message.author.id)
+            with contextlib.suppress(discord.HTTPException):
+                await message.channel.send(
+                    "Sorry, something went wrong on our side; your earlier answers are safe. "
+                    "Please try again in a moment."
+                )
+
+
+class AnswerForm(discord.ui.Modal):
+    def __init__(self, cog: Survey, screen: QuestionScreen) -> None:
+        question = screen.step.question
+        super().__init__(title=f"Question {screen.number} of {screen.total}", timeout=900)
+        self.cog, self.screen = cog, screen
+        current = screen.current.get("")
+        default = None
+        if current is not None and not current.skipped:
+            default = str(current.number if current.number is not None else current.text)
+        is_text = question.max_length is not None
+        self.answer: discord.ui.TextInput[AnswerForm] = discord.ui.TextInput(
+            label=screen.prompt[:45],
+            custom_id="answer",
+            style=discord.TextStyle.paragraph if is_text else discord.TextStyle.short,
+            placeholder=(f"{question.min} to {question.max}" if not is_text else None),
+            default=default,
+            required=question.required,
+            max_length=min(question.max_length or 6, 4000),
+        )
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        service, step = self.cog.service, self.screen.step
+        if not self.answer.value.strip() and not step.question.required:
+            action = service.skip(self.screen.response_id, interaction.user.id, step.key)
+        else:
+            action = service.submit_text(
+                self.screen.response_id, interaction.user.id, step.key, self.answer.value
+            )
+        await items.run(interaction, action)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
+class ConfirmErase(discord.ui.View):
+    def __init__(self, cog: Survey, user_id: int) -> None:
+        super().__init__(timeout=120)
+        self.cog, self.user_id = cog, user_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.user_id
+
+    @discord.ui.button(label="Erase my answers", style=discord.ButtonStyle.danger)
+    async def erase(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        assert interaction.guild_id is not None
+        responses, answers = await self.cog.service.erase(interaction.guild_id, self.user_id)
+        self.stop()
+        text = (
+            f"Done: erased {responses} survey response(s) and {answers} answer(s). Nothing "
+            "about you remains in Anagen for this server."
+            if responses
+            else "There was nothing stored about you in this server."
+        )
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was erased.", view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
+        await report_error(interaction, error)
+
+
+async def setup(bot: AnagenBot) -> None:
+    await bot.add_cog(Survey(bot))

@@ -1,0 +1,195 @@
+"""How survey screens look in Discord: message content, embeds and persistent components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.survey.flow import Step
+from bot.survey.questionnaire import Kind, Questionnaire
+from bot.survey.screens import (
+    NoticeKind,
+    NoticeScreen,
+    QuestionScreen,
+    Screen,
+    SummaryScreen,
+    Tone,
+)
+from cogs.survey import items
+
+MAX_BUTTON_CHOICES = 20  # four rows of five; the fifth row holds back/skip/pause
+ECHO_LIMIT = 300
+NOTE_ICONS = {Tone.SAVED: "✅", Tone.CORRECTION: "⚠️", Tone.INFO: "ℹ️"}  # noqa: RUF001
+
+
+@dataclass
+class Rendered:
+    """Keyword arguments for send/edit: always all of them, so an edit clears what it replaces."""
+
+    content: str
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"content": self.content}
+        if self.embed is not None:
+            kwargs["embed"] = self.embed
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+
+def _clip(text: str, limit: int) -> str:
+    text = discord.utils.escape_mentions(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _note(screen: Screen) -> str:
+    note = screen.note
+    if note is None:
+        return ""
+    return f"{NOTE_ICONS[note.tone]} {_clip(note.text, ECHO_LIMIT if note.tone is Tone.SAVED else 900)}\n\n"
+
+
+def render(screen: Screen, questionnaire: Questionnaire, *, in_dm: bool) -> Rendered:
+    if isinstance(screen, QuestionScreen):
+        return _question(screen, in_dm)
+    if isinstance(screen, SummaryScreen):
+        return _summary(screen, questionnaire)
+    return _notice(screen)
+
+
+def _question(screen: QuestionScreen, in_dm: bool) -> Rendered:
+    step, question = screen.step, screen.step.question
+    lines = [
+        f"{_note(screen)}-# Question {screen.number} of {screen.total}",
+        f"## {_clip(screen.prompt, 250)}",
+    ]
+    if question.help:
+        lines.append(f"-# {question.help}")
+    hint = _reply_hint(step, in_dm)
+    if hint:
+        lines.append(f"-# {hint}")
+    view = discord.ui.View(timeout=None)
+    rid, key = screen.response_id, step.key
+    current = screen.current.get("")
+    if question.kind is Kind.SINGLE and len(question.choices) <= MAX_BUTTON_CHOICES:
+        chosen = set(current.choices) if current else set()
+        for index, choice in enumerate(question.choices):
+            view.add_item(
+                items.AnswerButton(
+                    rid, key, choice.id, choice.label, choice.id in chosen, index // 5
+                )
+            )
+    elif question.kind is Kind.SCALE:
+        assert question.min is not None
+        assert question.max is not None
+        picked = current.number if current else None
+        for index, value in enumerate(range(question.min, question.max + 1)):
+            view.add_item(
+                items.AnswerButton(rid, key, str(value), str(value), value == picked, index // 5)
+            )
+    elif question.kind in (Kind.SINGLE, Kind.MULTI):
+        chosen = set(current.choices) if current else set()
+        options = [
+            discord.SelectOption(label=c.label, value=c.id, default=c.id in chosen)
+            for c in question.choices
+        ]
+        multi = question.kind is Kind.MULTI
+        view.add_item(
+            items.ChoiceSelect(
+                rid,
+                key,
+                "",
+                options,
+                placeholder="Choose all that apply" if multi else "Choose one",
+                max_values=len(options) if multi else 1,
+            )
+        )
+    elif question.kind is Kind.GROUP:
+        for group_field in question.fields:
+            answer = screen.current.get(group_field.id)
+            chosen = set(answer.choices) if answer else set()
+            options = [
+                discord.SelectOption(label=c.label, value=c.id, default=c.id in chosen)
+                for c in group_field.choices
+            ]
+            view.add_item(
+                items.ChoiceSelect(
+                    rid, key, group_field.id, options, placeholder=group_field.prompt, max_values=1
+                )
+            )
+    else:  # number and text: typed in DMs, or through a form anywhere
+        if current is not None and not current.skipped:
+            shown = current.number if current.number is not None else current.text
+            lines.append(f"-# Your current answer: {_clip(str(shown), 200)}")
+        view.add_item(items.FormButton(rid, key))
+    view.add_item(items.NavButton(rid, key, "back", disabled=not screen.can_go_back))
+    if not question.required:
+        view.add_item(items.NavButton(rid, key, "skip"))
+    view.add_item(items.NavButton(rid, key, "pause"))
+    return Rendered("\n".join(lines), view=view)
+
+
+def _reply_hint(step: Step, in_dm: bool) -> str:
+    kind = step.question.kind
+    if not in_dm:
+        return (
+            "Answer with the buttons."
+            if kind not in (Kind.NUMBER, Kind.TEXT)
+            else ("Press **Answer** to type it.")
+        )
+    if kind is Kind.NUMBER:
+        return "Type the number as a message here, or press **Answer**."
+    if kind is Kind.TEXT:
+        limit = step.question.max_length
+        return (
+            f"Type your answer as a message here (up to {limit:,} characters), or press **Answer**."
+        )
+    if kind is Kind.MULTI:
+        return "Pick in the menu, or type numbers or names, e.g. “1, 3”."
+    if kind is Kind.GROUP:
+        return "Pick in both menus, or type both answers, e.g. “better, no change”."
+    return "Press a button, or type a number or a name."
+
+
+def _summary(screen: SummaryScreen, questionnaire: Questionnaire) -> Rendered:
+    rows = [f"**{_clip(r.prompt, 120)}**\n{_clip(r.answer, 180)}" for r in screen.rows]
+    description = "\n".join(rows)
+    if len(description) > 4000:
+        description = description[:3990] + "\n…"
+    embed = discord.Embed(
+        title="Your answers" if screen.completed else "Almost done: check your answers",
+        description=description or "No answers yet.",
+        colour=discord.Colour.teal(),
+    )
+    embed.set_footer(text=f"{questionnaire.title} · questionnaire version {questionnaire.version}")
+    if screen.completed:
+        return Rendered(_note(screen) or "", embed=embed, view=None)
+    view = discord.ui.View(timeout=None)
+    for chunk in range(0, min(len(screen.rows), 75), 25):
+        options = [
+            discord.SelectOption(
+                label=_clip(r.prompt, 100), value=r.step_key, description=_clip(r.answer, 100)
+            )
+            for r in screen.rows[chunk : chunk + 25]
+        ]
+        view.add_item(items.ChangeSelect(screen.response_id, chunk // 25, options))
+    view.add_item(items.NavButton(screen.response_id, "summary", "back"))
+    view.add_item(items.NavButton(screen.response_id, "summary", "done"))
+    content = _note(screen) + "Press **Done** to submit, or pick a question to change its answer."
+    return Rendered(content, embed=embed, view=view)
+
+
+def _notice(screen: NoticeScreen) -> Rendered:
+    view = None
+    if screen.kind is NoticeKind.PAUSED and screen.response_id is not None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(items.NavButton(screen.response_id, "paused", "continue"))
+    return Rendered(_note(screen) + screen.text, view=view)
