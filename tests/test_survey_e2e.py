@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import copy
 
 from bot.app import AnagenBot
 from bot.settings import Settings
+from tests.conftest import BotStarter
 from tests.double import DiscordDouble, User
 from tests.survey_driver import (
+    answer_step,
     click_through,
+    custom_id,
     response_id_of,
+    rows,
     start_survey,
+    step_of,
     stored_answers,
 )
 
@@ -65,3 +70,221 @@ async def test_full_survey_by_clicks(
     # clicks cost one API call each (the callback that edits the message in place)
     clicks = [r for r in double.requests[calls_before:] if r.path.endswith("/callback")]
     assert len(double.requests[calls_before:]) == len(clicks)
+
+
+TYPED = {
+    "age": "I'm 29",
+    "sex": "1",
+    "pattern": "diffuse thinning",
+    "norwood": "norwod 2",  # a typo still matches
+    "areas": "mid-scalp, crown",
+    "speed": "slowly",
+    "onset_age": "24",
+    "sensations": "None of these",
+    "shedding": "normal",
+    "dandruff": "light",
+    "oiliness": "no change",
+    "conditions": "none",
+    "treatments": "fin, dutasteride",
+    "effects/finasteride": "better, not sure",
+    "effects/dutasteride": "no change, worse",
+    "notes": "skip",
+}
+
+
+async def type_through(double: DiscordDouble, user: User, replies: dict[str, str]) -> list[str]:
+    asked = []
+    for _ in range(40):
+        question = double.dms(user)[-1]
+        step = step_of(question)
+        if step is None:
+            return asked
+        asked.append(step)
+        count = len(double.dms(user))
+        await double.dm(user, replies[step])
+        await double.wait_for_dm(user, count + 1)
+    raise AssertionError(f"the survey never ended: {asked}, {double.dms(user)[-1].text!r}")
+
+
+async def test_full_survey_by_typed_replies_with_skip_logic(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    first = await start_survey(double, member)
+
+    asked = await type_through(double, member, TYPED)
+
+    # no sensations: where / how strong / with shedding are never asked
+    assert not {"sensation_areas", "intensity", "sensation_shedding"} & set(asked)
+    assert asked[-1] == "notes"
+    summary = double.dms(member)[-1]
+    assert "Almost done" in summary.text
+    echoes = [m.content for m in double.dms(member)]
+    assert any("Understood: How old are you? → 29" in e for e in echoes)
+    assert any("Norwood 2" in e for e in echoes)
+    # the previous question message no longer has live buttons
+    assert first.components == []
+    await double.dm(member, "done")
+    assert "Thank you" in (await double.wait_for_dm(member, len(double.dms(member)) + 1)).text
+
+    answers = stored_answers(settings.database_path, response_id_of(summary))
+    assert answers[("age", "")] == 29
+    assert answers[("norwood", "")] == ("nw2",)
+    assert answers[("sensations", "")] == ("none",)
+    assert answers[("effects.sensations", "dutasteride")] == ("worse",)
+    assert answers[("notes", "")] == "skipped"
+    assert ("intensity", "") not in answers
+
+
+async def test_invalid_answers_are_corrected_without_losing_anything(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    question = await start_survey(double, member)
+    rid = response_id_of(question)
+
+    for bad, expected in [
+        ("abc", "whole number"),
+        ("250", "from 13 to 100"),
+        ("x" * 5000, "whole number"),
+        ("skip", "needs an answer"),
+    ]:
+        count = len(double.dms(member))
+        await double.dm(member, bad)
+        reply = await double.wait_for_dm(member, count + 1)
+        assert expected in reply.text
+        assert step_of(reply) == "age"
+    await double.dm(member, "40")
+    sex = await double.wait_for_dm(member, len(double.dms(member)) + 1)
+    assert step_of(sex) == "sex"
+
+    count = len(double.dms(member))
+    await double.dm(member, "@everyone banana <@123>")
+    correction = await double.wait_for_dm(member, count + 1)
+    assert "could not match" in correction.text
+    assert "<@123>" not in correction.text
+    assert step_of(correction) == "sex"
+
+    # an exclusive choice cannot be combined
+    message = await answer_step(double, member, correction, ("button", "Female"))
+    message = await answer_step(double, member, message, ("button", "Not sure"))
+    assert step_of(message) == "ludwig"  # female: the Ludwig scale instead of Norwood
+    message = await answer_step(double, member, message, ("button", "Ludwig II"))
+    message = await answer_step(double, member, message, ("select", ["none", "crown"]))
+    assert "cannot be combined" in message.text
+    assert step_of(message) == "areas"
+    assert stored_answers(settings.database_path, rid) == {
+        ("age", ""): 40,
+        ("sex", ""): ("female",),
+        ("pattern", ""): ("not_sure",),
+        ("ludwig", ""): ("ludwig2",),
+    }
+
+
+async def test_pause_and_resume_across_a_restart_with_old_buttons(
+    double: DiscordDouble, start_bot: BotStarter, settings: Settings, member: User
+) -> None:
+    async with start_bot(settings):
+        question = await start_survey(double, member)
+        question = await answer_step(double, member, question, ("form", "31"))
+        question = await answer_step(double, member, question, ("button", "Male"))
+        paused = (await double.click(member, question, "Pause")).message
+        assert "Paused" in paused.text
+    async with start_bot(settings):
+        # the old Continue button still works after the restart
+        resumed = (await double.click(member, paused, "Continue")).message
+        assert step_of(resumed) == "pattern"
+        back = (await double.click(member, resumed, "Back")).message
+        assert step_of(back) == "sex"
+        assert back.component(custom_id(back, "sv:a:").rsplit(":", 1)[0] + ":male")["style"] == 1
+        following = await answer_step(double, member, back, ("button", "Male"))
+        assert step_of(following) == "pattern"
+        status = await double.slash(member, "survey status")
+        assert "2 of" in status.message.text
+
+
+async def test_other_members_stale_and_double_clicks_are_harmless(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    question = await start_survey(double, member)
+    question = await answer_step(double, member, question, ("form", "31"))
+    snapshot = copy.deepcopy(question)
+    rid = response_id_of(question)
+
+    intruder = double.add_member("mallory")
+    forged = await double.forge_component(intruder, question, f"sv:a:{rid}:sex:female")
+    assert forged.message.ephemeral
+    assert "belongs to someone else" in forged.message.text
+
+    first = await double.click(member, question, "Male")
+    assert step_of(first.message) == "pattern"
+    again = await double.click(member, snapshot, "Female")  # a stale copy of the question
+    assert "already answered" in again.message.text
+    assert step_of(again.message) == "pattern"
+    areas = await answer_step(double, member, again.message, ("button", "Not sure"))
+    areas = await answer_step(double, member, areas, ("button", "Not sure"))
+    assert step_of(areas) == "areas"
+    select = custom_id(areas, "sv:m:")
+    forged_value = await double.forge_component(member, areas, select, ["zzz", "crown"])
+    assert "not one of the options" in forged_value.message.text
+    assert stored_answers(settings.database_path, rid) == {
+        ("age", ""): 31,
+        ("sex", ""): ("male",),
+        ("pattern", ""): ("not_sure",),
+        ("norwood", ""): ("not_sure",),
+    }
+
+
+async def test_closed_dms_continue_privately_in_the_server(
+    double: DiscordDouble, bot: AnagenBot, settings: Settings
+) -> None:
+    member = double.add_member("private")
+    member.dms_open = False
+    reply = await double.slash(member, "survey start")
+    offer = await reply.wait_original(lambda m: "DMs are closed" in m.text)
+    message = (await double.click(member, offer, "Continue here privately")).message
+    assert message.ephemeral
+    summary, asked = await click_through(double, member, message)
+    assert asked[0] == "age"
+    rid = response_id_of(summary)
+    assert "Thank you" in (await double.click(member, summary, "Done")).message.text
+    assert len(stored_answers(settings.database_path, rid)) == 21  # 17 questions + 2x2 effects
+
+
+async def test_mine_retake_and_delete(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    summary, _ = await click_through(double, member, await start_survey(double, member))
+    await double.click(member, summary, "Done")
+    again = await double.slash(member, "survey start")
+    assert "already completed" in again.message.text
+
+    await double.slash(member, "survey retake")
+    consent = await double.wait_for_dm(member, len(double.dms(member)) + 1)
+    retake = (await double.click(member, consent, "Start the survey")).message
+    await answer_step(double, member, retake, ("form", "35"))
+
+    mine = await double.slash(member, "survey mine")
+    assert mine.message.ephemeral
+    assert "Earlier responses" in mine.message.text
+    assert "35" in mine.message.text
+    assert len(rows(settings.database_path, "SELECT id FROM responses")) == 2
+
+    other = double.add_member("other")
+    await start_survey(double, other)
+
+    confirm = await double.slash(member, "survey delete")
+    erased = await double.click(member, confirm.message, "Erase my answers")
+    assert "erased 2 survey response(s)" in erased.message.text
+    for table in ("responses", "answers", "answer_choices"):
+        leftover = rows(
+            settings.database_path,
+            f"SELECT count(*) FROM {table} WHERE "
+            + (
+                "user_id = ?"
+                if table == "responses"
+                else "response_id NOT IN (SELECT id FROM responses)"
+            ),
+            (member.id,) if table == "responses" else (),
+        )
+        assert leftover == [(0,)], table
+    assert len(rows(settings.database_path, "SELECT id FROM responses")) == 1  # other's kept
+    assert (await double.slash(member, "survey mine")).message.text.startswith("You have no")

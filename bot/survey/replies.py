@@ -27,6 +27,7 @@ from bot.survey.questionnaire import Choice, Kind
 _SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\band\b)\s*")
 _NUMBER = re.compile(r"-?\d+")
 _TYPO_SCORE = 85  # rapidfuzz ratio: "burnin" ~ "burning", "itch" !~ "pain"
+_TYPO_MARGIN = 4  # "norwod 2" is nearer "norwood 2" than "norwood 2a" by more than this
 
 
 class Command(StrEnum):
@@ -149,18 +150,25 @@ def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
         names = {label, normalise(choice.id.replace("_", " "))}
         names.update(normalise(part) for part in re.split(r"\bor\b|,", choice.label))
         candidates[choice.id] = [n for n in names if n]
+    squashed = words.replace(" ", "")
     for test in (
-        lambda name: words == name,
+        lambda name: words == name or squashed == name.replace(" ", ""),
         lambda name: len(words) >= 3 and (name.startswith(words) or words.startswith(name)),
         lambda name: set(words.split()) <= set(name.split()),
-        lambda name: fuzz.ratio(words, name) >= _TYPO_SCORE,
     ):
         hits = [cid for cid, names in candidates.items() if any(test(n) for n in names)]
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
             return None  # ambiguous: never guess between options
-    return None
+    # A typo: take the closest option only when it is clearly closer than the runner-up.
+    scores = sorted(
+        ((max(fuzz.ratio(words, n) for n in names), cid) for cid, names in candidates.items()),
+        reverse=True,
+    )
+    best_score, best = scores[0]
+    runner_up = scores[1][0] if len(scores) > 1 else 0
+    return best if best_score >= _TYPO_SCORE and best_score - runner_up >= _TYPO_MARGIN else None
 
 
 def _unknown(raw: str, choices: tuple[Choice, ...], multiple: bool) -> str:

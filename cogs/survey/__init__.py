@@ -119,7 +119,7 @@ class Survey(commands.Cog):
         name="start",
         description="Take the scalp-symptom survey in your DMs, or continue where you left off",
     )
-    @app_commands.checks.cooldown(1, 10.0, key=_member_key)
+    @app_commands.checks.cooldown(2, 30.0, key=_member_key)
     async def start(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         state, _ = await self.service.start_state(interaction.guild_id, interaction.user.id)
@@ -132,7 +132,7 @@ class Survey(commands.Cog):
         name="retake",
         description="Answer the survey again as a new response; your earlier one is kept",
     )
-    @app_commands.checks.cooldown(1, 10.0, key=_member_key)
+    @app_commands.checks.cooldown(2, 30.0, key=_member_key)
     async def retake(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         state, _ = await self.service.start_state(interaction.guild_id, interaction.user.id)

@@ -41,7 +41,7 @@ async def run(interaction: discord.Interaction, action: Any) -> None:
         await _survey(interaction).show(interaction, screen)
     except NotYourSurvey:
         await send_ephemeral(interaction, NOT_YOURS)
-    except Exception as exc:  # noqa: BLE001 (every failure is logged with an incident id)
+    except Exception as exc:
         await report_error(interaction, exc)
 
 

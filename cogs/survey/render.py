@@ -54,7 +54,8 @@ def _note(screen: Screen) -> str:
     note = screen.note
     if note is None:
         return ""
-    return f"{NOTE_ICONS[note.tone]} {_clip(note.text, ECHO_LIMIT if note.tone is Tone.SAVED else 900)}\n\n"
+    limit = ECHO_LIMIT if note.tone is Tone.SAVED else 900
+    return f"{NOTE_ICONS[note.tone]} {_clip(note.text, limit)}\n\n"
 
 
 def render(screen: Screen, questionnaire: Questionnaire, *, in_dm: bool) -> Rendered:
