@@ -60,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Log in over HTTP only (no gateway), sync the application commands "
         "globally, or to ANAGEN_DEV_GUILD_ID when set, and exit.",
     )
+    preview = commands.add_parser(
+        "preview",
+        help="take the questionnaire in this terminal (nothing is kept)",
+        description="Walk through the questionnaire with the same engine the bot uses, typing "
+        "answers as a member would in DMs. Answers go to a temporary database that is deleted "
+        "on exit. Handy for checking a questionnaire file before the bot uses it.",
+    )
+    preview.add_argument(
+        "--questionnaire",
+        type=Path,
+        metavar="PATH",
+        help="questionnaire file to preview (default: ANAGEN_QUESTIONNAIRE or the bundled one)",
+    )
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
@@ -167,6 +180,25 @@ def _command_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_preview(args: argparse.Namespace) -> int:
+    from bot.survey.preview import run_preview
+    from bot.survey.questionnaire import load_questionnaire
+
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
+    try:
+        questionnaire = load_questionnaire(args.questionnaire or settings.questionnaire_path)
+    except QuestionnaireError as exc:
+        for problem in exc.problems:
+            _error(f"{exc.source}: {problem}")
+        return EXIT_FAILURE
+    with contextlib.suppress(KeyboardInterrupt):
+        answered = asyncio.run(run_preview(questionnaire))
+        print(f"\n{answered} answers given; nothing was kept.")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     match args.command:
@@ -174,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_check(args)
         case "sync":
             return _command_run(args, sync_only=True)
+        case "preview":
+            return _command_preview(args)
         case "db":
             return _command_backup(args)
         case _:
