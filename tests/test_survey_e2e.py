@@ -288,3 +288,38 @@ async def test_mine_retake_and_delete(
         assert leftover == [(0,)], table
     assert len(rows(settings.database_path, "SELECT id FROM responses")) == 1  # other's kept
     assert (await double.slash(member, "survey mine")).message.text.startswith("You have no")
+
+
+async def test_change_an_answer_from_the_summary(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    summary, _ = await click_through(double, member, await start_survey(double, member))
+    rid = response_id_of(summary)
+    reopened = (
+        await double.select(member, summary, custom_id(summary, "sv:c:"), ["speed"])
+    ).message
+    assert step_of(reopened) == "speed"
+    back_to_summary = await answer_step(double, member, reopened, ("button", "Aggressively"))
+    assert "Almost done" in back_to_summary.text
+    assert "Aggressively" in back_to_summary.text
+    # choosing no treatments drops the now-orphaned effect answers
+    reopened = (
+        await double.select(
+            member, back_to_summary, custom_id(back_to_summary, "sv:c:"), ["treatments"]
+        )
+    ).message
+    final = await answer_step(double, member, reopened, ("select", ["none"]))
+    assert "Almost done" in final.text
+    answers = stored_answers(settings.database_path, rid)
+    assert answers[("speed", "")] == ("aggressive",)
+    assert not [key for key in answers if key[0].startswith("effects.")]
+
+
+async def test_under_13_is_refused_kindly_and_nothing_is_kept(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    await start_survey(double, member)
+    await double.dm(member, "12")
+    refusal = await double.wait_for_dm(member, len(double.dms(member)) + 1)
+    assert "13 or older" in refusal.text
+    assert rows(settings.database_path, "SELECT count(*) FROM responses") == [(0,)]
