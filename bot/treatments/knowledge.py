@@ -382,7 +382,10 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
             aliases = []
 
         # Names, ids and aliases all resolve a lookup, so they must not collide across entries.
+        # An alias may spell out the id ("PRP" for "prp"); it may not repeat the name or
+        # another alias of the same entry.
         own_keys: dict[str, str] = {}
+        seen_here: dict[str, str] = {}
         for field_name, value in (
             ("id", entry_id),
             ("name", name),
@@ -394,11 +397,14 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
                 continue
             if field_name == "alias" and len(value) > MAX_ALIAS:
                 entry_problems.append(f"{label}: alias {value!r} is longer than {MAX_ALIAS}")
-            if key in own_keys:
-                if field_name == "alias":
+            if field_name != "id":
+                if key in seen_here:
                     entry_problems.append(
-                        f"{label}: alias {value!r} repeats {own_keys[key]!r} after normalisation"
+                        f"{label}: alias {value!r} repeats {seen_here[key]!r} after normalisation"
                     )
+                    continue
+                seen_here[key] = value
+            if key in own_keys:
                 continue
             own_keys[key] = value
             owner = alias_owner.get(key)
