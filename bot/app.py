@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
+from bot.treatments.knowledge import KnowledgeBase, load_knowledge_base
 from bot.tree import AnagenTree
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class AnagenBot(commands.Bot):
         self.version = __version__
         self._db: Database | None = None
         self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)
+        self.knowledge: KnowledgeBase = load_knowledge_base()
 
     @property
     def db(self) -> Database:

@@ -66,7 +66,13 @@ def _check_questionnaire(settings: Settings) -> str:
     )
 
 
-DATA_CHECKS.append(_check_questionnaire)
+def _check_knowledge_base(settings: Settings) -> str:
+    from bot.treatments.knowledge import check_knowledge_base
+
+    return check_knowledge_base(settings)
+
+
+DATA_CHECKS.extend([_check_questionnaire, _check_knowledge_base])
 
 
 async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckReport:

@@ -19,6 +19,7 @@ from bot.checks import run_checks
 from bot.settings import TOKEN_HELP, Settings, read_settings
 from bot.storage import Database, StorageError
 from bot.survey.questionnaire import QuestionnaireError
+from bot.treatments.knowledge import KnowledgeBaseError
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="questionnaire file to preview (default: ANAGEN_QUESTIONNAIRE or the bundled one)",
     )
+    kb = commands.add_parser(
+        "kb",
+        help="the treatment knowledge base",
+        description="Inspect the treatment knowledge base bundled with Anagen.",
+    )
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    kb_commands.add_parser(
+        "check",
+        help="validate every entry, source and date",
+        description="Load and validate the knowledge base: ids, aliases, categories, related "
+        "entries, and a source and as-of date on every fact. Exits 1 listing every problem.",
+    )
+    kb_search = kb_commands.add_parser(
+        "search",
+        help="search as /treatment does",
+        description="Run the same search /treatment and its autocomplete use, and show how "
+        "each result matched (exact, prefix, fuzzy or full-text).",
+    )
+    kb_search.add_argument("query", nargs="+", help="what a member would type")
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
@@ -131,7 +151,7 @@ def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
     try:
         return asyncio.run(_run_bot(settings, sync_only=sync_only))
-    except (StorageError, QuestionnaireError) as exc:
+    except (StorageError, QuestionnaireError, KnowledgeBaseError) as exc:
         _error(str(exc))
         return EXIT_FAILURE
     except KeyboardInterrupt:
@@ -199,6 +219,37 @@ def _command_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_kb(args: argparse.Namespace) -> int:
+    from bot.treatments.knowledge import load_knowledge_base
+    from bot.treatments.search import TreatmentSearch
+
+    try:
+        kb = load_knowledge_base()
+    except KnowledgeBaseError as exc:
+        for problem in exc.problems:
+            print(f"PROBLEM  {problem}")
+        print(f"{len(exc.problems)} problem(s) found.")
+        return EXIT_FAILURE
+    if args.kb_command == "check":
+        print(
+            f"ok  {len(kb.treatments)} entries in {len({t.category for t in kb.treatments})} "
+            f"categories, {kb.fact_count} facts each with a source and a date "
+            f"({kb.unconfirmed_count} marked unconfirmed)."
+        )
+        return EXIT_OK
+    query = " ".join(args.query)
+    matches = TreatmentSearch(kb).search(query, limit=10)
+    if not matches:
+        print(f"Nothing found for {query!r}.")
+        return EXIT_FAILURE
+    for match in matches:
+        print(
+            f"{match.how.name.lower():9} {match.score:6.1f}  {match.treatment.id:22} "
+            f"(matched {match.matched_name!r})"
+        )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     match args.command:
@@ -206,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_check(args)
         case "sync":
             return _command_run(args, sync_only=True)
+        case "kb":
+            return _command_kb(args)
         case "preview":
             return _command_preview(args)
         case "db":

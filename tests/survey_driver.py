@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.storage import Database, responses
+from bot.survey.flow import Answer
 from tests.double import DiscordDouble, Message, User
 
 # How a member who clicks answers each question (by question id).
@@ -133,3 +135,30 @@ def stored_answers(database: Path, response_id: int) -> dict[tuple[str, str], An
         else:
             found[(qid, item)] = number if number is not None else text
     return found
+
+
+async def seed_response(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    answers: Mapping[tuple[str, str], Answer],
+    *,
+    completed: bool = True,
+) -> int:
+    """Store a response as if the member had answered it (for results and reports tests)."""
+    async with db.transaction() as conn:
+        response = await responses.create(conn, guild_id, user_id, 1, "dm")
+        for key, answer in answers.items():
+            await responses.save_answer(conn, response.id, key, answer)
+        await responses.update(conn, response.id, position="summary", completed=completed)
+    return response.id
+
+
+def treatment_answers(
+    treatment: str, shedding: str, sensations: str
+) -> dict[tuple[str, str], Answer]:
+    return {
+        ("treatments", ""): Answer(choices=(treatment,)),
+        ("effects.shedding", treatment): Answer(choices=(shedding,)),
+        ("effects.sensations", treatment): Answer(choices=(sensations,)),
+    }

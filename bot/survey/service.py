@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.storage import Database
+from bot.storage import Database, suggestions
 from bot.storage import responses as repo
 from bot.storage.responses import Response
 from bot.survey.flow import (
@@ -433,12 +433,19 @@ class SurveyService:
                 found.append((response, SummaryScreen(response.id, rows, response.completed)))
         return found
 
-    async def erase(self, guild_id: int, user_id: int) -> tuple[int, int]:
-        """Delete everything stored about the member in this server: (responses, answers)."""
+    async def erase(self, guild_id: int, user_id: int) -> tuple[int, int, int]:
+        """Delete everything stored about the member in this server:
+        (responses, answers, treatment suggestions)."""
         async with self.db.transaction() as conn:
-            counts = await repo.erase_member(conn, guild_id, user_id)
-        log.info("Erased %d responses (%d answers) at a member's request", *counts)
-        return counts
+            responses, answers = await repo.erase_member(conn, guild_id, user_id)
+            suggested = await suggestions.erase_member(conn, guild_id, user_id)
+        log.info(
+            "Erased %d responses, %d answers and %d suggestions at a member's request",
+            responses,
+            answers,
+            suggested,
+        )
+        return responses, answers, suggested
 
     async def retake_allowed(self, guild_id: int, user_id: int) -> Response | None:
         """The open response that blocks a retake, if any."""

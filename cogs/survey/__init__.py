@@ -301,12 +301,15 @@ class ConfirmErase(discord.ui.View):
     @discord.ui.button(label="Erase my answers", style=discord.ButtonStyle.danger)
     async def erase(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         assert interaction.guild_id is not None
-        responses, answers = await self.cog.service.erase(interaction.guild_id, self.user_id)
+        responses, answers, suggested = await self.cog.service.erase(
+            interaction.guild_id, self.user_id
+        )
         self.stop()
         text = (
-            f"Done: erased {responses} survey response(s) and {answers} answer(s). Nothing "
-            "about you remains in Anagen for this server."
-            if responses
+            f"Done: erased {responses} survey response(s) with {answers} answer(s), and "
+            f"{suggested} treatment suggestion(s). Nothing about you remains in Anagen for "
+            "this server."
+            if responses or suggested
             else "There was nothing stored about you in this server."
         )
         await interaction.response.edit_message(content=text, view=None)

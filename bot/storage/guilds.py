@@ -1,0 +1,51 @@
+"""Per-server settings, with defaults for servers that never changed anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.storage.responses import now
+
+DEFAULT_MIN_GROUP_SIZE = 5
+MIN_GROUP_SIZE_FLOOR = 3
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    results_visibility: str = "everyone"  # or "managers"
+    survey_open: bool = True
+    include_imported: bool = False
+
+
+async def get(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
+    async with conn.execute(
+        "SELECT min_group_size, results_visibility, survey_open, include_imported"
+        " FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return GuildSettings(guild_id)
+    return GuildSettings(guild_id, row[0], row[1], bool(row[2]), bool(row[3]))
+
+
+async def put(conn: aiosqlite.Connection, settings: GuildSettings) -> None:
+    await conn.execute(
+        "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility, survey_open,"
+        " include_imported, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
+        " SET min_group_size = excluded.min_group_size,"
+        " results_visibility = excluded.results_visibility, survey_open = excluded.survey_open,"
+        " include_imported = excluded.include_imported, updated_at = excluded.updated_at",
+        (
+            settings.guild_id,
+            max(MIN_GROUP_SIZE_FLOOR, settings.min_group_size),
+            settings.results_visibility,
+            int(settings.survey_open),
+            int(settings.include_imported),
+            now(),
+        ),
+    )

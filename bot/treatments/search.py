@@ -1,0 +1,233 @@
+"""One search for `/treatment` and its autocomplete.
+
+In order of trust: an exact name or alias (of the whole query, or of a few words inside a
+question such as "does accutane cause hair loss"), a name that starts with what was typed,
+a close spelling (rapidfuzz), and finally full-text search over the descriptions (SQLite
+FTS5) for question-like input ("what helps with itch"). Hostile or meaningless input finds
+nothing: fuzzy matching needs enough letters, and full-text search needs every meaningful
+word of the query to appear in one entry.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum
+
+from rapidfuzz import fuzz, process
+
+from bot.treatments.knowledge import KnowledgeBase, Treatment, alias_key, normalise
+
+MAX_QUERY = 200  # longer input is cut before any work is done
+MAX_NGRAM = 4
+FUZZY_MIN_LENGTH = 4  # "fin", "RU", "HT" match exactly or by prefix only
+FUZZY_SCORE = 82
+# Community shorthand that names a condition or a class rather than an entry.
+SYNONYMS = {
+    "seb derm": "seborrheic dermatitis",
+    "sebderm": "seborrheic dermatitis",
+    "pfs": "post finasteride syndrome",
+    "5ar": "5 alpha reductase",
+    "5ari": "5 alpha reductase inhibitor",
+    "dermarolling": "dermaroller",
+    "derma rolling": "dermaroller",
+}
+PREFIX_MIN = 4  # a submitted query must type this much of a name to match it by its start
+_SUFFIXES = ("ational", "ation", "ities", "ness", "ings", "ing", "ies", "ory", "ed", "es", "s", "y")
+
+# Words that carry no meaning in a lookup ("does accutane cause hair loss?").
+_STOPWORD_TEXT = """\
+a about an and any anyone anything are as at be best better can cause caused causes
+    could did do does doing effect effects else everyone for from get good got hair help helps
+    here how i if in is it its know loss lose losing me my of on or out question should so
+    some stuff that the their them there this to treat treatment treatments use used using vs
+    was what whats when where which who why will with work works worth yet you your
+    near not none test take taking took anybody someone people guys thanks please
+    bald balding baldness thin thinning shed shedding regrow regrowth grow growing aga
+    androgenetic alopecia male female pattern"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+class How(IntEnum):
+    """How a result matched; higher is more certain."""
+
+    FULLTEXT = 1
+    FUZZY = 2
+    PREFIX = 3
+    EXACT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    treatment: Treatment
+    how: How
+    score: float
+    matched_name: str  # the name or alias that matched (for "Propecia → Finasteride")
+
+
+def clean_query(text: str) -> str:
+    """Drop control and zero-width characters and cut to a sane length."""
+    text = text[: MAX_QUERY * 4]
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cf", "Co", "Cs", "Cn")
+    )
+    return " ".join(kept.split())[:MAX_QUERY]
+
+
+class TreatmentSearch:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._exact: dict[str, tuple[Treatment, str]] = {}
+        self._names: list[tuple[str, str, Treatment]] = []  # (normalised, display, treatment)
+        for treatment in kb.treatments:
+            for name in (treatment.name, *treatment.aliases, treatment.id.replace("_", " ")):
+                self._exact.setdefault(alias_key(name), (treatment, name))
+                self._names.append((normalise(name), name, treatment))
+        self._choices = [n for n, _, _ in self._names]
+        self._fts = self._build_fulltext(kb)
+
+    @staticmethod
+    def _build_fulltext(kb: KnowledgeBase) -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, names, category, body,"
+            " tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        conn.executemany(
+            "INSERT INTO docs (id, names, category, body) VALUES (?, ?, ?, ?)",
+            [
+                (
+                    t.id,
+                    " ".join((t.name, *t.aliases)),
+                    kb.categories.get(t.category, ""),
+                    " ".join((t.summary, *(f.text for f in t.facts))),
+                )
+                for t in kb.treatments
+            ],
+        )
+        return conn
+
+    # -- the search ---------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 25, *, partial: bool = False) -> list[Match]:
+        """Best matches first. `partial` is for autocomplete: one typed letter may be a prefix."""
+        cleaned = clean_query(query)
+        words = normalise(cleaned)
+        for short, long in SYNONYMS.items():
+            words = re.sub(rf"\b{short}\b", long, words)
+        if not words or not re.search(r"[a-z0-9]", words):
+            return []
+        found: dict[str, Match] = {}
+
+        def add(match: Match) -> None:
+            best = found.get(match.treatment.id)
+            if best is None or (match.how, match.score) > (best.how, best.score):
+                found[match.treatment.id] = match
+
+        tokens = words.split()
+        meaningful = [t for t in tokens if t not in STOPWORDS]
+        for gram in self._ngrams(tokens):
+            if (hit := self._exact.get(gram.replace(" ", ""))) is not None and (
+                " " in gram or gram not in STOPWORDS
+            ):
+                add(Match(hit[0], How.EXACT, 100.0 + len(gram), hit[1]))
+        if found and len(found) == 1 and self._exact.get(words.replace(" ", "")):
+            return list(found.values())  # the whole query is a name: nothing else is relevant
+
+        for normalised_name, display, treatment in self._names:
+            if len(words) >= (1 if partial else PREFIX_MIN) and normalised_name.startswith(words):
+                add(Match(treatment, How.PREFIX, 90.0 - len(normalised_name) / 100, display))
+
+        for gram in self._ngrams(meaningful or tokens):
+            if len(gram.replace(" ", "")) < FUZZY_MIN_LENGTH:
+                continue
+            for _, score, index in process.extract(
+                gram, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE, limit=5
+            ):
+                normalised_name, display, treatment = self._names[index]
+                if _tokens_agree(gram, normalised_name):
+                    add(Match(treatment, How.FUZZY, float(score), display))
+
+        # A short word we cannot search for ("vitamin e") would make full-text search answer
+        # a different question, so it only runs when every meaningful word takes part.
+        unsearchable = [w for w in meaningful if w.isalpha() and len(w) < 3]
+        if not found and meaningful and not unsearchable:
+            for treatment_id, rank in self._fulltext(meaningful):
+                treatment = self.kb.by_id[treatment_id]
+                add(Match(treatment, How.FULLTEXT, -rank, treatment.name))
+
+        ranked = sorted(found.values(), key=lambda m: (m.how, m.score), reverse=True)
+        return ranked[:limit]
+
+    def best(self, query: str) -> Treatment | None:
+        """The entry a command should show: an id, or the top match."""
+        by_id = self.kb.get(query.strip())
+        if by_id is not None:
+            return by_id
+        results = self.search(query, limit=1)
+        return results[0].treatment if results else None
+
+    def suggestions(self, count: int = 5) -> list[Treatment]:
+        """What to offer when nothing matched: the most asked-about entries."""
+        popular = [
+            "finasteride",
+            "minoxidil",
+            "ketoconazole",
+            "jak_inhibitors",
+            "prp",
+            "dutasteride",
+            "hair_transplant",
+            "isotretinoin",
+        ]
+        return [t for t in (self.kb.get(i) for i in popular) if t is not None][:count]
+
+    @staticmethod
+    def _ngrams(tokens: list[str]) -> list[str]:
+        grams = []
+        for size in range(min(MAX_NGRAM, len(tokens)), 0, -1):
+            grams.extend(" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+        return grams
+
+    def _fulltext(self, words: list[str]) -> list[tuple[str, float]]:
+        # Every word must appear (AND); each is quoted, so no FTS syntax reaches SQLite.
+        # Words are cut to a stem and matched as prefixes: "itchy" finds "itch" and "itching".
+        terms = [_stem(w) for w in words if len(w) >= 3 and w.isalpha()][:8]
+        if not terms:
+            return []
+        expression = " AND ".join(f'"{w}"*' for w in terms)
+        rows = self._fts.execute(
+            "SELECT id, bm25(docs, 0.0, 5.0, 8.0, 1.0) AS rank FROM docs WHERE docs MATCH ?"
+            " ORDER BY rank LIMIT 10",
+            (expression,),
+        ).fetchall()
+        return [(row[0], float(row[1])) for row in rows]
+
+
+def _stem(word: str) -> str:
+    """A crude suffix cut, enough for prefix matching: "inflammation" -> "inflamm"."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _tokens_agree(query: str, name: str) -> bool:
+    """Word by word, the typed words must resemble the name's; short words must be exact.
+
+    Keeps a shared long ending from carrying a match: "vitamin e" is not "vitamin h",
+    "5ar inhibitor" is not "jak inhibitor".
+    """
+    name_tokens, query_tokens = name.split(), query.split()
+    if len(name.replace(" ", "")) < FUZZY_MIN_LENGTH or len(name_tokens) != len(query_tokens):
+        return False
+    for token, other in zip(query_tokens, name_tokens, strict=True):
+        if len(token) < FUZZY_MIN_LENGTH or len(other) < FUZZY_MIN_LENGTH:
+            if token != other:
+                return False
+        elif fuzz.ratio(token, other) < 75:
+            return False
+    return True

@@ -1,0 +1,318 @@
+"""`/treatment …` and `/treatments`: the knowledge base, searched forgivingly, with what
+this server's members reported in the survey."""
+
+from __future__ import annotations
+
+import re
+from typing import Self
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import AnagenBot
+from bot.errors import UserFacingError
+from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
+from bot.treatments.service import MAX_SUGGESTION, TreatmentService
+from bot.tree import report_error, send_ephemeral
+from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
+
+QUEUE_PAGE = 4  # suggestions per page: one row of buttons each, plus a navigation row
+
+
+def _cog(interaction: discord.Interaction) -> Treatments:
+    cog = interaction.client.get_cog("Treatments")  # type: ignore[attr-defined]
+    assert cog is not None
+    return cog
+
+
+def nothing_found(service: TreatmentService, query: str) -> str:
+    shown = clip(normalise(query), 60) or "that"  # letters and digits only: nothing can ping
+    ideas = ", ".join(t.name for t in service.search.suggestions())
+    return (
+        f"I found nothing for “{shown}”. Try a drug or brand "
+        f"name, an abbreviation or a symptom, for example: {ideas}. `/treatments` lists "
+        "everything by category."
+    )
+
+
+class RelatedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tr:v:(?P<id>[a-z0-9_]+)"):
+    """Opens a related entry privately, leaving the shared message as it was."""
+
+    def __init__(self, treatment_id: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label or treatment_id, 80),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"tr:v:{treatment_id}",
+            )
+        )
+        self.treatment_id = treatment_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> Self:
+        return cls(match["id"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = _cog(interaction)
+        treatment = cog.service.kb.get(self.treatment_id)
+        if treatment is None:
+            await send_ephemeral(interaction, "That entry no longer exists.")
+            return
+        embed, view = await cog.entry(interaction, treatment)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"tr:p:(?P<category>[a-z_]*):(?P<page>\d+):(?P<dir>prev|next)",
+):
+    def __init__(self, category: str, page: int, direction: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                emoji="◀" if direction == "prev" else "▶",
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"tr:p:{category}:{page}:{direction}",
+            )
+        )
+        self.category, self.page, self.direction = category, page, direction
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> Self:
+        return cls(match["category"], int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        target = self.page + (1 if self.direction == "next" else -1)
+        embed, view = _cog(interaction).browse_page(self.category or None, target)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class ResolveButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"tr:r:(?P<id>\d+):(?P<verdict>accept|dismiss)",
+):
+    def __init__(self, suggestion_id: int, verdict: str) -> None:
+        accept = verdict == "accept"
+        super().__init__(
+            discord.ui.Button(
+                label=f"{'Accept' if accept else 'Dismiss'} #{suggestion_id}",
+                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
+                custom_id=f"tr:r:{suggestion_id}:{verdict}",
+            )
+        )
+        self.suggestion_id, self.verdict = suggestion_id, verdict
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> Self:
+        return cls(int(match["id"]), match["verdict"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # The button may be forged or forwarded: check the permission on every click.
+        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+            await send_ephemeral(
+                interaction, "Only members with Manage Server can resolve suggestions."
+            )
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        cog = _cog(interaction)
+        done = await cog.service.resolve(
+            interaction.guild_id, self.suggestion_id, self.verdict == "accept", interaction.user.id
+        )
+        note = (
+            f"Suggestion #{self.suggestion_id} marked {self.verdict}ed."
+            if done
+            else f"Suggestion #{self.suggestion_id} was already handled."
+        )
+        content, embed, view = await cog.queue_page(interaction.guild_id, 0, note)
+        await interaction.response.edit_message(content=content, embed=embed, view=view)
+
+
+class Treatments(commands.Cog):
+    treatment = app_commands.Group(
+        name="treatment", description="Look up hair-loss treatments and what members report"
+    )
+
+    def __init__(self, bot: AnagenBot) -> None:
+        self.bot = bot
+        self.service = TreatmentService(bot.db, bot.knowledge)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RelatedButton, PageButton, ResolveButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RelatedButton, PageButton, ResolveButton)
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+    # -- building blocks ----------------------------------------------------------------------
+
+    def resolve_name(self, query: str) -> Treatment:
+        treatment = self.service.find(query)
+        if treatment is None:
+            raise UserFacingError(nothing_found(self.service, query))
+        return treatment
+
+    async def entry(
+        self, interaction: discord.Interaction, treatment: Treatment
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        report = None
+        if interaction.guild_id is not None:
+            report = await self.service.community_report(interaction.guild_id, treatment)
+        embed = treatment_embed(treatment, self.service.kb, report)
+        related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:5]
+        view = None
+        if related:
+            view = discord.ui.View(timeout=None)
+            for other in related:
+                view.add_item(RelatedButton(other.id, other.name))
+        return embed, view
+
+    def browse_page(self, category: str | None, page: int) -> tuple[discord.Embed, discord.ui.View]:
+        embed, pages = browse_embed(self.service.kb, category, page)
+        page = min(max(page, 0), pages - 1)
+        view = discord.ui.View(timeout=None)
+        view.add_item(PageButton(category or "", page, "prev", disabled=page == 0))
+        view.add_item(PageButton(category or "", page, "next", disabled=page >= pages - 1))
+        return embed, view
+
+    async def queue_page(
+        self, guild_id: int, page: int, note: str = ""
+    ) -> tuple[str, discord.Embed | None, discord.ui.View | None]:
+        items, total = await self.service.queue(guild_id, page, QUEUE_PAGE)
+        if not items:
+            return (note + "\n" if note else "") + "No open suggestions. 🎉", None, None
+        embed = discord.Embed(title=f"Open suggestions ({total})", colour=discord.Colour.orange())
+        view = discord.ui.View(timeout=None)
+        for suggestion in items:
+            entry = self.service.kb.get(suggestion.treatment_id)
+            embed.add_field(
+                name=f"#{suggestion.id} · {entry.name if entry else suggestion.treatment_id}",
+                value=clip(discord.utils.escape_mentions(suggestion.text), 1000)
+                + f"\n-# {suggestion.created_at[:10]} by <@{suggestion.user_id}>",
+                inline=False,
+            )
+            view.add_item(ResolveButton(suggestion.id, "accept"))
+            view.add_item(ResolveButton(suggestion.id, "dismiss"))
+        embed.set_footer(
+            text="Accepting records the decision; edit the knowledge base file to "
+            "change an entry (suggestions are never applied automatically)."
+        )
+        return note, embed, view
+
+    async def name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not current.strip():
+            entries = [*self.service.search.suggestions(8), *self.service.kb.treatments]
+            unique = list(dict.fromkeys(entries))[:25]
+            return [app_commands.Choice(name=clip(t.name, 100), value=t.id) for t in unique]
+        choices = []
+        for match in self.service.matches(current, 25):
+            name = match.treatment.name
+            if match.matched_name.casefold() != name.casefold() and match.how > 1:
+                name = f"{match.matched_name} → {name}"
+            choices.append(app_commands.Choice(name=clip(name, 100), value=match.treatment.id))
+        return choices
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @treatment.command(
+        name="lookup", description="What a treatment is, its evidence, and what members here report"
+    )
+    @app_commands.describe(name="A drug, brand, procedure or abbreviation, e.g. fin, Nizoral, PRP")
+    async def lookup(
+        self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
+    ) -> None:
+        treatment = self.resolve_name(name)
+        embed, view = await self.entry(interaction, treatment)
+        if view is None:
+            await interaction.response.send_message(embed=embed)
+        else:
+            await interaction.response.send_message(embed=embed, view=view)
+
+    @treatment.command(name="compare", description="Two treatments side by side")
+    @app_commands.describe(a="The first treatment", b="The second treatment")
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        a: app_commands.Range[str, 1, 200],
+        b: app_commands.Range[str, 1, 200],
+    ) -> None:
+        first, second = self.resolve_name(a), self.resolve_name(b)
+        if first.id == second.id:
+            raise UserFacingError(f"Both names are {first.name}; pick two different treatments.")
+        await interaction.response.send_message(embed=compare_embed(first, second, self.service.kb))
+
+    @treatment.command(
+        name="suggest",
+        description="Propose a correction or addition to an entry; moderators review it",
+    )
+    @app_commands.describe(
+        name="The entry your suggestion is about",
+        text="What should change, ideally with a source (PubMed id, link)",
+    )
+    async def suggest(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 200],
+        text: app_commands.Range[str, 5, MAX_SUGGESTION],
+    ) -> None:
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage
+        treatment = self.resolve_name(name)
+        number = await self.service.suggest(
+            interaction.guild_id, interaction.user.id, treatment, text
+        )
+        await send_ephemeral(
+            interaction,
+            f"Thank you! Suggestion #{number} about {treatment.name} is queued for this "
+            "server's moderators. Nothing changes until a person has checked it.",
+        )
+
+    @treatment.command(name="suggestions", description="Moderators: review suggested corrections")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def suggestions(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        content, embed, view = await self.queue_page(interaction.guild_id, 0)
+        kwargs: dict = {"content": content or None, "ephemeral": True}
+        if embed is not None:
+            kwargs["embed"] = embed
+        if view is not None:
+            kwargs["view"] = view
+        await interaction.response.send_message(**kwargs)
+
+    lookup.autocomplete("name")(name_autocomplete)
+    compare.autocomplete("a")(name_autocomplete)
+    compare.autocomplete("b")(name_autocomplete)
+    suggest.autocomplete("name")(name_autocomplete)
+
+    @app_commands.command(name="treatments", description="Browse every treatment by category")
+    @app_commands.describe(category="Only this category")
+    @app_commands.choices(
+        category=[app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
+    )
+    async def treatments(
+        self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None
+    ) -> None:
+        embed, view = self.browse_page(category.value if category else None, 0)
+        await interaction.response.send_message(embed=embed, view=view)
+
+
+async def setup(bot: AnagenBot) -> None:
+    await bot.add_cog(Treatments(bot))

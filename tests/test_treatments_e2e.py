@@ -1,0 +1,134 @@
+"""Treatment lookups end to end: autocomplete, entries with community reports, compare,
+browse, and the suggestion queue, through the real client and the double."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import AnagenBot
+from tests.double import DiscordDouble, User
+from tests.survey_driver import seed_response, treatment_answers
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "f",
+        "fin",
+        "rogain",
+        "does accutane cause hair loss",
+        "x" * 100,
+        "@everyone",
+        "'; DROP TABLE answers; --",
+        "🙂",
+        "\u200b",
+    ],
+)
+async def test_autocomplete_stays_within_discords_limits(
+    double: DiscordDouble, bot: AnagenBot, member: User, typed: str
+) -> None:
+    choices = await double.autocomplete(member, "treatment lookup", "name", name=typed)
+    assert len(choices) <= 25
+    assert all(1 <= len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    if typed in ("", "f"):
+        assert choices
+    if typed == "rogain":
+        assert choices[0]["value"] == "minoxidil"
+    if typed in ("@everyone", "'; DROP TABLE answers; --", "🙂", "\u200b", "x" * 100):
+        assert choices == []
+
+
+async def test_lookup_shows_sourced_entry_and_related_buttons(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    reply = await double.slash(member, "treatment lookup", name="propecia")
+    embed = reply.message.embeds[0]
+    assert embed["title"] == "Finasteride"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Pattern hair loss"] == "Approved"
+    assert "[1]" in fields["What it is"]
+    assert "Sources" in fields
+    assert "Not medical advice" in embed["footer"]["text"]
+    assert "Fewer than 5 members" in fields["Community reports"]
+    related = reply.message.button("Dutasteride")
+    opened = await double.click(member, reply.message, related["custom_id"])
+    assert opened.message.ephemeral
+    assert opened.message.embeds[0]["title"] == "Dutasteride"
+
+
+async def test_nothing_found_is_friendly(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    reply = await double.slash(member, "treatment lookup", name="<@123> asdfgh @everyone")
+    assert reply.message.ephemeral
+    assert "found nothing" in reply.message.text
+    assert "<@123>" not in reply.message.text
+    assert "Finasteride" in reply.message.text  # suggestions
+
+
+async def test_community_reports_appear_only_from_the_group_size(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    guild = double.guild.id
+    outcomes = [("better", "better")] * 4 + [("worse", "no_change")] * 2
+    for index, (shedding, sensations) in enumerate(outcomes[:4]):
+        await seed_response(
+            bot.db, guild, 9000 + index, treatment_answers("finasteride", shedding, sensations)
+        )
+    await seed_response(bot.db, guild + 1, 9100, treatment_answers("finasteride", "worse", "worse"))
+
+    hidden = await double.slash(member, "treatment lookup", name="finasteride")
+    report = {f["name"]: f["value"] for f in hidden.message.embeds[0]["fields"]}
+    assert "Fewer than 5 members" in report["Community reports"]
+
+    for index, (shedding, sensations) in enumerate(outcomes[4:]):
+        await seed_response(
+            bot.db, guild, 9200 + index, treatment_answers("finasteride", shedding, sensations)
+        )
+    shown = await double.slash(member, "treatment lookup", name="fin")
+    text = {f["name"]: f["value"] for f in shown.message.embeds[0]["fields"]}["Community reports"]
+    assert "**6** members here reported trying it" in text
+    assert "Shedding: better <5 · no change 0 · worse <5" in text
+    assert "Self-reported" in text
+
+
+async def test_compare_and_browse(double: DiscordDouble, bot: AnagenBot, member: User) -> None:
+    compared = await double.slash(member, "treatment compare", a="fin", b="dut")
+    assert compared.message.embeds[0]["title"] == "Finasteride vs Dutasteride"
+    same = await double.slash(member, "treatment compare", a="fin", b="propecia")
+    assert "two different" in same.message.text
+
+    browse = await double.slash(member, "treatments")
+    first_page = browse.message.embeds[0]["footer"]["text"]
+    assert first_page.startswith("Page 1 of")
+    assert browse.message.button("Previous").get("disabled")
+    second = await double.click(member, browse.message, "Next")
+    assert second.message.embeds[0]["footer"]["text"].startswith("Page 2 of")
+    back = await double.click(member, second.message, "Previous")
+    assert back.message.embeds[0]["footer"]["text"].startswith("Page 1 of")
+    scalp = await double.slash(member, "treatments", category="scalp_care")
+    assert scalp.message.embeds[0]["title"] == "Anti-inflammatory and antifungal scalp care"
+
+
+async def test_suggestions_are_queued_and_resolved_by_moderators_only(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    sent = await double.slash(
+        member, "treatment suggest", name="nizoral", text="Add the 2% strength <@&1> @everyone"
+    )
+    assert "Suggestion #1" in sent.message.text
+
+    refused = await double.slash(member, "treatment suggestions")
+    assert "Manage Server" in refused.message.text
+
+    moderator = double.add_member("mod", admin=True)
+    queue = await double.slash(moderator, "treatment suggestions")
+    assert queue.message.ephemeral
+    assert "Ketoconazole" in queue.message.text
+    # a member replaying the moderator's button is refused
+    forged = await double.forge_component(member, queue.message, "tr:r:1:accept")
+    assert "Only members with Manage Server" in forged.message.text
+    done = await double.click(moderator, queue.message, "Accept #1")
+    assert "marked accepted" in done.message.text
+    assert "No open suggestions" in done.message.text
