@@ -119,11 +119,13 @@ async def test_suggestions_are_queued_and_resolved_by_moderators_only(
     )
     assert "Suggestion #1" in sent.message.text
 
-    refused = await double.slash(member, "treatment suggestions")
+    synced = double.find_command("treatment-suggestions")
+    assert int(synced["default_member_permissions"]) == 1 << 5  # Discord hides it from members
+    refused = await double.slash(member, "treatment-suggestions")  # …and refused if forged
     assert "Manage Server" in refused.message.text
 
     moderator = double.add_member("mod", admin=True)
-    queue = await double.slash(moderator, "treatment suggestions")
+    queue = await double.slash(moderator, "treatment-suggestions")
     assert queue.message.ephemeral
     assert "Ketoconazole" in queue.message.text
     # a member replaying the moderator's button is refused

@@ -10,10 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
+from bot.errors import UserFacingError
+from bot.results.service import ComparisonRefused, ResultsService
 from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, NotYourSurvey, StartState, SurveyService
 from bot.tree import report_error, send_ephemeral
 from cogs.survey import items
+from cogs.survey import results as shown
 from cogs.survey.render import render
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class Survey(commands.Cog):
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
         self.service = SurveyService(bot.db, bot.questionnaire)
+        self.results = ResultsService(bot.db, bot.questionnaire)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*items.ALL)
@@ -126,7 +130,16 @@ class Survey(commands.Cog):
         if state is StartState.COMPLETED:
             await send_ephemeral(interaction, ALREADY_DONE)
             return
+        if state is StartState.NEW:
+            await self._require_open(interaction.guild_id)
         await self._continue_in_dms(interaction, state, retake=False)
+
+    async def _require_open(self, guild_id: int) -> None:
+        if not (await self.results.settings(guild_id)).survey_open:
+            raise UserFacingError(
+                "The survey is closed to new responses in this server for now. The results "
+                "stay available with `/survey results`; your own answers with `/survey mine`."
+            )
 
     @survey.command(
         name="retake",
@@ -143,6 +156,7 @@ class Survey(commands.Cog):
                 "once it is finished.",
             )
             return
+        await self._require_open(interaction.guild_id)
         await self._continue_in_dms(interaction, StartState.NEW, retake=True)
 
     async def _continue_in_dms(
@@ -234,6 +248,69 @@ class Survey(commands.Cog):
             ephemeral=True,
         )
 
+    # -- results ------------------------------------------------------------------------------
+
+    async def _require_results_access(self, interaction: discord.Interaction) -> int:
+        assert interaction.guild_id is not None
+        settings = await self.results.settings(interaction.guild_id)
+        if settings.results_visibility == "managers" and not interaction.permissions.manage_guild:
+            raise UserFacingError(
+                "In this server, survey results are visible to members with Manage Server only."
+            )
+        return interaction.guild_id
+
+    @survey.command(
+        name="results",
+        description="How members here answered: a chart and a summary, never showing small groups",
+    )
+    async def results_command(self, interaction: discord.Interaction) -> None:
+        guild_id = await self._require_results_access(interaction)
+        await interaction.response.defer(thinking=True)  # the chart may take a moment
+        overview = await self.results.overview(guild_id)
+        await interaction.followup.send(**shown.overview_message(overview))
+
+    @survey.command(
+        name="compare",
+        description="Compare answers between groups of members, "
+        "with the right statistic in plain words",
+    )
+    @app_commands.describe(
+        question="What to compare; ★ marks the community's own questions",
+        by="The grouping, e.g. receding or diffuse (optional for ★ questions)",
+    )
+    async def compare(
+        self, interaction: discord.Interaction, question: str, by: str | None = None
+    ) -> None:
+        guild_id = await self._require_results_access(interaction)
+        try:
+            question_id, by_id = shown.resolve_pair(self.results, question, by)
+        except KeyError:
+            raise UserFacingError("Pick what to compare *by* from the list as well.") from None
+        await interaction.response.defer(thinking=True)
+        try:
+            comparisons = await self.results.compare(guild_id, question_id, by_id)
+        except KeyError:
+            raise UserFacingError(
+                "I do not know that question; pick one from the suggestions as you type."
+            ) from None
+        except ComparisonRefused as exc:
+            raise UserFacingError(str(exc)) from None
+        for index, comparison in enumerate(comparisons):
+            await interaction.followup.send(**shown.comparison_message(comparison, index))
+
+    @compare.autocomplete("question")
+    async def _question_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return shown.compare_choices(self.results, current, with_ready=True)
+
+    @compare.autocomplete("by")
+    async def _by_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = shown.compare_choices(self.results, current, with_ready=False)
+        return [c for c in choices if ":" in c.value or c.value in self.results.variables]
+
     # -- typed replies in DMs -----------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -253,6 +330,89 @@ class Survey(commands.Cog):
                     "Sorry, something went wrong on our side; your earlier answers are safe. "
                     "Please try again in a moment."
                 )
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SurveyAdmin(
+    commands.GroupCog,
+    group_name="survey-admin",
+    group_description="Moderators: survey settings and exports",
+):
+    """Top-level so Discord itself hides it from members without Manage Server."""
+
+    def __init__(self, bot: AnagenBot, results: ResultsService) -> None:
+        self.bot = bot
+        self.results = results
+        super().__init__()
+
+    @app_commands.command(
+        name="settings",
+        description="Who sees results, the minimum group size, and whether the survey is open",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        visibility="Who may run /survey results and /survey compare",
+        min_group_size="Smallest group a public count may describe (3 or more; default 5)",
+        survey_open="Whether members can start new responses (results stay either way)",
+        include_imported="Count replies imported from threads (anagen import-replies)",
+    )
+    @app_commands.choices(
+        visibility=[
+            app_commands.Choice(name="Everyone", value="everyone"),
+            app_commands.Choice(name="Members with Manage Server", value="managers"),
+        ]
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        visibility: app_commands.Choice[str] | None = None,
+        min_group_size: app_commands.Range[int, 3, 100] | None = None,
+        survey_open: bool | None = None,
+        include_imported: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        changes: dict[str, object] = {}
+        if visibility is not None:
+            changes["results_visibility"] = visibility.value
+        if min_group_size is not None:
+            changes["min_group_size"] = min_group_size
+        if survey_open is not None:
+            changes["survey_open"] = survey_open
+        if include_imported is not None:
+            changes["include_imported"] = include_imported
+        if changes:
+            current = await self.results.update_settings(interaction.guild_id, **changes)
+            lead = "Saved. "
+        else:
+            current = await self.results.settings(interaction.guild_id)
+            lead = ""
+        await send_ephemeral(interaction, lead + shown.settings_text(current))
+
+    @app_commands.command(
+        name="export", description="Every completed response with a codebook (pseudonymous ids)"
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(format="csv for spreadsheets, json for scripts")
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="CSV", value="csv"),
+            app_commands.Choice(name="JSON", value="json"),
+        ]
+    )
+    async def export(
+        self, interaction: discord.Interaction, format: app_commands.Choice[str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        files = await self.results.export(interaction.guild_id, format.value)
+        await interaction.followup.send(
+            "Completed responses and the codebook describing every column. Respondent ids are "
+            "pseudonymous (stable in this server only); free-text answers are included, so "
+            "keep these files private.",
+            files=shown.export_files(files),
+            ephemeral=True,
+        )
 
 
 class AnswerForm(discord.ui.Modal):
@@ -326,4 +486,6 @@ class ConfirmErase(discord.ui.View):
 
 
 async def setup(bot: AnagenBot) -> None:
-    await bot.add_cog(Survey(bot))
+    survey = Survey(bot)
+    await bot.add_cog(survey)
+    await bot.add_cog(SurveyAdmin(bot, survey.results))

@@ -283,7 +283,9 @@ class Treatments(commands.Cog):
             "server's moderators. Nothing changes until a person has checked it.",
         )
 
-    @treatment.command(name="suggestions", description="Moderators: review suggested corrections")
+    @app_commands.command(
+        name="treatment-suggestions", description="Moderators: review suggested corrections"
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.guild_only()

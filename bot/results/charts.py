@@ -1,0 +1,80 @@
+"""PNG charts with matplotlib's object API and the Agg canvas: no display, no global pyplot
+state, so charts can be drawn in a worker thread while the bot keeps serving."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.privacy import masked
+
+COLOURS = ("#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#264653", "#8ab17d", "#b5838d")
+
+
+def _png(figure: Figure) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _wrap(label: str, width: int = 24) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def bar_panels(panels: list[tuple[str, list[tuple[str, int]]]], k: int, title: str) -> bytes:
+    """One horizontal bar chart per panel; counts under k are drawn as an empty "<k" bar."""
+    columns = 2
+    rows = max(1, -(-len(panels) // columns))
+    figure = Figure(figsize=(11, 3.2 * rows))
+    figure.suptitle(title, fontsize=14, fontweight="bold")
+    for index, (panel_title, bars) in enumerate(panels):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        labels = [_wrap(label) for label, _ in bars][::-1]
+        shown = [count if count >= k else 0 for _, count in bars][::-1]
+        axes.barh(labels, shown, color=COLOURS[index % len(COLOURS)])
+        for position, (_, count) in enumerate(bars[::-1]):
+            axes.text(
+                max([*shown, 1]) * 0.01 + (count if count >= k else 0),
+                position,
+                f" {masked(count, k)}",
+                va="center",
+                fontsize=8,
+            )
+        axes.set_title(_wrap(panel_title, 48), fontsize=10)
+        axes.tick_params(axis="y", labelsize=8)
+        axes.set_xlabel("members", fontsize=8)
+        axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout(rect=(0, 0, 1, 0.96))
+    return _png(figure)
+
+
+def grouped_percentages(
+    groups: list[str], levels: list[str], table: list[list[int]], title: str, k: int
+) -> bytes:
+    """Within each group (row), the share giving each answer (column), as grouped bars."""
+    figure = Figure(figsize=(9, 4.6))
+    axes = figure.add_subplot(1, 1, 1)
+    width = 0.8 / max(1, len(levels))
+    for column, level in enumerate(levels):
+        shares = []
+        for row in table:
+            total = sum(row)
+            shares.append(100 * row[column] / total if total and row[column] >= k else 0)
+        positions = [i + column * width for i in range(len(groups))]
+        axes.bar(
+            positions, shares, width, label=_wrap(level, 30), color=COLOURS[column % len(COLOURS)]
+        )
+    axes.set_xticks(
+        [i + width * (len(levels) - 1) / 2 for i in range(len(groups))],
+        [_wrap(f"{g} (n={masked(sum(r), k)})", 22) for g, r in zip(groups, table, strict=True)],
+    )
+    axes.set_ylabel(f"% of the group (cells under {k} not drawn)")
+    axes.set_title(_wrap(title, 70), fontsize=11)
+    axes.legend(fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    return _png(figure)

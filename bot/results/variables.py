@@ -1,0 +1,188 @@
+"""The groupings results can count and compare, each a SQL query of (response_id, level).
+
+Every choice question is a variable; a multi-choice question becomes one yes/no variable
+per option (plus "any of these" when it has a "none" option); numbers are binned; and a
+few derived groupings answer the thread's own questions (receding vs diffuse, Norwood
+stage groups). Ids and choice ids come from the validated questionnaire (lowercase
+letters, digits, underscores), so inlining them as SQL literals is safe; member input only
+ever picks a variable by id from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.survey.questionnaire import Kind, Question, Questionnaire
+
+SCALE_BINS = ((0, 3, "0-3 (mild)"), (4, 6, "4-6 (moderate)"), (7, 10, "7-10 (strong)"))
+NUMBER_BINS = {
+    "age": ((13, 24, "13-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 100, "45+")),
+    "onset_age": ((5, 19, "under 20"), (20, 29, "20-29"), (30, 100, "30+")),
+}
+NORWOOD_GROUPS = (
+    ("early", "Norwood 1-2A", ("nw1", "nw2", "nw2a")),
+    ("middle", "Norwood 3-4A", ("nw3", "nw3v", "nw3a", "nw4", "nw4a")),
+    ("advanced", "Norwood 5-7", ("nw5", "nw5a", "nw6", "nw7")),
+)
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    id: str
+    label: str
+    levels: tuple[tuple[str, str], ...]  # (level id, label), in display order
+    sql: str  # SELECT response_id, level ...
+    question_id: str  # the question it comes from, for grouping in menus
+
+    @property
+    def is_binary(self) -> bool:
+        return len(self.levels) == 2
+
+    def level_label(self, level: str) -> str:
+        return dict(self.levels).get(level, level)
+
+
+def _lit(text: str) -> str:
+    assert text.replace("_", "").isalnum(), text
+    return f"'{text}'"
+
+
+def _in(ids: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join(_lit(i) for i in ids) + ")"
+
+
+def _has(question: str, choices: list[str] | tuple[str, ...], alias: str = "a") -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM answer_choices c WHERE c.response_id = {alias}.response_id"
+        f" AND c.question_id = {_lit(question)} AND c.item = '' AND c.choice_id IN {_in(choices)})"
+    )
+
+
+def _answered(question: str) -> str:
+    return (
+        f"FROM answers a WHERE a.question_id = {_lit(question)} AND a.item = '' AND a.skipped = 0"
+    )
+
+
+def short(prompt: str, limit: int = 60) -> str:
+    prompt = prompt.rstrip("?")
+    return prompt if len(prompt) <= limit else prompt[: limit - 1] + "…"
+
+
+def _binned(question: Question) -> Variable:
+    assert question.min is not None
+    assert question.max is not None
+    if question.kind is Kind.SCALE:
+        bins = SCALE_BINS
+    else:
+        middle = (question.min + question.max) // 2
+        bins = NUMBER_BINS.get(
+            question.id,
+            (
+                (question.min, middle, f"{question.min}-{middle}"),
+                (middle + 1, question.max, f"{middle + 1}-{question.max}"),
+            ),
+        )
+    cases = " ".join(
+        f"WHEN a.number BETWEEN {lo} AND {hi} THEN 'b{i}'" for i, (lo, hi, _) in enumerate(bins)
+    )
+    return Variable(
+        question.id,
+        short(question.prompt),
+        tuple((f"b{i}", label) for i, (_, _, label) in enumerate(bins)),
+        f"SELECT a.response_id, CASE {cases} END AS level {_answered(question.id)}"
+        " AND a.number IS NOT NULL",
+        question.id,
+    )
+
+
+def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
+    found: dict[str, Variable] = {}
+
+    def add(variable: Variable) -> None:
+        found[variable.id] = variable
+
+    for question in questionnaire.questions:
+        qid = _lit(question.id)
+        if question.kind is Kind.SINGLE:
+            add(
+                Variable(
+                    question.id,
+                    short(question.prompt),
+                    tuple((c.id, c.label) for c in question.choices),
+                    f"SELECT response_id, choice_id AS level FROM answer_choices"
+                    f" WHERE question_id = {qid} AND item = ''",
+                    question.id,
+                )
+            )
+        elif question.kind is Kind.MULTI:
+            exclusive = [c.id for c in question.choices if c.exclusive]
+            if exclusive:
+                others = [c.id for c in question.choices if not c.exclusive]
+                add(
+                    Variable(
+                        f"{question.id}:any",
+                        f"{short(question.prompt, 50)}: any",
+                        YES_NO,
+                        f"SELECT a.response_id, CASE WHEN {_has(question.id, others)} THEN 'yes'"
+                        f" ELSE 'no' END AS level {_answered(question.id)}",
+                        question.id,
+                    )
+                )
+            for choice in question.choices:
+                if choice.exclusive:
+                    continue
+                add(
+                    Variable(
+                        f"{question.id}:{choice.id}",
+                        f"{short(question.prompt, 50)}: {choice.label}",
+                        YES_NO,
+                        f"SELECT a.response_id, CASE WHEN {_has(question.id, [choice.id])}"
+                        f" THEN 'yes' ELSE 'no' END AS level {_answered(question.id)}",
+                        question.id,
+                    )
+                )
+        elif question.kind in (Kind.NUMBER, Kind.SCALE):
+            add(_binned(question))
+
+    if questionnaire.question("norwood") is not None:
+        cases = " ".join(
+            f"WHEN choice_id IN {_in(ids)} THEN {_lit(level)}" for level, _, ids in NORWOOD_GROUPS
+        )
+        add(
+            Variable(
+                "stage_group",
+                "Norwood stage group",
+                tuple((level, label) for level, label, _ in NORWOOD_GROUPS),
+                f"SELECT response_id, CASE {cases} END AS level FROM answer_choices"
+                " WHERE question_id = 'norwood' AND item = ''",
+                "norwood",
+            )
+        )
+    if questionnaire.question("areas") is not None:
+        add(
+            Variable(
+                "loss_pattern",
+                "Receding or diffuse",
+                (("receding", "Receding (hairline or temples)"), ("diffuse", "Diffuse thinning")),
+                f"SELECT a.response_id, CASE WHEN {_has('areas', ['diffuse'])} THEN 'diffuse'"
+                f" WHEN {_has('areas', ['hairline'])} THEN 'receding' END AS level"
+                f" {_answered('areas')}",
+                "areas",
+            )
+        )
+    return found
+
+
+# The thread's own questions, offered first in /survey compare.
+READY_MADE: tuple[tuple[str, str, str], ...] = (
+    (
+        "sensations:any",
+        "loss_pattern",
+        "Do receders feel itch or burning more than diffuse thinners?",
+    ),
+    ("sensations:any", "stage_group", "Scalp sensations by Norwood stage"),
+    ("sensations:itch", "shedding", "Does itch come with more shedding?"),
+    ("oiliness", "stage_group", "Does the scalp get oilier as hair is lost?"),
+)
