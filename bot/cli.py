@@ -93,6 +93,44 @@ def build_parser() -> argparse.ArgumentParser:
         "each result matched (exact, prefix, fuzzy or full-text).",
     )
     kb_search.add_argument("query", nargs="+", help="what a member would type")
+    export = commands.add_parser(
+        "export",
+        help="write a server's completed responses and codebook (as /survey-admin export)",
+        description="Write every completed response of one server, with pseudonymous "
+        "respondent ids, and a codebook describing every column, beside it "
+        "(PATH with .codebook.csv or .codebook.json).",
+    )
+    export.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML page of a server's results",
+        description="Write one HTML file (charts embedded) with the results and the community's "
+        "comparisons, under the same privacy rules as Discord: no count under the server's "
+        "minimum group size, no free text. Fit to publish on a blog.",
+    )
+    report.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
+    imports = commands.add_parser(
+        "import-replies",
+        help="import questionnaire replies people wrote in a thread",
+        description="Read replies in the thread's free-text format (Age: … / Balding: … / "
+        "Pain: … / Itch: … / Shedding: … / Dandruff: …), map what can be mapped to the "
+        "questionnaire, print what was and was not mapped, and store them as imported "
+        "responses. They count in results only when the server includes imported replies "
+        "(/survey-admin settings include_imported:true).",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE", help="a text file of replies")
+    imports.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
+    imports.add_argument(
+        "--include-imported",
+        action="store_true",
+        help="also switch the server's results to include imported replies",
+    )
+    imports.add_argument(
+        "--dry-run", action="store_true", help="only print the mapping report; store nothing"
+    )
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
@@ -250,6 +288,87 @@ def _command_kb(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _with_results(settings: Settings, work):  # type: ignore[no-untyped-def]
+    from bot.results.service import ResultsService
+    from bot.survey.questionnaire import load_questionnaire
+
+    questionnaire = load_questionnaire(settings.questionnaire_path)
+    async with await Database.open(settings.database_path) as db:
+        return await work(ResultsService(db, questionnaire))
+
+
+def _command_results(args: argparse.Namespace) -> int:
+    """export, report and import-replies: offline work on the database."""
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
+    try:
+        if args.command == "export":
+            return asyncio.run(_with_results(settings, lambda s: _export(s, args)))
+        if args.command == "report":
+            return asyncio.run(_with_results(settings, lambda s: _report(s, args)))
+        return _import(settings, args)
+    except (StorageError, QuestionnaireError, OSError) as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+
+
+async def _export(service, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    files = await service.export(args.guild, args.format)
+    data, codebook = files
+    output: Path = args.output
+    output.write_bytes(data.content)
+    book = output.with_name(output.stem + ".codebook" + output.suffix)
+    book.write_bytes(codebook.content)
+    print(f"Wrote {output} and its codebook {book}.")
+    return EXIT_OK
+
+
+async def _report(service, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from bot.results.report import build_report
+
+    page = await build_report(service, args.guild)
+    args.output.write_text(page, encoding="utf-8")
+    print(f"Wrote {args.output} ({len(page) // 1024} KiB).")
+    return EXIT_OK
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.results.importer import parse_reply, split_replies
+
+    replies = [parse_reply(block) for block in split_replies(args.file.read_text("utf-8"))]
+    if not replies:
+        _error(f"no replies in the 'Key: value' format found in {args.file}.")
+        return EXIT_FAILURE
+    for number, reply in enumerate(replies, 1):
+        print(f"Reply {number}:")
+        for line in reply.mapped:
+            print(f"  mapped      {line}")
+        for line in reply.unmapped:
+            print(f"  not mapped  {line}")
+    if args.dry_run:
+        print(f"{len(replies)} replies read; nothing stored (--dry-run).")
+        return EXIT_OK
+
+    async def store(service):  # type: ignore[no-untyped-def]
+        ids = await service.import_replies(args.guild, replies)
+        if args.include_imported:
+            await service.update_settings(args.guild, include_imported=True)
+        return ids
+
+    ids = asyncio.run(_with_results(settings, store))
+    counted = (
+        "counted in results"
+        if args.include_imported
+        else (
+            "not counted in results until the server includes imported replies "
+            "(--include-imported, or /survey-admin settings)"
+        )
+    )
+    print(f"Stored {len(ids)} imported responses for server {args.guild}; {counted}.")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     match args.command:
@@ -257,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_check(args)
         case "sync":
             return _command_run(args, sync_only=True)
+        case "export" | "report" | "import-replies":
+            return _command_results(args)
         case "kb":
             return _command_kb(args)
         case "preview":

@@ -154,17 +154,23 @@ class ResultsService:
         settings = await self.settings(guild_id)
         imported = settings.include_imported
         panels = []
+        questions = [
+            q
+            for q in (self.questionnaire.question(i) for i in OVERVIEW_QUESTIONS)
+            if q is not None and q.is_choice
+        ]
         async with self.db.reading() as conn:
             respondents = await store.respondents(conn, guild_id, imported)
-            for question_id in OVERVIEW_QUESTIONS:
-                question = self.questionnaire.question(question_id)
-                if question is None or not question.is_choice:
-                    continue
-                counts, answered = await store.choice_counts(conn, guild_id, question_id, imported)
-                if question_id == "ludwig" and not answered:
-                    continue
-                bars = [(c.label, counts.get(c.id, 0)) for c in question.choices]
-                panels.append(Panel(question_id, short(question.prompt, 70), answered, bars))
+            counts, answered = await store.choice_counts(
+                conn, guild_id, [q.id for q in questions], imported
+            )
+        for question in questions:
+            if question.id == "ludwig" and not answered[question.id]:
+                continue
+            bars = [(c.label, counts[question.id].get(c.id, 0)) for c in question.choices]
+            panels.append(
+                Panel(question.id, short(question.prompt, 70), answered[question.id], bars)
+            )
         overview = Overview(respondents, settings.min_group_size, panels)
         if chart and respondents >= overview.k:
             png = await asyncio.to_thread(

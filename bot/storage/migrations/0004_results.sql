@@ -16,3 +16,5 @@ CREATE TABLE guild_secrets (
 
 -- Results read each member's latest completed response; this index answers that directly.
 CREATE INDEX responses_latest ON responses (guild_id, status, imported, user_id, id);
+-- Per-question counts scan answers by question rather than the whole table.
+CREATE INDEX answers_question ON answers (question_id, item, skipped);

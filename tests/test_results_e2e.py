@@ -1,0 +1,343 @@
+"""Community results end to end: seeded answers, the real client, the double, scipy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+from scipy.stats import chi2_contingency, fisher_exact
+from scipy.stats.contingency import association, odds_ratio
+
+from bot.app import AnagenBot
+from bot.cli import main
+from bot.settings import Settings
+from bot.survey.flow import Answer
+from tests.double import DiscordDouble, User
+from tests.survey_driver import rows, seed_response
+
+NOTE = "my private note"
+
+
+def member_answers(rng: random.Random, index: int, *, receding: bool) -> dict:
+    stage = rng.choice(["nw2", "nw3", "nw3v"] if receding else ["nw5", "nw6", "nw4"])
+    itch = rng.random() < (0.7 if receding else 0.3)
+    return {
+        ("age", ""): Answer(number=rng.randint(18, 60)),
+        ("sex", ""): Answer(choices=("male",)),
+        ("norwood", ""): Answer(choices=(stage,)),
+        ("areas", ""): Answer(choices=("hairline",) if receding else ("diffuse",)),
+        ("sensations", ""): Answer(choices=("itch",) if itch else ("none",)),
+        ("shedding", ""): Answer(choices=(rng.choice(["normal", "more", "heavy"]),)),
+        ("dandruff", ""): Answer(choices=(rng.choice(["none", "light", "oily_film"]),)),
+        ("oiliness", ""): Answer(choices=(rng.choice(["much_oilier", "no_change"]),)),
+        ("notes", ""): Answer(text=f"{NOTE} {index}"),
+    }
+
+
+async def seed(bot: AnagenBot, guild_id: int, receding: int, diffuse: int) -> None:
+    rng = random.Random(7)
+    for index in range(receding + diffuse):
+        await seed_response(
+            bot.db, guild_id, 50_000 + index, member_answers(rng, index, receding=index < receding)
+        )
+
+
+def count(settings: Settings, sql: str) -> int:
+    return rows(settings.database_path, sql)[0][0]
+
+
+async def test_results_chart_and_summary_match_the_database(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    await seed(bot, double.guild.id, 14, 10)
+    await seed_response(
+        bot.db,
+        double.guild.id,
+        1,
+        member_answers(random.Random(1), 0, receding=True),
+        completed=False,
+    )  # in progress: not counted
+
+    reply = await double.slash(member, "survey results")
+    message = await reply.wait_followup()
+
+    png = message.attachments[0]
+    assert png.filename == "survey-results.png"
+    image = matplotlib.image.imread(io.BytesIO(png.data), format="png")
+    assert image.shape[0] > 200
+    assert "**24** members have completed the survey" in message.text
+    itch = count(
+        settings,
+        "SELECT count(*) FROM answer_choices c JOIN responses r ON"
+        " r.id = c.response_id WHERE r.status = 'completed' AND"
+        " c.question_id = 'sensations' AND c.choice_id = 'itch'",
+    )
+    assert itch >= 5
+    assert NOTE not in message.text
+
+
+async def test_two_by_two_comparison_matches_scipy(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    await seed(bot, double.guild.id, 16, 12)
+    reply = await double.slash(
+        member, "survey compare", question="sensations:any", by="loss_pattern"
+    )
+    text = (await reply.wait_followup()).text
+
+    table = []
+    for pattern in ("hairline", "diffuse"):
+        row = []
+        for any_sensation in (True, False):
+            row.append(
+                count(
+                    settings,
+                    f"""
+                SELECT count(*) FROM responses r
+                JOIN answer_choices a ON a.response_id = r.id AND a.question_id = 'areas'
+                    AND a.choice_id = '{pattern}'
+                JOIN answer_choices s ON s.response_id = r.id AND s.question_id = 'sensations'
+                WHERE r.status = 'completed'
+                  AND (s.choice_id != 'none') = {int(any_sensation)}""",
+                )
+            )
+        table.append(row)
+    expected = odds_ratio(table, kind="sample")
+    interval = expected.confidence_interval(0.95)
+    _, p = fisher_exact(table)
+    assert f"Odds ratio {expected.statistic:.2f}" in text
+    assert f"95% CI {interval.low:.2f}–{interval.high:.2f}" in text
+    assert (f"p = {p:.3f}" if p >= 0.001 else "p < 0.001") in text
+    assert "not proof" in text
+
+
+async def test_larger_table_gets_chi_squared_and_cramers_v(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    await seed(bot, double.guild.id, 30, 30)
+    reply = await double.slash(member, "survey compare", question="shedding", by="stage_group")
+    text = (await reply.wait_followup()).text
+
+    groups = {"middle": ("nw3", "nw3v", "nw4"), "early": ("nw2",), "advanced": ("nw5", "nw6")}
+    table = []
+    for stages in (groups["early"], groups["middle"], groups["advanced"]):
+        marks = ",".join(f"'{s}'" for s in stages)
+        table.append(
+            [
+                count(
+                    settings,
+                    f"""
+            SELECT count(*) FROM answer_choices n JOIN answer_choices s
+              ON s.response_id = n.response_id AND s.question_id = 'shedding'
+            WHERE n.question_id = 'norwood' AND n.choice_id IN ({marks})
+              AND s.choice_id = '{level}'""",
+                )
+                for level in ("normal", "more", "heavy")
+            ]
+        )
+    chi2, _, dof, _ = chi2_contingency(table, correction=False)
+    assert f"χ² = {chi2:.2f} (df {dof})" in text
+    assert f"Cramér's V = {association(table, method='cramer', correction=False):.2f}" in text
+
+
+async def test_small_groups_are_masked_and_tiny_comparisons_refused(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    await seed(bot, double.guild.id, 30, 3)  # only 3 diffuse thinners
+    refused = await double.slash(
+        member, "survey compare", question="sensations:any", by="loss_pattern"
+    )
+    message = await refused.wait_followup() if refused.callback_type == 5 else refused.message
+    assert "without exposing anyone" in message.text
+
+    reply = await double.slash(member, "survey compare", question="dandruff", by="stage_group")
+    shown = (await reply.wait_followup()).text
+    assert "<5" in shown
+    assert "fewer than 5 members: not shown" in shown
+    for number in re.findall(r"\b(\d+) \(\d+%\)", shown):
+        assert int(number) >= 5
+
+
+async def test_ready_made_comparisons_are_offered(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    choices = await double.autocomplete(member, "survey compare", "question", question="")
+    assert choices[0]["name"].startswith("★ Do receders")
+    assert len(choices) <= 25
+    await seed(bot, double.guild.id, 10, 10)
+    reply = await double.slash(member, "survey compare", question=choices[0]["value"])
+    assert "by receding or diffuse" in (await reply.wait_followup()).text
+
+
+async def test_admin_commands_need_manage_server(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    admin = double.find_command("survey-admin")
+    assert int(admin["default_member_permissions"]) == 1 << 5
+    for sub, options in (("export", {"format": "csv"}), ("settings", {"survey_open": False})):
+        reply = await double.slash(member, f"survey-admin {sub}", **options)
+        assert "Manage Server" in reply.message.text
+    moderator = double.add_member("mod", admin=True)
+    assert "open" in (await double.slash(moderator, "survey-admin settings")).message.text
+
+
+async def test_settings_close_the_survey_and_restrict_results(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    moderator = double.add_member("mod", admin=True)
+    saved = await double.slash(
+        moderator,
+        "survey-admin settings",
+        survey_open=False,
+        visibility="managers",
+        min_group_size=4,
+    )
+    assert "closed to new starts" in saved.message.text
+    assert "Minimum group size (k):** 4" in saved.message.text
+    closed = await double.slash(member, "survey start")
+    assert "closed to new responses" in closed.message.text
+    hidden = await double.slash(member, "survey results")
+    assert "Manage Server only" in hidden.message.text
+    bad = await double.slash(moderator, "survey-admin settings", min_group_size=2)
+    assert bad.message.ephemeral  # Discord's own range check would stop 2; the bot also does
+
+
+async def test_exports_are_pseudonymous_stable_and_described(
+    double: DiscordDouble, bot: AnagenBot, settings: Settings
+) -> None:
+    moderator = double.add_member("mod", admin=True)
+    await seed(bot, double.guild.id, 6, 6)
+    await seed(bot, double.guild.id + 1, 6, 6)  # another server, the same members
+
+    async def export(fmt: str) -> dict[str, bytes]:
+        reply = await double.slash(moderator, "survey-admin export", format=fmt)
+        message = await reply.wait_followup()
+        assert message.ephemeral
+        return {a.filename: a.data for a in message.attachments}
+
+    first, second = await export("csv"), await export("csv")
+    data_name = next(n for n in first if not n.endswith("codebook.csv"))
+    ids_first = [r["respondent"] for r in csv.DictReader(io.StringIO(first[data_name].decode()))]
+    ids_second = [r["respondent"] for r in csv.DictReader(io.StringIO(second[data_name].decode()))]
+    assert ids_first == ids_second
+    assert len(set(ids_first)) == 12
+    assert not any(str(50_000 + i) in ids_first[i] for i in range(12))
+    codebook_name = next(n for n in first if n.endswith("codebook.csv"))
+    described = {r["column"] for r in csv.DictReader(io.StringIO(first[codebook_name].decode()))}
+    header = next(csv.reader(io.StringIO(first[data_name].decode())))
+    assert described == set(header)
+    assert NOTE in first[data_name].decode()  # free text only in admin exports
+
+    other = await bot.get_cog("Survey").results.export(double.guild.id + 1, "json")  # type: ignore[union-attr]
+    other_ids = {r["respondent"] for r in json.loads(other[0].content)["rows"]}
+    assert other_ids.isdisjoint(ids_first)
+    assert {c["column"] for c in json.loads(other[1].content)["columns"]} == described
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+async def test_html_report_has_charts_no_small_counts_and_no_free_text(
+    double: DiscordDouble,
+    bot: AnagenBot,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await seed(bot, double.guild.id, 20, 8)
+    monkeypatch.setenv("ANAGEN_DATABASE", str(settings.database_path))
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "report.html"
+
+    assert await _run_cli(["report", "--guild", str(double.guild.id), "-o", str(output)]) == 0
+
+    html = output.read_text()
+    assert "<table>" in html
+    page = _Page()
+    page.feed(html)
+    assert len(page.images) >= 2
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    text = " ".join(page.text)
+    assert NOTE not in text
+    for cell in re.findall(
+        r"(?<![<\w.])(\d+)(?![\w.%])", " ".join(t for t in page.text if t.strip().isdigit())
+    ):
+        assert int(cell) == 0 or int(cell) >= 5
+    assert "below 5 is shown as <5" in text
+
+
+async def _run_cli(argv: list[str]) -> int:
+    import asyncio
+
+    return await asyncio.to_thread(main, argv)
+
+
+async def test_import_replies_from_the_seed_thread(
+    double: DiscordDouble,
+    bot: AnagenBot,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_thread = (
+        (Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_5c1fb5b5413cb548.txt")
+        .read_text()
+        .splitlines()
+    )
+    replies = tmp_path / "replies.txt"
+    comment_33 = seed_thread[261:267]
+    comment_57 = seed_thread[469:475]
+    assert comment_33[0].strip() == "Age: 18"
+    assert comment_57[0].strip() == "Age: 19"
+    replies.write_text("\n".join(comment_33) + "\n\n" + "\n".join(comment_57))
+    monkeypatch.setenv("ANAGEN_DATABASE", str(settings.database_path))
+    monkeypatch.chdir(tmp_path)
+
+    assert await _run_cli(["import-replies", str(replies), "--guild", str(double.guild.id)]) == 0
+
+    out = capsys.readouterr().out
+    assert "not mapped  Shedding: 'Couple years ago" in out
+    assert "not mapped  Dandruff: 'Before I started" in out
+    stored = rows(
+        settings.database_path,
+        "SELECT r.user_id, a.question_id, a.number, group_concat(c.choice_id)"
+        " FROM responses r JOIN answers a ON a.response_id = r.id"
+        " LEFT JOIN answer_choices c ON c.response_id = a.response_id"
+        " AND c.question_id = a.question_id WHERE r.imported = 1"
+        " GROUP BY r.id, a.question_id ORDER BY r.id, a.question_id",
+    )
+    first = {q: (n, c) for uid, q, n, c in stored if uid == -1}
+    second = {q: (n, c) for uid, q, n, c in stored if uid == -2}
+    assert first["age"] == (18, None)
+    assert first["norwood"][1] == "nw2"
+    assert set(first["sensations"][1].split(",")) == {"itch", "burning"}
+    assert first["shedding"][1] == "normal"
+    assert first["dandruff"][1] == "light"
+    assert second["age"] == (19, None)
+    assert second["norwood"][1] == "nw2"
+    assert set(second["sensations"][1].split(",")) == {"itch", "burning"}
+    assert "shedding" not in second
+    assert "dandruff" not in second
+    originals = rows(settings.database_path, "SELECT original FROM imported_replies")
+    assert "Massive itching" in originals[0][0]
+    # imported replies stay out of results until the server includes them
+    assert count(settings, "SELECT count(*) FROM responses WHERE imported = 0") == 0
