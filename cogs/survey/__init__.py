@@ -323,6 +323,10 @@ class Survey(commands.Cog):
                 await message.channel.send(NO_SURVEY_IN_DMS)
                 return
             await self._send_in_dm(message.channel, message.author.id, screen)
+        except discord.Forbidden:
+            # DMs closed after they typed: the answer is saved, and /survey start offers to
+            # continue privately in the server.
+            log.info("Cannot reply to user %s in DMs any more", message.author.id)
         except Exception:
             log.exception("Could not handle a typed survey reply from user %s", message.author.id)
             with contextlib.suppress(discord.HTTPException):
