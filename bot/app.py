@@ -52,7 +52,7 @@ class AnagenBot(commands.Bot):
         self.version = __version__
         self._db: Database | None = None
         self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)
-        self.knowledge: KnowledgeBase = load_knowledge_base()
+        self.knowledge: KnowledgeBase = load_knowledge_base(settings.knowledge_base_path)
 
     @property
     def db(self) -> Database:

@@ -69,7 +69,7 @@ def _check_questionnaire(settings: Settings) -> str:
 def _check_knowledge_base(settings: Settings) -> str:
     from bot.treatments.knowledge import check_knowledge_base
 
-    return check_knowledge_base(settings)
+    return check_knowledge_base(settings.knowledge_base_path)
 
 
 DATA_CHECKS.extend([_check_questionnaire, _check_knowledge_base])

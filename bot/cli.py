@@ -261,8 +261,11 @@ def _command_kb(args: argparse.Namespace) -> int:
     from bot.treatments.knowledge import load_knowledge_base
     from bot.treatments.search import TreatmentSearch
 
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
     try:
-        kb = load_knowledge_base()
+        kb = load_knowledge_base(settings.knowledge_base_path)
     except KnowledgeBaseError as exc:
         for problem in exc.problems:
             print(f"PROBLEM  {problem}")

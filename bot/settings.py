@@ -47,6 +47,7 @@ class Settings:
     owner_ids: frozenset[int] = field(default_factory=frozenset)
     source_url: str = DEFAULT_SOURCE_URL
     questionnaire_path: Path | None = None  # None: the bundled questionnaire
+    knowledge_base_path: Path | None = None  # None: the bundled treatment knowledge base
 
     @property
     def log_level_number(self) -> int:
@@ -156,6 +157,15 @@ def read_settings(
                 "questionnaire TOML file, or leave it empty for the bundled one."
             )
 
+    knowledge_base_path = None
+    if raw_kb := values.get("ANAGEN_KNOWLEDGE_BASE", "").strip():
+        knowledge_base_path = Path(raw_kb).expanduser()
+        if not knowledge_base_path.is_file():
+            problems.append(
+                f"ANAGEN_KNOWLEDGE_BASE={raw_kb!r} is not a file: give the path of a knowledge "
+                "base TOML file, or leave it empty for the bundled one."
+            )
+
     settings = Settings(
         token=token,
         database_path=database_path,
@@ -164,5 +174,6 @@ def read_settings(
         owner_ids=frozenset(owner_ids),
         source_url=source_url,
         questionnaire_path=questionnaire_path,
+        knowledge_base_path=knowledge_base_path,
     )
     return settings, problems

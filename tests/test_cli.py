@@ -53,7 +53,21 @@ def test_run_without_token_explains_how_to_get_one_and_exits_2() -> None:
 
 def test_version_and_help_on_every_command() -> None:
     assert run_anagen("--version").stdout.startswith("anagen ")
-    for command in ([], ["run"], ["check"], ["sync"], ["db"], ["db", "backup"]):
+    for command in (
+        [],
+        ["run"],
+        ["check"],
+        ["sync"],
+        ["preview"],
+        ["kb"],
+        ["kb", "check"],
+        ["kb", "search"],
+        ["export"],
+        ["report"],
+        ["import-replies"],
+        ["db"],
+        ["db", "backup"],
+    ):
         result = run_anagen(*command, "--help")
         assert result.returncode == 0, command
         assert "usage: anagen" in result.stdout
@@ -134,3 +148,33 @@ def test_backup_refuses_to_overwrite_without_force(
     assert main(["db", "backup", str(target)]) == 1
     assert "--force" in capsys.readouterr().err
     assert target.read_text() == "precious"
+
+
+def test_check_rejects_a_broken_knowledge_base(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "kb.toml"
+    broken.write_text(
+        "schema = 1\n"
+        '[[treatment]]\nid = "a"\nname = "A"\naliases = ["same"]\ncategory = "procedures"\n'
+        'summary = "A thing."\nrelated = ["nowhere"]\n'
+        '[[treatment.fact]]\ntopic = "what"\ntext = "Unsourced claim."\nsources = []\n'
+        "as_of = 2026-01-01\n"
+        '[[treatment]]\nid = "b"\nname = "B"\naliases = ["same"]\ncategory = "procedures"\n'
+        'summary = "Another."\nrelated = []\n'
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_KNOWLEDGE_BASE", str(broken))
+
+    assert main(["check"]) == 1
+    problem = next(
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if "knowledge base" in line and "PROBLEM" in line
+    )
+    assert "no source" in problem
+    assert main(["kb", "check"]) == 1  # lists every problem, one line each
+    out = capsys.readouterr().out
+    assert "nowhere" in out  # the unknown related entry
+    assert "'same'" in out  # the duplicate alias
+    assert "no source" in out

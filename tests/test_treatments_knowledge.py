@@ -197,7 +197,7 @@ def test_related_ids_resolve(kb: knowledge.KnowledgeBase) -> None:
 
 
 def test_check_knowledge_base_one_line() -> None:
-    line = check_knowledge_base(object())
+    line = check_knowledge_base()
     assert line.startswith("knowledge base: ")
     assert "entries" in line
     assert "9 categories" in line
@@ -209,7 +209,7 @@ def test_check_knowledge_base_raises_one_line_value_error(
 ) -> None:
     monkeypatch.setattr(knowledge, "_bundled_text", lambda: ("treatment = 1\n", "bundled"))
     with pytest.raises(ValueError, match="knowledge base: ") as info:
-        check_knowledge_base(object())
+        check_knowledge_base()
     assert "\n" not in str(info.value)
 
 

@@ -590,11 +590,10 @@ def _describe(kb: KnowledgeBase) -> str:
     )
 
 
-def check_knowledge_base(settings: object) -> str:
-    """A ``DATA_CHECKS`` entry for ``anagen check``: one line on success, ValueError otherwise."""
-    del settings  # the knowledge base ships with the package; no setting changes it
+def check_knowledge_base(path: Path | None = None) -> str:
+    """For ``anagen check``: one line on success, a one-line ValueError otherwise."""
     try:
-        kb = load_knowledge_base()
+        kb = load_knowledge_base(path)
     except KnowledgeBaseError as exc:
         shown = "; ".join(exc.problems[:3])
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
