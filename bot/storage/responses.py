@@ -56,6 +56,8 @@ async def _one(
 
 
 async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:
+    if not 0 < response_id < 2**63:  # a forged id SQLite could not even bind
+        return None
     return await _one(conn, "id = ?", (response_id,))
 
 

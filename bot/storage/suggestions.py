@@ -65,7 +65,13 @@ async def resolve(
 
 
 async def erase_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    """Delete the member's suggestions and forget them as the moderator who resolved others."""
     cursor = await conn.execute(
         "DELETE FROM treatment_suggestions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
+    await conn.execute(
+        "UPDATE treatment_suggestions SET resolved_by = NULL"
+        " WHERE guild_id = ? AND resolved_by = ?",
+        (guild_id, user_id),
     )
     return cursor.rowcount

@@ -131,6 +131,8 @@ def choice_answer(step: Step, values: Iterable[str], field_id: str | None = None
         if group_field is None:
             raise InvalidAnswer("That part of the question does not exist.")
         options, multiple = group_field.choices, False
+    elif field_id:
+        raise InvalidAnswer("That part of the question does not exist.")
     elif question.is_choice:
         options, multiple = question.choices, question.kind is Kind.MULTI
     elif question.kind is Kind.SCALE and len(picked) == 1:

@@ -23,11 +23,39 @@ from bot.survey.flow import (
     text_answer,
 )
 from bot.survey.questionnaire import Choice, Kind
+from bot.text import clean_text
 
 _SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\band\b)\s*")
 _NUMBER = re.compile(r"-?\d+")
+_NUMBER_WORDS = frozenset(
+    {
+        "i",
+        "im",
+        "am",
+        "m",
+        "age",
+        "aged",
+        "about",
+        "around",
+        "years",
+        "year",
+        "yrs",
+        "yr",
+        "y",
+        "yo",
+        "old",
+        "now",
+        "at",
+        "when",
+        "was",
+        "it",
+    }
+)
 _TYPO_SCORE = 85  # rapidfuzz ratio: "burnin" ~ "burning", "itch" !~ "pain"
 _TYPO_MARGIN = 4  # "norwod 2" is nearer "norwood 2" than "norwood 2a" by more than this
+
+
+__all__ = ["Command", "Reply", "clean_text", "interpret", "normalise"]
 
 
 class Command(StrEnum):
@@ -67,13 +95,6 @@ def normalise(text: str) -> str:
     return " ".join("".join(kept).casefold().split())
 
 
-def clean_text(text: str) -> str:
-    """Free text as stored: control and zero-width characters removed, lines kept."""
-    return "".join(
-        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs")
-    ).strip()
-
-
 def interpret(step: Step, raw: str) -> Reply:
     """Turn a typed reply into an answer for `step`, or raise `InvalidAnswer`/`Refused`."""
     words = normalise(raw)
@@ -98,8 +119,11 @@ def interpret(step: Step, raw: str) -> Reply:
 
 
 def _single_number(raw: str, step: Step) -> str:
+    """The one number in replies like "27", "27 years" or "I'm 27"; anything else is refused,
+    so "Norwood 3" typed at the age question is never read as the age 3."""
     numbers = _NUMBER.findall(raw[:200])
-    if len(numbers) != 1 or re.search(r"\d[.,]\d", raw):
+    words = set(re.sub(r"-?\d+", " ", normalise(raw[:200])).split())
+    if len(numbers) != 1 or re.search(r"\d[.,]\d", raw) or not words <= _NUMBER_WORDS:
         low, high = step.question.min, step.question.max
         raise InvalidAnswer(f"Please answer with one whole number from {low} to {high}, like 27.")
     return numbers[0]

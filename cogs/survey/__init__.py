@@ -460,7 +460,10 @@ class ConfirmErase(discord.ui.View):
         self.cog, self.user_id = cog, user_id
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.user_id
+        if interaction.user.id != self.user_id:
+            await send_ephemeral(interaction, "This confirmation belongs to someone else.")
+            return False
+        return True
 
     @discord.ui.button(label="Erase my answers", style=discord.ButtonStyle.danger)
     async def erase(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:

@@ -12,9 +12,10 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
+from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
 from bot.treatments.service import MAX_SUGGESTION, TreatmentService
-from bot.tree import report_error, send_ephemeral
+from bot.tree import send_ephemeral
 from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
 
 QUEUE_PAGE = 4  # suggestions per page: one row of buttons each, plus a navigation row
@@ -153,11 +154,6 @@ class Treatments(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RelatedButton, PageButton, ResolveButton)
 
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        await report_error(interaction, error)
-
     # -- building blocks ----------------------------------------------------------------------
 
     def resolve_name(self, query: str) -> Treatment:
@@ -273,6 +269,9 @@ class Treatments(commands.Cog):
     ) -> None:
         if interaction.guild_id is None:
             raise app_commands.NoPrivateMessage
+        text = clean_text(text)
+        if len(text) < 5:
+            raise UserFacingError("Please write what should change, in a few words at least.")
         treatment = self.resolve_name(name)
         number = await self.service.suggest(
             interaction.guild_id, interaction.user.id, treatment, text
