@@ -273,6 +273,7 @@ class Interaction:
     user: User
     channel_id: int
     sent_at: float
+    answered_at: float | None = None  # time.monotonic() when the callback request arrived
     callback_type: int | None = None
     callback_data: dict[str, Any] | None = None
     source: Message | None = None  # the message whose component was used

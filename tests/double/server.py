@@ -636,7 +636,10 @@ class DiscordDouble:
         record = self.interactions.get(int(interaction))
         if record is None or record.token != token:
             raise DiscordError(404, 10062, "Unknown interaction")
-        if time.monotonic() - record.sent_at > self.interaction_deadline:
+        now = time.monotonic()
+        if record.answered_at is None:
+            record.answered_at = now  # first attempt: the bot-side handling time ends here
+        if now - record.sent_at > self.interaction_deadline:  # retries must be in time too
             record.error = {"code": 10062}
             self.rejections.append(
                 f"interaction {record.id} answered after {self.interaction_deadline} s"
