@@ -14,16 +14,21 @@ import hmac
 import io
 import json
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from bot.privacy import masked
-from bot.results import charts
 from bot.results.importer import ImportedReply
-from bot.results.stats import Test, analyse, describe
 from bot.results.variables import READY_MADE, Variable, build_variables, short
 from bot.storage import Database, guilds, responses
 from bot.storage import results as store
 from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings
 from bot.survey.questionnaire import Kind, Questionnaire
+
+if TYPE_CHECKING:
+    from bot.results.stats import Test
+
+# scipy (~60 MB) and matplotlib (~40 MB) are imported on first use, not at start-up: most of
+# the bot's life is spent on survey answers, and they keep its resident memory small.
 
 OVERVIEW_QUESTIONS = (
     "norwood",
@@ -93,10 +98,16 @@ class Comparison:
         return sum(map(sum, self.table))
 
     @property
+    def is_two_by_two(self) -> bool:
+        return len(self.groups) == 2 and len(self.levels) == 2
+
+    @property
     def title(self) -> str:
         return f"{self.question.label} — by {self.by.label.lower()}"
 
     def statement(self) -> str:
+        from bot.results.stats import describe
+
         return describe(self.test, self.total)
 
     def table_text(self) -> str:
@@ -173,6 +184,8 @@ class ResultsService:
             )
         overview = Overview(respondents, settings.min_group_size, panels)
         if chart and respondents >= overview.k:
+            from bot.results import charts
+
             png = await asyncio.to_thread(
                 charts.bar_panels,
                 [(f"{p.title} (n={masked(p.answered, overview.k)})", p.bars) for p in panels],
@@ -267,9 +280,13 @@ class ResultsService:
                 "there is nothing to compare."
             )
         table = [[counts.get((level, g), 0) for level in levels] for g in groups]
+        from bot.results.stats import analyse
+
         return Comparison(question, by, groups, levels, table, hidden, analyse(table), k)
 
     def _chart(self, comparison: Comparison) -> bytes:
+        from bot.results import charts
+
         return charts.grouped_percentages(
             [comparison.by.level_label(g) for g in comparison.groups],
             [comparison.question.level_label(level) for level in comparison.levels],

@@ -50,9 +50,9 @@ _COLUMNS = (
 async def _one(
     conn: aiosqlite.Connection, where: str, params: tuple[object, ...]
 ) -> Response | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM responses WHERE {where}", params) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else Response.from_row(row)
+    # execute_fetchall is one hop to the database thread; execute + fetch + close are three.
+    found = await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM responses WHERE {where}", params)
+    return Response.from_row(next(iter(found))) if found else None
 
 
 async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:
@@ -106,21 +106,19 @@ async def create(
 
 
 async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[AnswerKey, Answer]:
-    choices: dict[AnswerKey, list[str]] = {}
-    async with conn.execute(
-        "SELECT question_id, item, choice_id FROM answer_choices WHERE response_id = ?",
+    rows = await conn.execute_fetchall(
+        "SELECT a.question_id, a.item, a.number, a.text, a.skipped, c.choice_id"
+        " FROM answers a LEFT JOIN answer_choices c ON c.response_id = a.response_id"
+        " AND c.question_id = a.question_id AND c.item = a.item"
+        " WHERE a.response_id = ? ORDER BY a.question_id, a.item, c.choice_id",
         (response_id,),
-    ) as cursor:
-        for question_id, item, choice_id in await cursor.fetchall():
-            choices.setdefault((question_id, item), []).append(choice_id)
-    async with conn.execute(
-        "SELECT question_id, item, number, text, skipped FROM answers WHERE response_id = ?",
-        (response_id,),
-    ) as cursor:
-        return {
-            (qid, item): Answer(tuple(choices.get((qid, item), ())), number, text, bool(skipped))
-            for qid, item, number, text, skipped in await cursor.fetchall()
-        }
+    )
+    found: dict[AnswerKey, Answer] = {}
+    for qid, item, number, text, skipped, choice in rows:
+        previous = found.get((qid, item))
+        chosen = (*previous.choices, choice) if previous else ((choice,) if choice else ())
+        found[(qid, item)] = Answer(chosen, number, text, bool(skipped))
+    return found
 
 
 async def save_answer(

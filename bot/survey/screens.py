@@ -31,6 +31,7 @@ class QuestionScreen:
     current: dict[str, Answer]  # field id ("" for plain questions) -> stored answer
     note: Note | None = None
     can_go_back: bool = True
+    prompt_message_id: int | None = None  # the DM message showing the question, if known
 
 
 @dataclass(frozen=True, slots=True)

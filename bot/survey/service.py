@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import aiosqlite
@@ -20,6 +20,7 @@ from bot.storage import responses as repo
 from bot.storage.responses import Response
 from bot.survey.flow import (
     Answer,
+    Answers,
     InvalidAnswer,
     Refused,
     Step,
@@ -153,9 +154,12 @@ class SurveyService:
     async def _screen(
         self, conn: aiosqlite.Connection, response: Response, note: Note | None = None
     ) -> Screen:
-        answers = await repo.answers(conn, response.id)
-        rows = summary_rows(self.questionnaire, answers)
+        return self._screen_for(response, await repo.answers(conn, response.id), note)
+
+    def _screen_for(self, response: Response, answers: Answers, note: Note | None = None) -> Screen:
+        """What the member sees, from the response and its answers already in hand."""
         if response.completed:
+            rows = summary_rows(self.questionnaire, answers)
             return SummaryScreen(response.id, rows, completed=True, note=note)
         steps = applicable_steps(self.questionnaire, answers)
         step = None
@@ -163,7 +167,7 @@ class SurveyService:
             step = next((s for s in steps if s.key == response.position), None)
             step = step or next_step(self.questionnaire, answers)
         if step is None:
-            return SummaryScreen(response.id, rows, note=note)
+            return SummaryScreen(response.id, summary_rows(self.questionnaire, answers), note=note)
         current = {
             (key[0].split(".", 1)[1] if "." in key[0] else ""): answers[key]
             for key in step.answer_keys()
@@ -178,6 +182,7 @@ class SurveyService:
             current=current,
             note=note,
             can_go_back=steps.index(step) > 0,
+            prompt_message_id=response.prompt_message_id,
         )
 
     # -- answering --------------------------------------------------------------------------
@@ -267,17 +272,17 @@ class SurveyService:
             response = await self._owned(conn, response_id, user_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, GONE)
-            if response.completed:
-                return await self._screen(conn, response, Note(ALREADY_DONE))
             answers = await repo.answers(conn, response.id)
-            current = await self._screen(conn, response)
+            if response.completed:
+                return self._screen_for(response, answers, Note(ALREADY_DONE))
+            current = self._screen_for(response, answers)
             if not isinstance(current, QuestionScreen) or current.step.key != step_key:
-                return await self._screen(conn, response, Note(STALE))
+                return self._screen_for(response, answers, Note(STALE))
             step = current.step
             try:
                 given = build(step)
             except InvalidAnswer as exc:
-                return await self._screen(conn, response, Note(str(exc), Tone.CORRECTION))
+                return self._screen_for(response, answers, Note(str(exc), Tone.CORRECTION))
             except Refused as exc:
                 await repo.delete_response(conn, response.id)
                 return NoticeScreen(NoticeKind.REFUSED, str(exc))
@@ -298,9 +303,8 @@ class SurveyService:
             else:
                 position = step.key  # a group with parts still to answer
             await repo.update(conn, response.id, position=position)
-            fresh = await repo.get(conn, response.id)
-            assert fresh is not None
-            return await self._screen(conn, fresh, self._saved_note(step, given, echo))
+            moved = replace(response, position=position)
+            return self._screen_for(moved, updated, self._saved_note(step, given, echo))
 
     def _saved_note(self, step: Step, given: dict[str, Answer], echo: bool) -> Note:
         question = step.question

@@ -72,20 +72,16 @@ class Survey(commands.Cog):
         in_dm = interaction.guild_id is None
         rendered = render(screen, self.service.questionnaire, in_dm=in_dm)
         await interaction.response.edit_message(**rendered.kwargs())
-        if in_dm and interaction.message is not None and isinstance(screen, QuestionScreen):
-            await self._remember_prompt(
-                screen.response_id,
-                interaction.user.id,
-                interaction.message.channel.id,
-                interaction.message.id,
+        message = interaction.message
+        if (
+            in_dm
+            and message is not None
+            and isinstance(screen, QuestionScreen)
+            and screen.prompt_message_id != message.id  # usually the same: no write needed
+        ):
+            await self.service.use_surface(
+                screen.response_id, interaction.user.id, "dm", message.channel.id, message.id
             )
-
-    async def _remember_prompt(
-        self, response_id: int, user_id: int, channel_id: int, message_id: int
-    ) -> None:
-        _, current = await self.service.prompt_message(response_id)
-        if current != message_id:
-            await self.service.use_surface(response_id, user_id, "dm", channel_id, message_id)
 
     async def _send_in_dm(
         self, channel: discord.abc.Messageable, user_id: int, screen: Screen

@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 
 from bot.results.service import Comparison, ExportFile, Overview, ResultsService
-from bot.results.stats import TwoByTwo
 from bot.storage.guilds import GuildSettings
 
 READY_PREFIX = "ready:"
@@ -31,7 +30,7 @@ def comparison_message(comparison: Comparison, index: int) -> dict:
     filename = f"comparison-{index}.png"
     embed = discord.Embed(title=comparison.title[:256], colour=discord.Colour.teal())
     description = f"```\n{comparison.table_text()[:2500]}\n```\n{comparison.statement()}"
-    if isinstance(comparison.test, TwoByTwo):
+    if comparison.is_two_by_two:
         description += (
             "\n-# Odds ratio: how much higher the odds of the first answer are in the first "
             "group than in the second."
