@@ -5,8 +5,10 @@ read-check-write sequence in the survey service is one atomic unit."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -45,6 +47,55 @@ _COLUMNS = (
     "id, guild_id, user_id, questionnaire_version, status, position, surface, "
     "prompt_channel_id, prompt_message_id, started_at, updated_at, completed_at"
 )
+
+
+_SAVE_ANSWER = (
+    "INSERT INTO answers (response_id, question_id, item, number, text, skipped, answered_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id, item) DO UPDATE SET"
+    " number = excluded.number, text = excluded.text, skipped = excluded.skipped,"
+    " answered_at = excluded.answered_at"
+)
+_CLEAR_CHOICES = "DELETE FROM answer_choices WHERE response_id = ? AND question_id = ? AND item = ?"
+_ADD_CHOICE = (
+    "INSERT INTO answer_choices (response_id, question_id, item, choice_id) VALUES (?, ?, ?, ?)"
+)
+_DELETE_ANSWER = "DELETE FROM answers WHERE response_id = ? AND question_id = ? AND item = ?"
+_UPDATE = (
+    "UPDATE responses SET position = ?, updated_at = ?,"
+    " status = CASE WHEN ? THEN 'completed' ELSE status END,"
+    " completed_at = CASE WHEN ? THEN ? ELSE completed_at END WHERE id = ?"
+)
+_ANSWERS = (
+    "SELECT a.question_id, a.item, a.number, a.text, a.skipped, c.choice_id"
+    " FROM answers a LEFT JOIN answer_choices c ON c.response_id = a.response_id"
+    " AND c.question_id = a.question_id AND c.item = a.item"
+    " WHERE a.response_id = ? ORDER BY a.question_id, a.item, c.choice_id"
+)
+
+
+def _answers_from(rows: Iterable[Sequence[Any]]) -> dict[AnswerKey, Answer]:
+    found: dict[AnswerKey, Answer] = {}
+    for qid, item, number, text, skipped, choice in rows:
+        previous = found.get((qid, item))
+        chosen = (*previous.choices, choice) if previous else ((choice,) if choice else ())
+        found[(qid, item)] = Answer(chosen, number, text, bool(skipped))
+    return found
+
+
+def _answer_rows(
+    response_id: int, key: AnswerKey, answer: Answer
+) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
+    question_id, item = key
+    return (
+        (response_id, question_id, item, answer.number, answer.text, int(answer.skipped), now()),
+        (response_id, question_id, item),
+        [(response_id, question_id, item, choice) for choice in answer.choices],
+    )
+
+
+def _update_row(response_id: int, position: str | None, completed: bool) -> tuple[Any, ...]:
+    stamp = now()
+    return (position, stamp, completed, completed, stamp, response_id)
 
 
 async def _one(
@@ -106,62 +157,28 @@ async def create(
 
 
 async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[AnswerKey, Answer]:
-    rows = await conn.execute_fetchall(
-        "SELECT a.question_id, a.item, a.number, a.text, a.skipped, c.choice_id"
-        " FROM answers a LEFT JOIN answer_choices c ON c.response_id = a.response_id"
-        " AND c.question_id = a.question_id AND c.item = a.item"
-        " WHERE a.response_id = ? ORDER BY a.question_id, a.item, c.choice_id",
-        (response_id,),
-    )
-    found: dict[AnswerKey, Answer] = {}
-    for qid, item, number, text, skipped, choice in rows:
-        previous = found.get((qid, item))
-        chosen = (*previous.choices, choice) if previous else ((choice,) if choice else ())
-        found[(qid, item)] = Answer(chosen, number, text, bool(skipped))
-    return found
+    return _answers_from(await conn.execute_fetchall(_ANSWERS, (response_id,)))
 
 
 async def save_answer(
     conn: aiosqlite.Connection, response_id: int, key: AnswerKey, answer: Answer
 ) -> None:
-    question_id, item = key
-    await conn.execute(
-        "INSERT INTO answers (response_id, question_id, item, number, text, skipped, answered_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id, item) DO UPDATE SET"
-        " number = excluded.number, text = excluded.text, skipped = excluded.skipped,"
-        " answered_at = excluded.answered_at",
-        (response_id, question_id, item, answer.number, answer.text, int(answer.skipped), now()),
-    )
-    await conn.execute(
-        "DELETE FROM answer_choices WHERE response_id = ? AND question_id = ? AND item = ?",
-        (response_id, question_id, item),
-    )
-    await conn.executemany(
-        "INSERT INTO answer_choices (response_id, question_id, item, choice_id)"
-        " VALUES (?, ?, ?, ?)",
-        [(response_id, question_id, item, choice) for choice in answer.choices],
-    )
+    answer_row, choice_key, choice_rows = _answer_rows(response_id, key, answer)
+    await conn.execute(_SAVE_ANSWER, answer_row)
+    await conn.execute(_CLEAR_CHOICES, choice_key)
+    await conn.executemany(_ADD_CHOICE, choice_rows)
 
 
 async def delete_answers(
     conn: aiosqlite.Connection, response_id: int, keys: list[AnswerKey]
 ) -> None:
-    await conn.executemany(
-        "DELETE FROM answers WHERE response_id = ? AND question_id = ? AND item = ?",
-        [(response_id, qid, item) for qid, item in keys],
-    )
+    await conn.executemany(_DELETE_ANSWER, [(response_id, qid, item) for qid, item in keys])
 
 
 async def update(
     conn: aiosqlite.Connection, response_id: int, *, position: str | None, completed: bool = False
 ) -> None:
-    stamp = now()
-    await conn.execute(
-        "UPDATE responses SET position = ?, updated_at = ?,"
-        " status = CASE WHEN ? THEN 'completed' ELSE status END,"
-        " completed_at = CASE WHEN ? THEN ? ELSE completed_at END WHERE id = ?",
-        (position, stamp, completed, completed, stamp, response_id),
-    )
+    await conn.execute(_UPDATE, _update_row(response_id, position, completed))
 
 
 async def set_prompt(
@@ -195,3 +212,36 @@ async def erase_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) 
         "DELETE FROM responses WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
     )
     return cursor.rowcount, answer_count
+
+
+class AnswerUnit:
+    """The same operations, synchronous, for the answer hot path run by `Database.run`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, response_id: int) -> Response | None:
+        if not 0 < response_id < 2**63:
+            return None
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM responses WHERE id = ?", (response_id,)
+        ).fetchone()
+        return None if row is None else Response.from_row(row)
+
+    def answers(self, response_id: int) -> dict[AnswerKey, Answer]:
+        return _answers_from(self.conn.execute(_ANSWERS, (response_id,)))
+
+    def save_answer(self, response_id: int, key: AnswerKey, answer: Answer) -> None:
+        answer_row, choice_key, choice_rows = _answer_rows(response_id, key, answer)
+        self.conn.execute(_SAVE_ANSWER, answer_row)
+        self.conn.execute(_CLEAR_CHOICES, choice_key)
+        self.conn.executemany(_ADD_CHOICE, choice_rows)
+
+    def delete_answers(self, response_id: int, keys: list[AnswerKey]) -> None:
+        self.conn.executemany(_DELETE_ANSWER, [(response_id, q, item) for q, item in keys])
+
+    def update(self, response_id: int, position: str | None) -> None:
+        self.conn.execute(_UPDATE, _update_row(response_id, position, False))
+
+    def delete_response(self, response_id: int) -> None:
+        self.conn.execute("DELETE FROM responses WHERE id = ?", (response_id,))

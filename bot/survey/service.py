@@ -9,6 +9,7 @@ stale buttons are harmless, and one member can never touch another's survey.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -17,7 +18,7 @@ import aiosqlite
 
 from bot.storage import Database, suggestions
 from bot.storage import responses as repo
-from bot.storage.responses import Response
+from bot.storage.responses import AnswerUnit, Response
 from bot.survey.flow import (
     Answer,
     Answers,
@@ -268,11 +269,15 @@ class SurveyService:
         *,
         echo: bool = False,
     ) -> Screen:
-        async with self.db.transaction() as conn:
-            response = await self._owned(conn, response_id, user_id)
+        def unit(conn: sqlite3.Connection) -> Screen:
+            # Runs in the database thread as one transaction: every answer costs one hop.
+            store = AnswerUnit(conn)
+            response = store.get(response_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, GONE)
-            answers = await repo.answers(conn, response.id)
+            if response.user_id != user_id:
+                raise NotYourSurvey
+            answers = store.answers(response.id)
             if response.completed:
                 return self._screen_for(response, answers, Note(ALREADY_DONE))
             current = self._screen_for(response, answers)
@@ -284,7 +289,7 @@ class SurveyService:
             except InvalidAnswer as exc:
                 return self._screen_for(response, answers, Note(str(exc), Tone.CORRECTION))
             except Refused as exc:
-                await repo.delete_response(conn, response.id)
+                store.delete_response(response.id)
                 return NoticeScreen(NoticeKind.REFUSED, str(exc))
             updated = dict(answers)
             for field_id, answer in given.items():
@@ -294,17 +299,19 @@ class SurveyService:
                     else (step.question.id, "")
                 )
                 updated[key] = answer
-                await repo.save_answer(conn, response.id, key, answer)
+                store.save_answer(response.id, key, answer)
             if removed := prune(self.questionnaire, updated):
-                await repo.delete_answers(conn, response.id, removed)
+                store.delete_answers(response.id, removed)
             if all(key in updated for key in step.answer_keys()):
                 following = next_step(self.questionnaire, updated)
                 position = following.key if following else SUMMARY
             else:
                 position = step.key  # a group with parts still to answer
-            await repo.update(conn, response.id, position=position)
+            store.update(response.id, position)
             moved = replace(response, position=position)
             return self._screen_for(moved, updated, self._saved_note(step, given, echo))
+
+        return await self.db.run(unit)
 
     def _saved_note(self, step: Step, given: dict[str, Answer], echo: bool) -> Note:
         question = step.question
