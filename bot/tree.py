@@ -56,6 +56,12 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
 
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:
     """Shared by the tree and by views: answer the member, log bugs with an incident id."""
+    original = getattr(error, "original", error)
+    if isinstance(original, discord.NotFound) and original.code == 10062:
+        # Discord's 3 s window closed before the bot answered (overload): the interaction
+        # token is dead, so a second attempt would only fail again. Committed work stays.
+        log.warning("Interaction %s expired before the bot could answer it", interaction.id)
+        return
     message = friendly_message(error)
     if message is None:
         incident = new_incident_id()
