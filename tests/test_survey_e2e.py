@@ -323,3 +323,17 @@ async def test_under_13_is_refused_kindly_and_nothing_is_kept(
     refusal = await double.wait_for_dm(member, len(double.dms(member)) + 1)
     assert "13 or older" in refusal.text
     assert rows(settings.database_path, "SELECT count(*) FROM responses") == [(0,)]
+
+
+async def test_a_form_opened_before_a_restart_can_be_submitted_after_it(
+    double: DiscordDouble, start_bot: BotStarter, settings: Settings, member: User
+) -> None:
+    async with start_bot(settings):
+        question = await start_survey(double, member)
+        opened = await double.click(member, question, "Answer")
+        assert opened.callback_type == 9
+    async with start_bot(settings):
+        submitted = await double.submit_modal(member, opened, {"answer": "37"})
+        assert step_of(submitted.message) == "sex"
+    answers = stored_answers(settings.database_path, response_id_of(submitted.message))
+    assert answers[("age", "")] == 37

@@ -111,7 +111,9 @@ class Survey(commands.Cog):
         if not isinstance(screen, QuestionScreen) or screen.step.key != step_key:
             await self.show(interaction, screen)  # stale: show where they are instead
             return
-        await interaction.response.send_modal(AnswerForm(self, screen))
+        form = AnswerForm(screen)
+        await interaction.response.send_modal(form)
+        form.stop()  # forgotten before any other task runs: submissions go to on_interaction
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -307,6 +309,25 @@ class Survey(commands.Cog):
         choices = shown.compare_choices(self.results, current, with_ready=False)
         return [c for c in choices if ":" in c.value or c.value in self.results.variables]
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        data = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is not discord.InteractionType.modal_submit or not custom_id.startswith(
+            FORM_PREFIX
+        ):
+            return
+        rid, _, step_key = custom_id.removeprefix(FORM_PREFIX).partition(":")
+        if not rid.isdecimal() or not step_key:
+            return
+        text = submitted_text(data)  # type: ignore[arg-type]
+        user = interaction.user.id
+        if not text.strip():
+            action = self.service.skip(int(rid), user, step_key)
+        else:
+            action = self.service.submit_text(int(rid), user, step_key, text)
+        await items.run(interaction, action)
+
     # -- typed replies in DMs -----------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -415,39 +436,45 @@ class SurveyAdmin(
         )
 
 
+FORM_PREFIX = "sv:form:"
+
+
 class AnswerForm(discord.ui.Modal):
-    def __init__(self, cog: Survey, screen: QuestionScreen) -> None:
+    """The form for number and text answers. Its custom_id carries the response and step, and
+    submissions are handled by `Survey.on_interaction`, not by this object: that way a form
+    opened before a restart (or submitted very quickly) still reaches the survey."""
+
+    def __init__(self, screen: QuestionScreen) -> None:
         question = screen.step.question
-        super().__init__(title=f"Question {screen.number} of {screen.total}", timeout=900)
-        self.cog, self.screen = cog, screen
+        super().__init__(
+            title=f"Question {screen.number} of {screen.total}",
+            custom_id=f"{FORM_PREFIX}{screen.response_id}:{screen.step.key}",
+        )
         current = screen.current.get("")
         default = None
         if current is not None and not current.skipped:
             default = str(current.number if current.number is not None else current.text)
         is_text = question.max_length is not None
-        self.answer: discord.ui.TextInput[AnswerForm] = discord.ui.TextInput(
-            label=screen.prompt[:45],
-            custom_id="answer",
-            style=discord.TextStyle.paragraph if is_text else discord.TextStyle.short,
-            placeholder=(f"{question.min} to {question.max}" if not is_text else None),
-            default=default,
-            required=question.required,
-            max_length=min(question.max_length or 6, 4000),
-        )
-        self.add_item(self.answer)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        service, step = self.cog.service, self.screen.step
-        if not self.answer.value.strip() and not step.question.required:
-            action = service.skip(self.screen.response_id, interaction.user.id, step.key)
-        else:
-            action = service.submit_text(
-                self.screen.response_id, interaction.user.id, step.key, self.answer.value
+        self.add_item(
+            discord.ui.TextInput(
+                label=screen.prompt[:45],
+                custom_id="answer",
+                style=discord.TextStyle.paragraph if is_text else discord.TextStyle.short,
+                placeholder=(f"{question.min} to {question.max}" if not is_text else None),
+                default=default,
+                required=question.required,
+                max_length=min(question.max_length or 6, 4000),
             )
-        await items.run(interaction, action)
+        )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_error(interaction, error)
+
+def submitted_text(data: dict) -> str:
+    """The "answer" field of a modal submission (classic rows or label components)."""
+    for row in data.get("components", []):
+        for component in [*row.get("components", []), row.get("component") or {}]:
+            if component.get("custom_id") == "answer":
+                return str(component.get("value") or "")
+    return ""
 
 
 class ConfirmErase(discord.ui.View):
