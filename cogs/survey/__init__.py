@@ -14,9 +14,11 @@ from bot.errors import UserFacingError
 from bot.results.service import ComparisonRefused, ResultsService
 from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, NotYourSurvey, StartState, SurveyService
-from bot.tree import report_error, send_ephemeral
+from bot.tree import send_ephemeral
 from cogs.survey import items
 from cogs.survey import results as shown
+from cogs.survey.admin import SurveyAdmin
+from cogs.survey.forms import FORM_PREFIX, AnswerForm, ConfirmErase, submitted_text
 from cogs.survey.render import render
 
 log = logging.getLogger(__name__)
@@ -351,168 +353,6 @@ class Survey(commands.Cog):
                     "Sorry, something went wrong on our side; your earlier answers are safe. "
                     "Please try again in a moment."
                 )
-
-
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class SurveyAdmin(
-    commands.GroupCog,
-    group_name="survey-admin",
-    group_description="Moderators: survey settings and exports",
-):
-    """Top-level so Discord itself hides it from members without Manage Server."""
-
-    def __init__(self, bot: AnagenBot, results: ResultsService) -> None:
-        self.bot = bot
-        self.results = results
-        super().__init__()
-
-    @app_commands.command(
-        name="settings",
-        description="Who sees results, the minimum group size, and whether the survey is open",
-    )
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(
-        visibility="Who may run /survey results and /survey compare",
-        min_group_size="Smallest group a public count may describe (3 or more; default 5)",
-        survey_open="Whether members can start new responses (results stay either way)",
-        include_imported="Count replies imported from threads (anagen import-replies)",
-    )
-    @app_commands.choices(
-        visibility=[
-            app_commands.Choice(name="Everyone", value="everyone"),
-            app_commands.Choice(name="Members with Manage Server", value="managers"),
-        ]
-    )
-    async def settings(
-        self,
-        interaction: discord.Interaction,
-        visibility: app_commands.Choice[str] | None = None,
-        min_group_size: app_commands.Range[int, 3, 100] | None = None,
-        survey_open: bool | None = None,
-        include_imported: bool | None = None,
-    ) -> None:
-        assert interaction.guild_id is not None
-        changes: dict[str, object] = {}
-        if visibility is not None:
-            changes["results_visibility"] = visibility.value
-        if min_group_size is not None:
-            changes["min_group_size"] = min_group_size
-        if survey_open is not None:
-            changes["survey_open"] = survey_open
-        if include_imported is not None:
-            changes["include_imported"] = include_imported
-        if changes:
-            current = await self.results.update_settings(interaction.guild_id, **changes)
-            lead = "Saved. "
-        else:
-            current = await self.results.settings(interaction.guild_id)
-            lead = ""
-        await send_ephemeral(interaction, lead + shown.settings_text(current))
-
-    @app_commands.command(
-        name="export", description="Every completed response with a codebook (pseudonymous ids)"
-    )
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(format="csv for spreadsheets, json for scripts")
-    @app_commands.choices(
-        format=[
-            app_commands.Choice(name="CSV", value="csv"),
-            app_commands.Choice(name="JSON", value="json"),
-        ]
-    )
-    async def export(
-        self, interaction: discord.Interaction, format: app_commands.Choice[str]
-    ) -> None:
-        assert interaction.guild_id is not None
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        files = await self.results.export(interaction.guild_id, format.value)
-        await interaction.followup.send(
-            "Completed responses and the codebook describing every column. Respondent ids are "
-            "pseudonymous (stable in this server only); free-text answers are included, so "
-            "keep these files private.",
-            files=shown.export_files(files),
-            ephemeral=True,
-        )
-
-
-FORM_PREFIX = "sv:form:"
-
-
-class AnswerForm(discord.ui.Modal):
-    """The form for number and text answers. Its custom_id carries the response and step, and
-    submissions are handled by `Survey.on_interaction`, not by this object: that way a form
-    opened before a restart (or submitted very quickly) still reaches the survey."""
-
-    def __init__(self, screen: QuestionScreen) -> None:
-        question = screen.step.question
-        super().__init__(
-            title=f"Question {screen.number} of {screen.total}",
-            custom_id=f"{FORM_PREFIX}{screen.response_id}:{screen.step.key}",
-        )
-        current = screen.current.get("")
-        default = None
-        if current is not None and not current.skipped:
-            default = str(current.number if current.number is not None else current.text)
-        is_text = question.max_length is not None
-        self.add_item(
-            discord.ui.TextInput(
-                label=screen.prompt[:45],
-                custom_id="answer",
-                style=discord.TextStyle.paragraph if is_text else discord.TextStyle.short,
-                placeholder=(f"{question.min} to {question.max}" if not is_text else None),
-                default=default,
-                required=question.required,
-                max_length=min(question.max_length or 6, 4000),
-            )
-        )
-
-
-def submitted_text(data: dict) -> str:
-    """The "answer" field of a modal submission (classic rows or label components)."""
-    for row in data.get("components", []):
-        for component in [*row.get("components", []), row.get("component") or {}]:
-            if component.get("custom_id") == "answer":
-                return str(component.get("value") or "")
-    return ""
-
-
-class ConfirmErase(discord.ui.View):
-    def __init__(self, cog: Survey, user_id: int) -> None:
-        super().__init__(timeout=120)
-        self.cog, self.user_id = cog, user_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.user_id:
-            await send_ephemeral(interaction, "This confirmation belongs to someone else.")
-            return False
-        return True
-
-    @discord.ui.button(label="Erase my answers", style=discord.ButtonStyle.danger)
-    async def erase(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        assert interaction.guild_id is not None
-        responses, answers, suggested = await self.cog.service.erase(
-            interaction.guild_id, self.user_id
-        )
-        self.stop()
-        text = (
-            f"Done: erased {responses} survey response(s) with {answers} answer(s), and "
-            f"{suggested} treatment suggestion(s). Nothing about you remains in Anagen for "
-            "this server."
-            if responses or suggested
-            else "There was nothing stored about you in this server."
-        )
-        await interaction.response.edit_message(content=text, view=None)
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing was erased.", view=None)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
-    ) -> None:
-        await report_error(interaction, error)
 
 
 async def setup(bot: AnagenBot) -> None:
