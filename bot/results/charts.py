@@ -25,24 +25,21 @@ def _wrap(label: str, width: int = 24) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
-def bar_panels(panels: list[tuple[str, list[tuple[str, int]]]], k: int, title: str) -> bytes:
-    """One horizontal bar chart per panel; counts under k are drawn as an empty "<k" bar."""
+def bar_panels(panels: list[tuple[str, list[tuple[str, int, str]]]], title: str) -> bytes:
+    """One horizontal bar chart per panel of (label, count, shown text); a count whose shown
+    text is not the number itself ("<5") is drawn as an empty bar with that text."""
     columns = 2
     rows = max(1, -(-len(panels) // columns))
     figure = Figure(figsize=(11, 3.2 * rows))
     figure.suptitle(title, fontsize=14, fontweight="bold")
     for index, (panel_title, bars) in enumerate(panels):
         axes = figure.add_subplot(rows, columns, index + 1)
-        labels = [_wrap(label) for label, _ in bars][::-1]
-        shown = [count if count >= k else 0 for _, count in bars][::-1]
-        axes.barh(labels, shown, color=COLOURS[index % len(COLOURS)])
-        for position, (_, count) in enumerate(bars[::-1]):
+        labels = [_wrap(label) for label, _, _ in bars][::-1]
+        heights = [count if text.isdigit() else 0 for _, count, text in bars][::-1]
+        axes.barh(labels, heights, color=COLOURS[index % len(COLOURS)])
+        for position, ((_, _, text), height) in enumerate(zip(bars[::-1], heights, strict=True)):
             axes.text(
-                max([*shown, 1]) * 0.01 + (count if count >= k else 0),
-                position,
-                f" {masked(count, k)}",
-                va="center",
-                fontsize=8,
+                max([*heights, 1]) * 0.01 + height, position, f" {text}", va="center", fontsize=8
             )
         axes.set_title(_wrap(panel_title, 48), fontsize=10)
         axes.tick_params(axis="y", labelsize=8)
@@ -53,17 +50,24 @@ def bar_panels(panels: list[tuple[str, list[tuple[str, int]]]], k: int, title: s
 
 
 def grouped_percentages(
-    groups: list[str], levels: list[str], table: list[list[int]], title: str, k: int
+    groups: list[str],
+    levels: list[str],
+    table: list[list[int]],
+    shown: list[list[str]],
+    title: str,
+    k: int,
 ) -> bytes:
-    """Within each group (row), the share giving each answer (column), as grouped bars."""
+    """Within each group (row), the share giving each answer (column), as grouped bars; a
+    cell whose shown text is not its exact count is not drawn."""
     figure = Figure(figsize=(9, 4.6))
     axes = figure.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(levels))
     for column, level in enumerate(levels):
         shares = []
-        for row in table:
+        for row, texts in zip(table, shown, strict=True):
             total = sum(row)
-            shares.append(100 * row[column] / total if total and row[column] >= k else 0)
+            exact = texts[column].isdigit() and row[column] > 0
+            shares.append(100 * row[column] / total if total and exact else 0)
         positions = [i + column * width for i in range(len(groups))]
         axes.bar(
             positions, shares, width, label=_wrap(level, 30), color=COLOURS[column % len(COLOURS)]
@@ -72,7 +76,7 @@ def grouped_percentages(
         [i + width * (len(levels) - 1) / 2 for i in range(len(groups))],
         [_wrap(f"{g} (n={masked(sum(r), k)})", 22) for g, r in zip(groups, table, strict=True)],
     )
-    axes.set_ylabel(f"% of the group (cells under {k} not drawn)")
+    axes.set_ylabel(f"% of the group (small cells not drawn, k={k})")
     axes.set_title(_wrap(title, 70), fontsize=11)
     axes.legend(fontsize=8, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)

@@ -7,7 +7,6 @@ import base64
 import html
 from datetime import UTC, datetime
 
-from bot.privacy import masked
 from bot.results.service import Comparison, ComparisonRefused, ResultsService
 
 STYLE = """
@@ -36,7 +35,7 @@ def _table(comparison: Comparison) -> str:
     )
     rows = []
     for group, row in zip(comparison.groups, comparison.table, strict=True):
-        cells = "".join(f"<td>{masked(count, k)}</td>" for count in row)
+        cells = "".join(f"<td>{html.escape(text)}</td>" for text in comparison.shown_row(row))
         rows.append(f"<tr><td>{html.escape(comparison.by.level_label(group))}</td>{cells}</tr>")
     for group in comparison.hidden_groups:
         rows.append(

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bot.privacy import masked
+from bot.privacy import masked, suppressed
 from bot.results.importer import ImportedReply
 from bot.results.variables import READY_MADE, Variable, build_variables, short
 from bot.storage import Database, guilds, responses
@@ -51,6 +51,7 @@ class Panel:
     title: str
     answered: int
     bars: list[tuple[str, int]]  # (choice label, members), in questionnaire order
+    shown: list[str]  # what the public may see of each bar ("12", "<5", "≥5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,10 @@ class Overview:
         for panel in self.panels:
             if panel.answered < self.k:
                 continue
-            top = max(panel.bars, key=lambda bar: bar[1])
+            exact = [
+                bar for bar, text in zip(panel.bars, panel.shown, strict=True) if text.isdigit()
+            ]
+            top = max(exact, key=lambda bar: bar[1], default=("", 0))
             if top[1] >= self.k:
                 share = round(100 * top[1] / panel.answered)
                 lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}, {share}%)")
@@ -97,6 +101,10 @@ class Comparison:
     def total(self) -> int:
         return sum(map(sum, self.table))
 
+    def shown_row(self, row: list[int]) -> list[str]:
+        """A row's cells as the public may see them (its total, the group size, is public)."""
+        return suppressed(row, self.k)
+
     @property
     def is_two_by_two(self) -> bool:
         return len(self.groups) == 2 and len(self.levels) == 2
@@ -118,9 +126,9 @@ class Comparison:
         for group, row in zip(self.groups, self.table, strict=True):
             total = sum(row)
             cells = []
-            for count in row:
-                percent = f" ({round(100 * count / total)}%)" if count >= self.k else ""
-                cells.append(f"{masked(count, self.k) + percent:>14}")
+            for count, text in zip(row, self.shown_row(row), strict=True):
+                percent = f" ({round(100 * count / total)}%)" if text.isdigit() and count else ""
+                cells.append(f"{text + percent:>14}")
             lines.append(f"{self.by.level_label(group)[:24]:<{width}} | " + " | ".join(cells))
         for group in self.hidden_groups:
             lines.append(
@@ -179,8 +187,16 @@ class ResultsService:
             if question.id == "ludwig" and not answered[question.id]:
                 continue
             bars = [(c.label, counts[question.id].get(c.id, 0)) for c in question.choices]
+            k = settings.min_group_size
+            # Single-choice bars add up to the number who answered, shown in the title, so a
+            # lone small bar must not be derivable by subtraction.
+            shown = (
+                suppressed([n for _, n in bars], k)
+                if question.kind is Kind.SINGLE
+                else [masked(n, k) for _, n in bars]
+            )
             panels.append(
-                Panel(question.id, short(question.prompt, 70), answered[question.id], bars)
+                Panel(question.id, short(question.prompt, 70), answered[question.id], bars, shown)
             )
         overview = Overview(respondents, settings.min_group_size, panels)
         if chart and respondents >= overview.k:
@@ -188,8 +204,16 @@ class ResultsService:
 
             png = await asyncio.to_thread(
                 charts.bar_panels,
-                [(f"{p.title} (n={masked(p.answered, overview.k)})", p.bars) for p in panels],
-                overview.k,
+                [
+                    (
+                        f"{p.title} (n={masked(p.answered, overview.k)})",
+                        [
+                            (label, n, text)
+                            for (label, n), text in zip(p.bars, p.shown, strict=True)
+                        ],
+                    )
+                    for p in panels
+                ],
                 f"Scalp survey results ({respondents} members)",
             )
             overview = replace(overview, png=png)
@@ -291,6 +315,7 @@ class ResultsService:
             [comparison.by.level_label(g) for g in comparison.groups],
             [comparison.question.level_label(level) for level in comparison.levels],
             comparison.table,
+            [comparison.shown_row(row) for row in comparison.table],
             comparison.title,
             comparison.k,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.privacy import masked
+from bot.privacy import suppressed
 from bot.treatments.knowledge import Fact, KnowledgeBase, Source, Treatment
 from bot.treatments.service import CommunityReport
 
@@ -144,9 +144,12 @@ def community_text(report: CommunityReport) -> str:
     lines = [f"**{report.tried}** members here reported trying it."]
     for field_id, label in (("shedding", "Shedding"), ("sensations", "Scalp sensations")):
         counts = report.effects.get(field_id, {})
-        parts = [f"{name} {masked(counts.get(key, 0), k)}" for key, name in EFFECT_ORDER]
-        unsure = counts.get("not_sure", 0)
-        lines.append(f"{label}: " + " · ".join(parts) + f" (not sure {masked(unsure, k)})")
+        # The four answers add up to the number who tried it, which is shown: suppress so
+        # that no small count can be recovered by subtraction.
+        keys = [key for key, _ in EFFECT_ORDER] + ["not_sure"]
+        shown = dict(zip(keys, suppressed([counts.get(key, 0) for key in keys], k), strict=True))
+        parts = [f"{name} {shown[key]}" for key, name in EFFECT_ORDER]
+        lines.append(f"{label}: " + " · ".join(parts) + f" (not sure {shown['not_sure']})")
     if report.survey_choice == "jak_inhibitor":
         lines.append("-# The survey asks about JAK inhibitors as a group.")
     lines.append("-# Self-reported by members; not a controlled study.")
