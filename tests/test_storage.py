@@ -101,3 +101,27 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "copy.db", readonly=True) as copy:
         assert len(await copy.fetchall("SELECT * FROM meta")) == 100
         assert await copy.integrity_problems() == []
+
+
+async def test_concurrent_units_commit_together_but_fail_alone(tmp_path: Path) -> None:
+    import asyncio
+
+    async with await Database.open(tmp_path / "a.db") as db:
+
+        def write(key: str, fail: bool = False):  # type: ignore[no-untyped-def]
+            def unit(conn: sqlite3.Connection) -> str:
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
+                if fail:
+                    raise ValueError(key)
+                return key
+
+            return unit
+
+        results = await asyncio.gather(
+            *(db.run(write(f"k{i}", fail=i % 5 == 0)) for i in range(50)),
+            return_exceptions=True,
+        )
+        failed = [r for r in results if isinstance(r, ValueError)]
+        assert len(failed) == 10
+        stored = {row[0] for row in await db.fetchall("SELECT key FROM meta")}
+        assert stored == {f"k{i}" for i in range(50) if i % 5}

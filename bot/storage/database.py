@@ -45,6 +45,10 @@ class Database:
         # guards both connections, so they never contend for SQLite's write lock.
         self._unit_conn: sqlite3.Connection | None = None
         self._unit_thread: ThreadPoolExecutor | None = None
+        # Units that arrive while others run are committed together (group commit): one
+        # hop and one COMMIT for the batch, each unit isolated in its own SAVEPOINT.
+        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     # -- life -------------------------------------------------------------------------------
 
@@ -94,6 +98,8 @@ class Database:
         self._unit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anagen-db")
 
     async def close(self) -> None:
+        if self._drainer is not None and not self._drainer.done():
+            await self._drainer  # let queued units commit before the connection goes
         async with self._lock:
             await self._conn.close()
             if self._unit_thread is not None:
@@ -182,27 +188,66 @@ class Database:
             await self._conn.execute("COMMIT")
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` as one transaction in the database thread, committed when it returns.
+        """Run `work` atomically in the database thread; returns once it is committed.
 
         For use cases that must be fast under load: `work` is plain synchronous code (SQL
-        and the pure rules around it), so the whole unit costs one thread hop."""
+        and the pure rules around it), so a unit costs one thread hop, and units queued
+        meanwhile share the next hop and COMMIT. If `work` raises, only its own writes are
+        rolled back and the exception reaches the caller."""
         if self._unit_conn is None or self._unit_thread is None:
             raise StorageError(f"{self.path} is open read-only.")
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._unit_thread, self._transact, work)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((work, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
 
-    def _transact(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._lock:
+                    outcomes = await loop.run_in_executor(
+                        self._unit_thread, self._transact, [work for work, _ in batch]
+                    )
+            except BaseException as exc:  # the batch could not commit: every unit failed
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller gave up waiting; the work is committed anyway
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _transact(self, works: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
         conn = self._unit_conn
         assert conn is not None
+        outcomes: list[tuple[bool, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
-            result = work(conn)
+            for work in works:
+                conn.execute("SAVEPOINT unit")
+                try:
+                    value = work(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO unit")
+                    conn.execute("RELEASE unit")
+                    outcomes.append((False, exc))
+                else:
+                    conn.execute("RELEASE unit")
+                    outcomes.append((True, value))
+            conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
-        return result
+        return outcomes
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
