@@ -9,9 +9,9 @@ from discord.ext import commands
 from bot.app import AnagenBot
 
 STORED = (
-    "Only what you give the survey: your answers, keyed by your Discord user id and the "
-    "server you started it in, with the time and questionnaire version. No messages "
-    "outside the survey DM are read or kept."
+    "Only what you give Anagen: your survey answers, keyed by your Discord user id and the "
+    "server you started it in, with the time and questionnaire version, and any correction "
+    "you suggest with `/treatment suggest`. No messages outside the survey DM are read or kept."
 )
 WHO_SEES = (
     "Nobody sees your individual answers. Server results only show counts of groups of at "

@@ -18,8 +18,10 @@ def test_a_lone_small_cell_gets_a_complementary_mask() -> None:
     assert suppressed([10, 8, 7], 5) == ["10", "8", "7"]
 
 
-@given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
-       st.integers(min_value=3, max_value=10))
+@given(
+    st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
+    st.integers(min_value=3, max_value=10),
+)
 def test_no_small_count_can_be_recovered_by_subtraction(counts: list[int], k: int) -> None:
     shown = suppressed(counts, k)
     hidden = [i for i, text in enumerate(shown) if not text.isdigit()]

@@ -211,3 +211,11 @@ async def test_preview_runs_the_questionnaire_in_a_terminal() -> None:
     assert answered == 14
     assert any("Ludwig" in text for text in shown)  # female: the Ludwig scale
     assert "Thank you" in shown[-1]
+
+
+def test_importer_reads_a_sensation_named_by_its_key() -> None:
+    from bot.results.importer import parse_reply
+
+    reply = parse_reply("Age: 30\nBurning: Yes, on the crown sometimes\nItch: no")
+    assert reply.answers[("sensations", "")].choices == ("burning",)
+    assert reply.answers[("sensation_areas", "")].choices == ("crown",)

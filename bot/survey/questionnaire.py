@@ -17,6 +17,7 @@ BUNDLED = Path(__file__).parent / "questionnaires" / "scalp-v1.toml"
 
 # Discord's limits, checked here so a questionnaire can never produce a rejected message.
 MAX_SELECT_OPTIONS = 25
+MAX_SCALE_POINTS = 20  # one button each, four rows of five; the fifth row holds navigation
 MAX_LABEL = 80
 MAX_PROMPT = 300
 MAX_HELP = 600
@@ -226,14 +227,22 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
         )
         if not 1 <= len(fields) <= 4:  # one select per row, one row left for controls
             problems.append(f"{where}: a group needs 1-4 fields")
+        field_ids = [f.id for f in fields]
+        for field_id in field_ids:
+            if not _ID_RE.match(field_id):
+                problems.append(
+                    f"{where}: field id {field_id!r} must be lowercase letters, digits, _"
+                )
+        for duplicate in sorted({i for i in field_ids if field_ids.count(i) > 1}):
+            problems.append(f"{where}: duplicate field id {duplicate!r}")
         if not entry.get("repeat_for"):
             problems.append(f"{where}: a group needs 'repeat_for' naming a multi question")
     if kind in (Kind.NUMBER, Kind.SCALE):
         if not isinstance(low, int) or not isinstance(high, int) or low >= high:
             problems.append(f"{where}: needs whole numbers min < max")
             low, high = 0, 1
-        if kind is Kind.SCALE and high - low + 1 > MAX_SELECT_OPTIONS:
-            problems.append(f"{where}: a scale may have at most {MAX_SELECT_OPTIONS} points")
+        if kind is Kind.SCALE and high - low + 1 > MAX_SCALE_POINTS:
+            problems.append(f"{where}: a scale may have at most {MAX_SCALE_POINTS} points")
 
     when = None
     if (raw_when := entry.get("when")) is not None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.storage import Database, suggestions
+from bot.storage import Database, guilds, suggestions
 from bot.storage import responses as repo
 from bot.storage.responses import AnswerUnit, Response
 from bot.survey.flow import (
@@ -64,6 +64,10 @@ FINISHED = (
 ALREADY_DONE = (
     "You have already completed this survey. `/survey mine` shows your answers and "
     "`/survey retake` starts a new response."
+)
+CLOSED = (
+    "The survey is closed to new responses in this server for now; nothing was stored. "
+    "Results stay available with `/survey results`."
 )
 GONE = (
     "This survey no longer exists (it may have been deleted). Run `/survey start` to begin again."
@@ -118,6 +122,9 @@ class SurveyService:
                 latest = await repo.latest(conn, guild_id, user_id)
                 if latest is not None and latest.completed and not retake:
                     return NoticeScreen(NoticeKind.FINISHED, ALREADY_DONE, latest.id)
+                if not (await guilds.get(conn, guild_id)).survey_open:
+                    # e.g. a consent button from before a moderator closed the survey
+                    return NoticeScreen(NoticeKind.GONE, CLOSED)
                 response = await repo.create(
                     conn, guild_id, user_id, self.questionnaire.version, surface
                 )

@@ -86,7 +86,8 @@ MAX_ALIAS = 100
 MAX_SUMMARY = 300
 MAX_TEXT = 900
 
-_ID_RE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
+# Ids travel in button custom_ids (at most 100 characters, matched as [a-z0-9_]+).
+_ID_RE = re.compile(r"(?=.{1,40}$)[a-z0-9]+(?:_[a-z0-9]+)*")
 _SOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pubmed", re.compile(r"PMID:[1-9][0-9]{0,8}")),
     ("doi", re.compile(r"DOI:10\.[0-9]{4,9}/\S+")),

@@ -77,13 +77,21 @@ class TreatmentService:
         """For autocomplete: what was typed so far may be the start of a name."""
         return self.search.search(query, limit, partial=True)
 
+    async def reports_visible(self, guild_id: int, is_manager: bool) -> bool:
+        """Survey counts follow the server's results visibility, here as in /survey results."""
+        async with self.db.reading() as conn:
+            settings = await guilds.get(conn, guild_id)
+        return settings.results_visibility == "everyone" or is_manager
+
     async def community_report(self, guild_id: int, treatment: Treatment) -> CommunityReport:
         choice = SURVEY_CHOICE.get(treatment.id)
         async with self.db.reading() as conn:
             settings = await guilds.get(conn, guild_id)
             if choice is None:
                 return CommunityReport(None, min_group_size=settings.min_group_size)
-            tried, effects = await outcomes.treatment_outcomes(conn, guild_id, choice)
+            tried, effects = await outcomes.treatment_outcomes(
+                conn, guild_id, choice, settings.include_imported
+            )
         return CommunityReport(choice, tried, effects, settings.min_group_size)
 
     async def suggest(self, guild_id: int, user_id: int, treatment: Treatment, text: str) -> int:

@@ -250,24 +250,26 @@ class Survey(commands.Cog):
 
     # -- results ------------------------------------------------------------------------------
 
-    async def _require_results_access(self, interaction: discord.Interaction) -> int:
+    async def _require_results_access(self, interaction: discord.Interaction) -> tuple[int, bool]:
+        """The server id, and whether replies must be private (results for moderators only)."""
         assert interaction.guild_id is not None
         settings = await self.results.settings(interaction.guild_id)
-        if settings.results_visibility == "managers" and not interaction.permissions.manage_guild:
+        managers_only = settings.results_visibility == "managers"
+        if managers_only and not interaction.permissions.manage_guild:
             raise UserFacingError(
                 "In this server, survey results are visible to members with Manage Server only."
             )
-        return interaction.guild_id
+        return interaction.guild_id, managers_only
 
     @survey.command(
         name="results",
         description="How members here answered: a chart and a summary, never showing small groups",
     )
     async def results_command(self, interaction: discord.Interaction) -> None:
-        guild_id = await self._require_results_access(interaction)
-        await interaction.response.defer(thinking=True)  # the chart may take a moment
+        guild_id, private = await self._require_results_access(interaction)
+        await interaction.response.defer(thinking=True, ephemeral=private)  # charts take a moment
         overview = await self.results.overview(guild_id)
-        await interaction.followup.send(**shown.overview_message(overview))
+        await interaction.followup.send(**shown.overview_message(overview), ephemeral=private)
 
     @survey.command(
         name="compare",
@@ -281,12 +283,12 @@ class Survey(commands.Cog):
     async def compare(
         self, interaction: discord.Interaction, question: str, by: str | None = None
     ) -> None:
-        guild_id = await self._require_results_access(interaction)
+        guild_id, private = await self._require_results_access(interaction)
         try:
             question_id, by_id = shown.resolve_pair(self.results, question, by)
         except KeyError:
             raise UserFacingError("Pick what to compare *by* from the list as well.") from None
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=private)
         try:
             comparisons = await self.results.compare(guild_id, question_id, by_id)
         except KeyError:
@@ -296,7 +298,9 @@ class Survey(commands.Cog):
         except ComparisonRefused as exc:
             raise UserFacingError(str(exc)) from None
         for index, comparison in enumerate(comparisons):
-            await interaction.followup.send(**shown.comparison_message(comparison, index))
+            await interaction.followup.send(
+                **shown.comparison_message(comparison, index), ephemeral=private
+            )
 
     @compare.autocomplete("question")
     async def _question_choices(

@@ -18,7 +18,8 @@ from bot.treatments.service import MAX_SUGGESTION, TreatmentService
 from bot.tree import send_ephemeral
 from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
 
-QUEUE_PAGE = 4  # suggestions per page: one row of buttons each, plus a navigation row
+# The oldest open suggestions, one row of buttons each; resolving one makes room for the next.
+QUEUE_PAGE = 4
 
 
 def _cog(interaction: discord.Interaction) -> Treatments:
@@ -166,7 +167,9 @@ class Treatments(commands.Cog):
         self, interaction: discord.Interaction, treatment: Treatment
     ) -> tuple[discord.Embed, discord.ui.View | None]:
         report = None
-        if interaction.guild_id is not None:
+        if interaction.guild_id is not None and await self.service.reports_visible(
+            interaction.guild_id, interaction.permissions.manage_guild
+        ):
             report = await self.service.community_report(interaction.guild_id, treatment)
         embed = treatment_embed(treatment, self.service.kb, report)
         related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:5]
@@ -197,7 +200,7 @@ class Treatments(commands.Cog):
             entry = self.service.kb.get(suggestion.treatment_id)
             embed.add_field(
                 name=f"#{suggestion.id} · {entry.name if entry else suggestion.treatment_id}",
-                value=clip(discord.utils.escape_mentions(suggestion.text), 1000)
+                value=clip(discord.utils.escape_mentions(suggestion.text), 960)
                 + f"\n-# {suggestion.created_at[:10]} by <@{suggestion.user_id}>",
                 inline=False,
             )
