@@ -86,7 +86,7 @@ async def test_results_chart_and_summary_match_the_database(
 async def test_two_by_two_comparison_matches_scipy(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
-    await seed(bot, double.guild.id, 16, 12)
+    await seed(bot, double.guild.id, 40, 40)  # every cell at least k: the statistic is shown
     reply = await double.slash(
         member, "survey compare", question="sensations:any", by="loss_pattern"
     )
@@ -121,7 +121,7 @@ async def test_two_by_two_comparison_matches_scipy(
 async def test_larger_table_gets_chi_squared_and_cramers_v(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
-    await seed(bot, double.guild.id, 30, 30)
+    await seed(bot, double.guild.id, 90, 90)
     reply = await double.slash(member, "survey compare", question="shedding", by="stage_group")
     text = (await reply.wait_followup()).text
 
@@ -389,3 +389,38 @@ async def test_treatment_reports_follow_results_visibility(
     assert "Community reports" in [f["name"] for f in own.message.embeds[0]["fields"]]
     private = await double.slash(moderator, "survey results")
     assert (await private.wait_followup()).ephemeral
+
+
+async def test_statistics_that_could_reveal_a_small_cell_are_withheld(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    await seed(bot, double.guild.id, 30, 3)
+    reply = await double.slash(member, "survey compare", question="dandruff", by="stage_group")
+    text = (await reply.wait_followup()).text
+    assert "<5" in text
+    assert "statistic is not shown" in text
+    assert "Odds ratio" not in text
+    assert "χ²" not in text
+
+
+async def test_overview_never_lets_a_lone_member_be_counted_out(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    rng = random.Random(3)
+    for index in range(19):
+        await seed_response(
+            bot.db, double.guild.id, 70_000 + index, member_answers(rng, index, receding=True)
+        )
+    woman = member_answers(rng, 99, receding=True)
+    del woman[("norwood", "")]
+    woman[("sex", "")] = Answer(choices=("female",))
+    woman[("ludwig", "")] = Answer(choices=("ludwig2",))
+    await seed_response(bot.db, double.guild.id, 70_099, woman)
+
+    reply = await double.slash(member, "survey results")
+    message = await reply.wait_followup()
+    overview = await bot.get_cog("Survey").results.overview(double.guild.id, chart=False)  # type: ignore[union-attr]
+    panels = {p.question_id: p for p in overview.panels}
+    assert "ludwig" not in panels  # one woman answered it
+    assert panels["norwood"].answered_shown == "≥5"  # 20 - 19 would single her out
+    assert "%" not in next(line for line in message.text.splitlines() if "Norwood" in line)

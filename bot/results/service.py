@@ -52,6 +52,11 @@ class Panel:
     answered: int
     bars: list[tuple[str, int]]  # (choice label, members), in questionnaire order
     shown: list[str]  # what the public may see of each bar ("12", "<5", "≥5")
+    answered_shown: str = ""  # the panel's n as the public may see it
+
+    @property
+    def n_is_exact(self) -> bool:
+        return self.answered_shown.isdigit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +81,9 @@ class Overview:
             ]
             top = max(exact, key=lambda bar: bar[1], default=("", 0))
             if top[1] >= self.k:
-                share = round(100 * top[1] / panel.answered)
-                lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}, {share}%)")
+                # a share of a hidden n would reveal the n
+                share = f", {round(100 * top[1] / panel.answered)}%" if panel.n_is_exact else ""
+                lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}{share})")
         lines.append(
             f"-# Counts under {self.k} are shown as <{self.k}. Members chose to answer and "
             "describe themselves; this is not a representative or clinical sample."
@@ -113,7 +119,19 @@ class Comparison:
     def title(self) -> str:
         return f"{self.question.label} — by {self.by.label.lower()}"
 
+    @property
+    def has_small_cells(self) -> bool:
+        return any(0 < count < self.k for row in self.table for count in row)
+
     def statement(self) -> str:
+        if self.has_small_cells:
+            # With the total, an odds ratio or χ² would let a reader solve for a masked cell.
+            return (
+                f"Some answers here were given by fewer than {self.k} members, so the exact "
+                "statistic is not shown: with the total it could reveal them. More answers will "
+                "unlock it. Members chose to answer and describe themselves; any pattern is an "
+                "association, not a cause."
+            )
         from bot.results.stats import describe
 
         return describe(self.test, self.total)
@@ -183,20 +201,31 @@ class ResultsService:
             counts, answered = await store.choice_counts(
                 conn, guild_id, [q.id for q in questions], imported
             )
+        k = settings.min_group_size
         for question in questions:
-            if question.id == "ludwig" and not answered[question.id]:
-                continue
+            if answered[question.id] < k:
+                continue  # e.g. the Ludwig scale when fewer than k women answered
             bars = [(c.label, counts[question.id].get(c.id, 0)) for c in question.choices]
-            k = settings.min_group_size
-            # Single-choice bars add up to the number who answered, shown in the title, so a
-            # lone small bar must not be derivable by subtraction.
-            shown = (
-                suppressed([n for _, n in bars], k)
-                if question.kind is Kind.SINGLE
-                else [masked(n, k) for _, n in bars]
-            )
+            not_asked = respondents - answered[question.id]
+            # The respondent total is public, so n (and with it the members not asked, e.g.
+            # the women left out of the Norwood question) is only shown when that is safe.
+            hide_n = 0 < not_asked < k
+            if question.kind is Kind.SINGLE:
+                # Single-choice bars add up to n: a lone small bar must not be derivable.
+                cells = [n for _, n in bars] + ([not_asked] if hide_n else [])
+                shown = suppressed(cells, k)[: len(bars)]
+            else:
+                shown = [masked(n, k) for _, n in bars]
+            n_text = f"≥{k}" if hide_n else str(answered[question.id])
             panels.append(
-                Panel(question.id, short(question.prompt, 70), answered[question.id], bars, shown)
+                Panel(
+                    question.id,
+                    short(question.prompt, 70),
+                    answered[question.id],
+                    bars,
+                    shown,
+                    n_text,
+                )
             )
         overview = Overview(respondents, settings.min_group_size, panels)
         if chart and respondents >= overview.k:
@@ -206,7 +235,7 @@ class ResultsService:
                 charts.bar_panels,
                 [
                     (
-                        f"{p.title} (n={masked(p.answered, overview.k)})",
+                        f"{p.title} (n={p.answered_shown})",
                         [
                             (label, n, text)
                             for (label, n), text in zip(p.bars, p.shown, strict=True)
