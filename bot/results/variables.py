@@ -35,10 +35,6 @@ class Variable:
     sql: str  # SELECT response_id, level ...
     question_id: str  # the question it comes from, for grouping in menus
 
-    @property
-    def is_binary(self) -> bool:
-        return len(self.levels) == 2
-
     def level_label(self, level: str) -> str:
         return dict(self.levels).get(level, level)
 

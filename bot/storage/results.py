@@ -70,18 +70,6 @@ async def choice_counts(
     return counts, answered
 
 
-async def distribution(
-    conn: aiosqlite.Connection, guild_id: int, variable_sql: str, include_imported: bool
-) -> dict[str, int]:
-    async with conn.execute(
-        f"WITH latest AS ({latest_completed(include_imported)}), v AS ({variable_sql})"
-        " SELECT v.level, count(*) FROM v JOIN latest ON v.response_id = latest.id"
-        " WHERE v.level IS NOT NULL GROUP BY v.level",
-        _params(guild_id, include_imported),
-    ) as cursor:
-        return dict(await cursor.fetchall())
-
-
 async def crosstab(
     conn: aiosqlite.Connection, guild_id: int, row_sql: str, column_sql: str, include_imported: bool
 ) -> dict[tuple[str, str], int]:

@@ -98,11 +98,6 @@ def previous_step(questionnaire: Questionnaire, answers: Answers, key: str) -> S
     return steps[index - 1] if index > 0 else None
 
 
-def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
-    steps = applicable_steps(questionnaire, answers)
-    return sum(is_answered(s, answers) for s in steps), len(steps)
-
-
 def orphaned_keys(questionnaire: Questionnaire, answers: Answers) -> list[AnswerKey]:
     """Answers that no longer apply after an earlier answer changed (e.g. 'none' chosen)."""
     live = {k for s in applicable_steps(questionnaire, answers) for k in s.answer_keys()}

@@ -464,8 +464,3 @@ class SurveyService:
             suggested,
         )
         return responses, answers, suggested
-
-    async def retake_allowed(self, guild_id: int, user_id: int) -> Response | None:
-        """The open response that blocks a retake, if any."""
-        async with self.db.reading() as conn:
-            return await repo.open_response(conn, guild_id, user_id)

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -219,14 +219,6 @@ class Treatment:
     def names(self) -> tuple[str, ...]:
         """The display name followed by every alias."""
         return (self.name, *self.aliases)
-
-    @property
-    def is_research_target(self) -> bool:
-        return self.kind == "research_target"
-
-    @property
-    def has_unconfirmed(self) -> bool:
-        return any(not fact.confirmed for fact in self.facts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -600,11 +592,3 @@ def check_knowledge_base(path: Path | None = None) -> str:
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
         raise ValueError(f"knowledge base: {len(exc.problems)} problem(s): {shown}{more}") from None
     return _describe(kb)
-
-
-def iter_sources(kb: KnowledgeBase) -> Iterable[tuple[Treatment, Fact, Source]]:
-    """Every (entry, fact, source) triple, for reports such as ``anagen kb check``."""
-    for treatment in kb.treatments:
-        for fact in treatment.facts:
-            for source in fact.sources:
-                yield treatment, fact, source

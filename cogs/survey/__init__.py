@@ -13,7 +13,7 @@ from bot.app import AnagenBot
 from bot.errors import UserFacingError
 from bot.results.service import ComparisonRefused, ResultsService
 from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
-from bot.survey.service import ALREADY_DONE, NotYourSurvey, StartState, SurveyService
+from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
 from cogs.survey import items
 from cogs.survey import results as shown
@@ -135,11 +135,9 @@ class Survey(commands.Cog):
         await self._continue_in_dms(interaction, state, retake=False)
 
     async def _require_open(self, guild_id: int) -> None:
+        """Refuse before sending a consent DM; `begin` checks again when it is clicked."""
         if not (await self.results.settings(guild_id)).survey_open:
-            raise UserFacingError(
-                "The survey is closed to new responses in this server for now. The results "
-                "stay available with `/survey results`; your own answers with `/survey mine`."
-            )
+            raise UserFacingError(CLOSED)
 
     @survey.command(
         name="retake",
