@@ -1,6 +1,9 @@
-"""Survey responses and their answers. Every function takes the connection of the caller's
-transaction (`Database.transaction()` for writes, `Database.reading()` for reads), so a
-read-check-write sequence in the survey service is one atomic unit."""
+"""Survey responses and their answers.
+
+The async functions take the connection of the caller's transaction
+(`Database.transaction()` for writes, `Database.reading()` for reads). `AnswerUnit` offers
+the same operations synchronously, sharing the SQL, for the answer hot path that runs as
+one unit of work in the database thread (`Database.run`)."""
 
 from __future__ import annotations
 
