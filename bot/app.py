@@ -24,8 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def extension_names() -> list[str]:
-    """Every module in the `cogs` package is an extension; a new cog needs no registration."""
-    return sorted(f"{cogs.__name__}.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
+    """Every module in the `cogs` package is an extension, except the shared ones whose names
+    start with an underscore; a new cog needs no registration."""
+    return sorted(
+        f"{cogs.__name__}.{m.name}"
+        for m in pkgutil.iter_modules(cogs.__path__)
+        if not m.name.startswith("_")
+    )
 
 
 def minimal_intents() -> discord.Intents:

@@ -40,7 +40,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    token: str | None
+    token: str | None = field(repr=False)  # never in a repr, a traceback or a log line
     database_path: Path = Path("anagen.db")
     dev_guild_id: int | None = None
     log_level: str = "INFO"

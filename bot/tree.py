@@ -54,6 +54,17 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         log.warning("Could not tell the member about an error (interaction %s)", interaction.id)
 
 
+def describe(interaction: discord.Interaction) -> str:
+    """What was used, for the log: a command's name or a component's custom_id, never the
+    values a member chose or typed (a form's fields are health details)."""
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data = interaction.data or {}
+    custom_id = data.get("custom_id")
+    kind = interaction.type.name if interaction.type else "interaction"
+    return f"{kind} {custom_id}" if isinstance(custom_id, str) else kind
+
+
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:
     """Shared by the tree and by views: answer the member, log bugs with an incident id."""
     original = getattr(error, "original", error)
@@ -68,7 +79,7 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
         log.error(
             "Incident %s in %s by user %s",
             incident,
-            interaction.command.qualified_name if interaction.command else interaction.data,
+            describe(interaction),
             interaction.user.id,
             exc_info=error,
         )

@@ -99,6 +99,23 @@ def test_check_passes_on_a_good_installation(
     assert "All checks passed." in capsys.readouterr().out
 
 
+def test_the_token_never_shows_in_a_repr_or_a_check(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings({"DISCORD_TOKEN": GOOD_TOKEN})
+    assert settings.token == GOOD_TOKEN
+    for shown in (repr(settings), str(settings), f"{settings!r}", f"{settings}"):
+        assert GOOD_TOKEN not in shown
+        assert "GaBcDe" not in shown
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_LOG_LEVEL", "DEBUG")
+    assert main(["check"]) == 0
+    captured = capsys.readouterr()
+    assert "GaBcDe" not in captured.out + captured.err
+
+
 def test_settings_come_from_the_env_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

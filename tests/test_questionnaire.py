@@ -154,6 +154,10 @@ def test_first_step_is_age() -> None:
         ("dandruff", "oily", ("oily_film",)),
         ("sex", "ｍａｌｅ", ("male",)),  # noqa: RUF001 (full-width letters on purpose)
         ("sex", "ma\u200ble", ("male",)),
+        ("sex", "mael", ("male",)),  # two letters swapped is one slip
+        ("sex", "femlae", ("female",)),
+        ("areas", "crwon", ("crown",)),
+        ("sensations", "ithc, burnign", ("itch", "burning")),
         ("sex", "99", None),
         ("sex", "'; DROP TABLE answers; --", None),
     ],

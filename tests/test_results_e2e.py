@@ -298,25 +298,18 @@ async def test_import_replies_from_the_seed_thread(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    seed_thread = (
-        (Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_5c1fb5b5413cb548.txt")
-        .read_text()
-        .splitlines()
-    )
+    # Two replies in the thread's format (Age / Balding / Pain / Itch / Shedding / Dandruff):
+    # the second one describes its shedding and dandruff in the past tense.
     replies = tmp_path / "replies.txt"
-    comment_33 = seed_thread[261:267]
-    comment_57 = seed_thread[469:475]
-    assert comment_33[0].strip() == "Age: 18"
-    assert comment_57[0].strip() == "Age: 19"
-    replies.write_text("\n".join(comment_33) + "\n\n" + "\n".join(comment_57))
+    replies.write_text((Path(__file__).parent / "fixtures" / "thread_replies.txt").read_text())
     monkeypatch.setenv("ANAGEN_DATABASE", str(settings.database_path))
     monkeypatch.chdir(tmp_path)
 
     assert await _run_cli(["import-replies", str(replies), "--guild", str(double.guild.id)]) == 0
 
     out = capsys.readouterr().out
-    assert "not mapped  Shedding: 'Couple years ago" in out
-    assert "not mapped  Dandruff: 'Before I started" in out
+    assert "not mapped  Shedding: 'A few years ago" in out
+    assert "not mapped  Dandruff: 'Before the shedding" in out
     stored = rows(
         settings.database_path,
         "SELECT r.user_id, a.question_id, a.number, group_concat(c.choice_id)"
@@ -338,7 +331,7 @@ async def test_import_replies_from_the_seed_thread(
     assert "shedding" not in second
     assert "dandruff" not in second
     originals = rows(settings.database_path, "SELECT original FROM imported_replies")
-    assert "Massive itching" in originals[0][0]
+    assert "terrible itching" in originals[0][0]
     # imported replies stay out of results until the server includes them
     assert count(settings, "SELECT count(*) FROM responses WHERE imported = 0") == 0
 

@@ -32,6 +32,13 @@ def search(kb: KnowledgeBase) -> TreatmentSearch:
 # -- real-world queries -> the entry the top result must be ------------------------------------
 
 QUERIES: list[Any] = [
+    # Two neighbouring letters swapped, in short names as in long ones.
+    ("Fnia", "finasteride"),
+    ("Dtuas", "dutasteride"),
+    ("Nizroal", "ketoconazole"),
+    ("Propceia", "finasteride"),
+    ("Olmuiant", "baricitinib"),
+    ("Rgoaine", "minoxidil"),
     # Brand names.
     ("Propecia", "finasteride"),
     ("Proscar", "finasteride"),
@@ -430,6 +437,12 @@ def test_finds_nothing(search: TreatmentSearch, query: str) -> None:
     found = [(m.treatment.id, m.how.name, m.matched_name) for m in search.search(query)]
     assert found == []
     assert search.best(query) is None
+
+
+def test_a_dropped_first_letter_is_another_word(search: TreatmentSearch) -> None:
+    # "cell" is one letter short of "ACell": short words may swap letters, not lose them.
+    assert "acell_ecm" not in [m.treatment.id for m in search.search("stem cell hair")]
+    assert "acell_ecm" not in [m.treatment.id for m in search.search("cell")]
 
 
 def test_whole_name_query_returns_only_that_entry(search: TreatmentSearch) -> None:

@@ -1,11 +1,11 @@
 """`anagen import-replies`: answers people wrote in the thread's free-text format.
 
     Age: 18
-    Balding: Above temple areas (NW 2.5)
-    Pain: Burning sensation sometimes on crown
-    Itch: Massive itching in balding areas/temples
-    Shedding: To my knowledge I don't shed that many hairs
-    Dandruff: Yes, mostly in my forelock
+    Balding: receding at both temples (about NW 2.5)
+    Pain: a burning feeling on the crown now and then
+    Itch: terrible itching around the temples lately
+    Shedding: as far as I can tell I don't shed that many hairs
+    Dandruff: Yes, mainly at the front
 
 Each line is mapped by plain keyword rules to questionnaire ids where the meaning is
 clear, and reported as not mapped where it is not (past tense, vague wording). The

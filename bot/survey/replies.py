@@ -11,8 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rapidfuzz import fuzz
-
 from bot.survey.flow import (
     Answer,
     InvalidAnswer,
@@ -23,7 +21,7 @@ from bot.survey.flow import (
     text_answer,
 )
 from bot.survey.questionnaire import Choice, Kind
-from bot.text import clean_text
+from bot.text import clean_text, similarity
 
 _SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\band\b)\s*")
 _NUMBER = re.compile(r"-?\d+")
@@ -51,7 +49,7 @@ _NUMBER_WORDS = frozenset(
         "it",
     }
 )
-_TYPO_SCORE = 85  # rapidfuzz ratio: "burnin" ~ "burning", "itch" !~ "pain"
+_TYPO_SCORE = 85  # bot.text.similarity: "burnin" ~ "burning", "mael" ~ "male", "itch" !~ "pain"
 _TYPO_MARGIN = 4  # "norwod 2" is nearer "norwood 2" than "norwood 2a" by more than this
 
 
@@ -187,7 +185,7 @@ def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
             return None  # ambiguous: never guess between options
     # A typo: take the closest option only when it is clearly closer than the runner-up.
     scores = sorted(
-        ((max(fuzz.ratio(words, n) for n in names), cid) for cid, names in candidates.items()),
+        ((max(similarity(words, n) for n in names), cid) for cid, names in candidates.items()),
         reverse=True,
     )
     best_score, best = scores[0]

@@ -18,12 +18,16 @@ from enum import IntEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.text import similarity
 from bot.treatments.knowledge import KnowledgeBase, Treatment, alias_key, normalise
 
 MAX_QUERY = 200  # longer input is cut before any work is done
 MAX_NGRAM = 4
 FUZZY_MIN_LENGTH = 4  # "fin", "RU", "HT" match exactly or by prefix only
-FUZZY_SCORE = 82
+SHORT_WORD = 5  # below this, a typo keeps the length: a changed or swapped letter
+FUZZY_SCORE = 82  # on bot.text.similarity, where a swap of two letters is one slip
+# rapidfuzz's ratio charges a swap twice; candidates are gathered this low and re-scored.
+_GATHER_SCORE = 70
 # Community shorthand that names a condition or a class rather than an entry.
 SYNONYMS = {
     "seb derm": "seborrheic dermatitis",
@@ -145,12 +149,13 @@ class TreatmentSearch:
         for gram in self._ngrams(meaningful or tokens):
             if len(gram.replace(" ", "")) < FUZZY_MIN_LENGTH:
                 continue
-            for _, score, index in process.extract(
-                gram, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE, limit=5
+            for _, _, index in process.extract(
+                gram, self._choices, scorer=fuzz.ratio, score_cutoff=_GATHER_SCORE, limit=10
             ):
                 normalised_name, display, treatment = self._names[index]
-                if _tokens_agree(gram, normalised_name):
-                    add(Match(treatment, How.FUZZY, float(score), display))
+                score = similarity(gram, normalised_name)
+                if score >= FUZZY_SCORE and _tokens_agree(gram, normalised_name):
+                    add(Match(treatment, How.FUZZY, score, display))
 
         # A short word we cannot search for ("vitamin e") would make full-text search answer
         # a different question, so it only runs when every meaningful word takes part.
@@ -219,7 +224,8 @@ def _tokens_agree(query: str, name: str) -> bool:
     """Word by word, the typed words must resemble the name's; short words must be exact.
 
     Keeps a shared long ending from carrying a match: "vitamin e" is not "vitamin h",
-    "5ar inhibitor" is not "jak inhibitor".
+    "5ar inhibitor" is not "jak inhibitor". A short word may have a letter changed or two
+    swapped ("fnia" is "fina") but not one added or dropped: "cell" is not "acell".
     """
     name_tokens, query_tokens = name.split(), query.split()
     if len(name.replace(" ", "")) < FUZZY_MIN_LENGTH or len(name_tokens) != len(query_tokens):
@@ -228,6 +234,8 @@ def _tokens_agree(query: str, name: str) -> bool:
         if len(token) < FUZZY_MIN_LENGTH or len(other) < FUZZY_MIN_LENGTH:
             if token != other:
                 return False
-        elif fuzz.ratio(token, other) < 75:
+        elif similarity(token, other) < 75 or (
+            min(len(token), len(other)) < SHORT_WORD and len(token) != len(other)
+        ):
             return False
     return True

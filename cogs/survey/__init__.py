@@ -15,10 +15,10 @@ from bot.results.service import ComparisonRefused, ResultsService
 from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
-from cogs.survey import items
+from cogs.survey import ids, items
 from cogs.survey import results as shown
 from cogs.survey.admin import SurveyAdmin
-from cogs.survey.forms import FORM_PREFIX, AnswerForm, ConfirmErase, submitted_text
+from cogs.survey.forms import AnswerForm, submitted_text
 from cogs.survey.render import render
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,10 @@ class Survey(commands.Cog):
         name="delete", description="Erase everything Anagen stores about you in this server"
     )
     async def delete(self, interaction: discord.Interaction) -> None:
-        view = ConfirmErase(self, interaction.user.id)
+        assert interaction.guild_id is not None
+        view = discord.ui.View(timeout=None)
+        for verdict in ("erase", "keep"):
+            view.add_item(items.EraseButton(interaction.guild_id, interaction.user.id, verdict))
         await interaction.response.send_message(
             "This permanently erases all your survey answers in this server, including "
             "earlier responses. It cannot be undone.",
@@ -316,20 +319,18 @@ class Survey(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         data = interaction.data or {}
-        custom_id = str(data.get("custom_id", ""))
-        if interaction.type is not discord.InteractionType.modal_submit or not custom_id.startswith(
-            FORM_PREFIX
-        ):
+        if interaction.type is not discord.InteractionType.modal_submit:
             return
-        rid, _, step_key = custom_id.removeprefix(FORM_PREFIX).partition(":")
-        if not rid.isdecimal() or not step_key:
+        form = ids.FORM.parse(str(data.get("custom_id", "")))
+        if form is None:
             return
+        rid, step_key = int(form["rid"]), form["step"]
         text = submitted_text(data)  # type: ignore[arg-type]
         user = interaction.user.id
         if not text.strip():
-            action = self.service.skip(int(rid), user, step_key)
+            action = self.service.skip(rid, user, step_key)
         else:
-            action = self.service.submit_text(int(rid), user, step_key, text)
+            action = self.service.submit_text(rid, user, step_key, text)
         await items.run(interaction, action)
 
     # -- typed replies in DMs -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The survey's form for typed answers and the erase confirmation."""
+"""The survey's form for typed answers."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.survey.screens import QuestionScreen
-from bot.tree import report_error, send_ephemeral
+from cogs._components import ReportingModal
+from cogs.survey import ids
 
 if TYPE_CHECKING:
-    from cogs.survey import Survey
+    pass
 
 
-FORM_PREFIX = "sv:form:"
-
-
-class AnswerForm(discord.ui.Modal):
+class AnswerForm(ReportingModal):
     """The form for number and text answers. Its custom_id carries the response and step, and
     submissions are handled by `Survey.on_interaction`, not by this object: that way a form
     opened before a restart (or submitted very quickly) still reaches the survey."""
@@ -25,7 +23,7 @@ class AnswerForm(discord.ui.Modal):
         question = screen.step.question
         super().__init__(
             title=f"Question {screen.number} of {screen.total}",
-            custom_id=f"{FORM_PREFIX}{screen.response_id}:{screen.step.key}",
+            custom_id=ids.FORM.build(rid=screen.response_id, step=screen.step.key),
         )
         current = screen.current.get("")
         default = None
@@ -52,41 +50,3 @@ def submitted_text(data: dict) -> str:
             if component.get("custom_id") == "answer":
                 return str(component.get("value") or "")
     return ""
-
-
-class ConfirmErase(discord.ui.View):
-    def __init__(self, cog: Survey, user_id: int) -> None:
-        super().__init__(timeout=120)
-        self.cog, self.user_id = cog, user_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.user_id:
-            await send_ephemeral(interaction, "This confirmation belongs to someone else.")
-            return False
-        return True
-
-    @discord.ui.button(label="Erase my answers", style=discord.ButtonStyle.danger)
-    async def erase(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        assert interaction.guild_id is not None
-        responses, answers, suggested = await self.cog.service.erase(
-            interaction.guild_id, self.user_id
-        )
-        self.stop()
-        text = (
-            f"Done: erased {responses} survey response(s) with {answers} answer(s), and "
-            f"{suggested} treatment suggestion(s). Nothing about you remains in Anagen for "
-            "this server."
-            if responses or suggested
-            else "There was nothing stored about you in this server."
-        )
-        await interaction.response.edit_message(content=text, view=None)
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing was erased.", view=None)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
-    ) -> None:
-        await report_error(interaction, error)

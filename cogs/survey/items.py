@@ -11,13 +11,14 @@ import discord
 
 from bot.survey.service import NotYourSurvey
 from bot.tree import report_error, send_ephemeral
+from cogs._components import ReportingItem
+from cogs.survey import ids
 
 if TYPE_CHECKING:
     from bot.survey.screens import Screen
     from cogs.survey import Survey
 
 NOT_YOURS = "This survey belongs to someone else. Start your own with `/survey start`."
-_STEP = r"[a-z0-9_/]+"
 
 NAV_LABELS = {
     "back": ("Back", "◀", discord.ButtonStyle.secondary),
@@ -46,8 +47,7 @@ async def run(interaction: discord.Interaction, action: Any) -> None:
 
 
 class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=(rf"sv:a:(?P<rid>\d+):(?P<step>{_STEP}):(?P<value>-?[a-z0-9_]+)"),
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.ANSWER.template
 ):
     def __init__(
         self,
@@ -62,7 +62,7 @@ class AnswerButton(
             discord.ui.Button(
                 label=label[:80],
                 style=discord.ButtonStyle.primary if selected else discord.ButtonStyle.secondary,
-                custom_id=f"sv:a:{rid}:{step}:{value}",
+                custom_id=ids.ANSWER.build(rid=rid, step=step, value=value),
                 row=row,
             )
         )
@@ -74,7 +74,7 @@ class AnswerButton(
     ) -> Self:
         return cls(int(match["rid"]), match["step"], match["value"], item.label or "")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         service = _survey(interaction).service
         await run(
             interaction, service.choose(self.rid, interaction.user.id, self.step, [self.value])
@@ -82,8 +82,7 @@ class AnswerButton(
 
 
 class ChoiceSelect(
-    discord.ui.DynamicItem[discord.ui.Select],
-    template=(rf"sv:m:(?P<rid>\d+):(?P<step>{_STEP}):(?P<field>[a-z0-9_]*)"),
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Select], template=ids.CHOICE.template
 ):
     def __init__(
         self,
@@ -97,7 +96,7 @@ class ChoiceSelect(
     ) -> None:
         super().__init__(
             discord.ui.Select(
-                custom_id=f"sv:m:{rid}:{step}:{field}",
+                custom_id=ids.CHOICE.build(rid=rid, step=step, field=field),
                 options=options or [discord.SelectOption(label="-")],
                 placeholder=placeholder[:150] or None,
                 min_values=1,
@@ -112,7 +111,7 @@ class ChoiceSelect(
     ) -> Self:
         return cls(int(match["rid"]), match["step"], match["field"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         values = [str(v) for v in (interaction.data or {}).get("values", [])]  # type: ignore[union-attr]
         service = _survey(interaction).service
         await run(
@@ -122,7 +121,7 @@ class ChoiceSelect(
 
 
 class FormButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=(rf"sv:f:(?P<rid>\d+):(?P<step>{_STEP})")
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.FORM_BUTTON.template
 ):
     """Opens a form for number and text questions (the only way in a server channel)."""
 
@@ -132,7 +131,7 @@ class FormButton(
                 label="Answer",
                 emoji="✏️",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"sv:f:{rid}:{step}",
+                custom_id=ids.FORM_BUTTON.build(rid=rid, step=step),
             )
         )
         self.rid, self.step = rid, step
@@ -143,13 +142,12 @@ class FormButton(
     ) -> Self:
         return cls(int(match["rid"]), match["step"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         await _survey(interaction).open_form(interaction, self.rid, self.step)
 
 
 class NavButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=(rf"sv:n:(?P<rid>\d+):(?P<step>{_STEP}):(?P<action>back|skip|pause|continue|done)"),
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.NAV.template
 ):
     def __init__(self, rid: int, step: str, action: str, *, disabled: bool = False) -> None:
         label, emoji, style = NAV_LABELS[action]
@@ -160,7 +158,7 @@ class NavButton(
                 style=style,
                 disabled=disabled,
                 row=4,
-                custom_id=f"sv:n:{rid}:{step}:{action}",
+                custom_id=ids.NAV.build(rid=rid, step=step, action=action),
             )
         )
         self.rid, self.step, self.action = rid, step, action
@@ -171,7 +169,7 @@ class NavButton(
     ) -> Self:
         return cls(int(match["rid"]), match["step"], match["action"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         service, user = _survey(interaction).service, interaction.user.id
         action = {
             "back": lambda: service.back(self.rid, user, self.step),
@@ -184,7 +182,7 @@ class NavButton(
 
 
 class ChangeSelect(
-    discord.ui.DynamicItem[discord.ui.Select], template=(r"sv:c:(?P<rid>\d+):(?P<chunk>\d)")
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Select], template=ids.CHANGE.template
 ):
     """On the summary: pick a question to answer again."""
 
@@ -193,7 +191,7 @@ class ChangeSelect(
     ) -> None:
         super().__init__(
             discord.ui.Select(
-                custom_id=f"sv:c:{rid}:{chunk}",
+                custom_id=ids.CHANGE.build(rid=rid, chunk=chunk),
                 options=options or [discord.SelectOption(label="-")],
                 placeholder="Change an answer…" if chunk == 0 else "Change a later answer…",
             )
@@ -206,7 +204,7 @@ class ChangeSelect(
     ) -> Self:
         return cls(int(match["rid"]), int(match["chunk"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         values = [str(v) for v in (interaction.data or {}).get("values", [])]  # type: ignore[union-attr]
         service = _survey(interaction).service
         await run(
@@ -215,8 +213,7 @@ class ChangeSelect(
 
 
 class StartButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=(r"sv:s:(?P<guild>\d+):(?P<mode>new|retake):(?P<surface>dm|guild)"),
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.START.template
 ):
     """Consent: creates the response. The guild travels in the id because DMs have none."""
 
@@ -226,7 +223,7 @@ class StartButton(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.success,
-                custom_id=f"sv:s:{guild_id}:{mode}:{surface}",
+                custom_id=ids.START.build(guild=guild_id, mode=mode, surface=surface),
             )
         )
         self.guild_id, self.mode, self.surface = guild_id, mode, surface
@@ -237,7 +234,7 @@ class StartButton(
     ) -> Self:
         return cls(int(match["guild"]), match["mode"], match["surface"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         service = _survey(interaction).service
         await run(
             interaction,
@@ -250,11 +247,13 @@ class StartButton(
         )
 
 
-class DeclineButton(discord.ui.DynamicItem[discord.ui.Button], template=r"sv:x"):
+class DeclineButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.DECLINE.template
+):
     def __init__(self) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Not now", style=discord.ButtonStyle.secondary, custom_id="sv:x"
+                label="Not now", style=discord.ButtonStyle.secondary, custom_id=ids.DECLINE.build()
             )
         )
 
@@ -264,12 +263,54 @@ class DeclineButton(discord.ui.DynamicItem[discord.ui.Button], template=r"sv:x")
     ) -> Self:
         return cls()
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(
             content="No problem: nothing was stored. Run `/survey start` in the server whenever "
             "you like.",
             view=None,
         )
+
+
+class EraseButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.ERASE.template
+):
+    """The confirmation of `/survey delete`. Persistent like every other survey control, so a
+    restart between the question and the click cannot leave the member with a dead button."""
+
+    def __init__(self, guild_id: int, user_id: int, verdict: str) -> None:
+        erase = verdict == "erase"
+        super().__init__(
+            discord.ui.Button(
+                label="Erase my answers" if erase else "Cancel",
+                style=discord.ButtonStyle.danger if erase else discord.ButtonStyle.secondary,
+                custom_id=ids.ERASE.build(guild=guild_id, user=user_id, verdict=verdict),
+            )
+        )
+        self.guild_id, self.user_id, self.verdict = guild_id, user_id, verdict
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> Self:
+        return cls(int(match["guild"]), int(match["user"]), match["verdict"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.user_id:
+            await send_ephemeral(interaction, "This confirmation belongs to someone else.")
+            return
+        if self.verdict != "erase":
+            await interaction.response.edit_message(content="Nothing was erased.", view=None)
+            return
+        service = _survey(interaction).service
+        responses, answers, suggested = await service.erase(self.guild_id, self.user_id)
+        text = (
+            f"Done: erased {responses} survey response(s) with {answers} answer(s), and "
+            f"{suggested} treatment suggestion(s). Nothing about you remains in Anagen for "
+            "this server."
+            if responses or suggested
+            else "There was nothing stored about you in this server."
+        )
+        await interaction.response.edit_message(content=text, view=None)
 
 
 ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -280,4 +321,5 @@ ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ChangeSelect,
     StartButton,
     DeclineButton,
+    EraseButton,
 )

@@ -16,6 +16,8 @@ from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
 from bot.treatments.service import MAX_SUGGESTION, TreatmentService
 from bot.tree import send_ephemeral
+from cogs._components import ReportingItem
+from cogs.treatments import ids
 from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
 
 # The oldest open suggestions, one row of buttons each; resolving one makes room for the next.
@@ -38,7 +40,9 @@ def nothing_found(service: TreatmentService, query: str) -> str:
     )
 
 
-class RelatedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tr:v:(?P<id>[a-z0-9_]+)"):
+class RelatedButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.RELATED.template
+):
     """Opens a related entry privately, leaving the shared message as it was."""
 
     def __init__(self, treatment_id: str, label: str = "") -> None:
@@ -46,7 +50,7 @@ class RelatedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tr:v:(
             discord.ui.Button(
                 label=clip(label or treatment_id, 80),
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"tr:v:{treatment_id}",
+                custom_id=ids.RELATED.build(id=treatment_id),
             )
         )
         self.treatment_id = treatment_id
@@ -57,7 +61,7 @@ class RelatedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tr:v:(
     ) -> Self:
         return cls(match["id"], item.label or "")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         cog = _cog(interaction)
         treatment = cog.service.kb.get(self.treatment_id)
         if treatment is None:
@@ -68,8 +72,7 @@ class RelatedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tr:v:(
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"tr:p:(?P<category>[a-z_]*):(?P<page>\d+):(?P<dir>prev|next)",
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.PAGE.template
 ):
     def __init__(self, category: str, page: int, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
@@ -78,7 +81,7 @@ class PageButton(
                 emoji="◀" if direction == "prev" else "▶",
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
-                custom_id=f"tr:p:{category}:{page}:{direction}",
+                custom_id=ids.PAGE.build(category=category, page=page, dir=direction),
             )
         )
         self.category, self.page, self.direction = category, page, direction
@@ -89,15 +92,14 @@ class PageButton(
     ) -> Self:
         return cls(match["category"], int(match["page"]), match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         target = self.page + (1 if self.direction == "next" else -1)
         embed, view = _cog(interaction).browse_page(self.category or None, target)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
 class ResolveButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"tr:r:(?P<id>\d+):(?P<verdict>accept|dismiss)",
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.RESOLVE.template
 ):
     def __init__(self, suggestion_id: int, verdict: str) -> None:
         accept = verdict == "accept"
@@ -105,7 +107,7 @@ class ResolveButton(
             discord.ui.Button(
                 label=f"{'Accept' if accept else 'Dismiss'} #{suggestion_id}",
                 style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
-                custom_id=f"tr:r:{suggestion_id}:{verdict}",
+                custom_id=ids.RESOLVE.build(id=suggestion_id, verdict=verdict),
             )
         )
         self.suggestion_id, self.verdict = suggestion_id, verdict
@@ -116,17 +118,13 @@ class ResolveButton(
     ) -> Self:
         return cls(int(match["id"]), match["verdict"])
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def handle(self, interaction: discord.Interaction) -> None:
         # The button may be forged or forwarded: check the permission on every click.
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             await send_ephemeral(
                 interaction, "Only members with Manage Server can resolve suggestions."
             )
-            return False
-        return True
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
+            return
         cog = _cog(interaction)
         done = await cog.service.resolve(
             interaction.guild_id, self.suggestion_id, self.verdict == "accept", interaction.user.id

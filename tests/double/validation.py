@@ -43,9 +43,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SPEC_ENV_VAR = "ANAGEN_DISCORD_SPEC"
-DEFAULT_SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "discord-api-spec" / "openapi.json"
-)
+# Vendored with its licence; tests/double/discord-api-spec/SOURCE.md names the upstream commit.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"
 
 _SPEC_URI = "urn:anagen:discord-openapi"
 _BODY_CONTENT_TYPES = ("application/json", "multipart/form-data")
@@ -68,7 +67,7 @@ class SpecNotFoundError(FileNotFoundError):
 
 
 def resolve_spec_path(spec_path: Path | None = None) -> Path:
-    """Pick the spec file: explicit argument, then $ANAGEN_DISCORD_SPEC, then ../shared."""
+    """Pick the spec file: explicit argument, then $ANAGEN_DISCORD_SPEC, then the vendored copy."""
     if spec_path is None:
         env = os.environ.get(SPEC_ENV_VAR)
         spec_path = Path(env) if env else DEFAULT_SPEC_PATH

@@ -1,0 +1,179 @@
+"""Every persistent control the bot sends, through the real client: its custom_id is parsed
+back by the item that owns it, and a failure inside any of them reaches the member with an
+incident id (discord.py alone would only log it, leaving "This interaction failed")."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import discord
+import pytest
+
+from bot.app import AnagenBot
+from bot.survey.service import SurveyService
+from cogs.survey import ids as survey_ids
+from cogs.treatments import ids as treatment_ids
+from tests.double import DiscordDouble, Message, User
+from tests.double.model import iter_components
+from tests.survey_driver import CLICKS, answer_step, start_survey, step_of
+
+FORMATS = (*survey_ids.ALL, *treatment_ids.ALL)
+SELECTS = (3, 5, 6, 7, 8)
+TYPED = "my scalp burns since March, 4 mg"
+
+
+def owners(bot: AnagenBot) -> dict[re.Pattern[str], type[discord.ui.DynamicItem[Any]]]:
+    """The persistent items the bot dispatches to, by the pattern they answer."""
+    return dict(bot._connection._view_store._dynamic_items)
+
+
+def owner_of(bot: AnagenBot, custom_id: str) -> type[discord.ui.DynamicItem[Any]]:
+    found = [cls for pattern, cls in owners(bot).items() if pattern.fullmatch(custom_id)]
+    assert len(found) == 1, f"{custom_id!r} is owned by {found}"
+    return found[0]
+
+
+def sent_components(body: Any) -> Iterator[dict[str, Any]]:
+    """Every component and form in a request body, wherever it is nested."""
+    if isinstance(body, dict):
+        if "custom_id" in body and (body.get("type") in (2, *SELECTS) or "title" in body):
+            yield body
+        for value in body.values():
+            yield from sent_components(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from sent_components(value)
+
+
+async def use_every_control(double: DiscordDouble, bot: AnagenBot, member: User) -> None:
+    """A member and a moderator use the survey and the treatment commands, end to end."""
+    question = await start_survey(double, member)
+    while step_of(question) is not None:
+        question = await answer_step(double, member, question, CLICKS[question_step(question)])
+    await double.click(member, question, "Done")
+    await double.slash(member, "survey delete")
+    await double.slash(member, "treatment lookup", name="propecia")
+    await double.slash(member, "treatments")
+    await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "treatment-suggestions")
+    await double.slash(double.add_member("sam"), "survey start")
+
+
+def question_step(message: Message) -> str:
+    step = step_of(message)
+    assert step is not None
+    return step.split("/")[0]
+
+
+async def test_every_custom_id_sent_is_parsed_back_by_its_owner(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    await use_every_control(double, bot, member)
+    templates = {f.template for f in FORMATS}
+    for cls in owners(bot).values():
+        assert cls.__discord_ui_compiled_template__.pattern in templates, cls
+
+    seen: set[str] = set()
+    for request in double.requests:
+        for component in sent_components(request.body):
+            custom_id = component["custom_id"]
+            assert len(custom_id) <= 100
+            if "title" in component:  # a form: answered by the survey's listener
+                assert survey_ids.FORM.parse(custom_id) is not None, custom_id
+                seen.add("form")
+                continue
+            cls = owner_of(bot, custom_id)
+            if component["type"] == 2:
+                base: Any = discord.ui.Button(label=component.get("label"), custom_id=custom_id)
+            else:
+                base = discord.ui.Select(custom_id=custom_id)
+            match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+            assert match is not None
+            rebuilt = await cls.from_custom_id(None, base, match)  # type: ignore[arg-type]
+            assert rebuilt.custom_id == custom_id
+            seen.add(cls.__name__)
+    # the tour above used every kind of control the bot can dispatch
+    assert seen == {cls.__name__ for cls in owners(bot).values()} | {"form"}
+
+
+class Injected(RuntimeError):
+    pass
+
+
+async def _fail(*_: Any, **__: Any) -> None:
+    raise Injected("injected failure")
+
+
+async def press(
+    double: DiscordDouble, user: User, message: Message, component: dict[str, Any]
+) -> Message:
+    if component["type"] == 2:
+        used = await double.click(user, message, component["custom_id"])
+    else:
+        first = [component["options"][0]["value"]]
+        used = await double.select(user, message, component["custom_id"], first)
+    return used.message
+
+
+async def test_a_failure_in_any_control_reaches_the_member_with_an_incident_id(
+    double: DiscordDouble,
+    bot: AnagenBot,
+    member: User,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failed: set[str] = set()
+
+    async def break_each_control_on(message: Message, user: User = member) -> None:
+        for component in list(iter_components(message.components)):
+            if "custom_id" not in component or component.get("disabled"):
+                continue
+            cls = owner_of(bot, component["custom_id"])
+            if cls.__name__ in failed:
+                continue
+            with monkeypatch.context() as patch:
+                patch.setattr(cls, "handle", _fail)
+                reply = await press(double, user, message, component)
+            assert reply.ephemeral, cls
+            assert "incident `" in reply.text, (cls, reply.text)
+            failed.add(cls.__name__)
+
+    consent_reply = await double.slash(member, "survey start")
+    assert consent_reply.message.ephemeral
+    await break_each_control_on(await double.wait_for_dm(member, 1))
+    question = await start_survey(double, member)
+    while step_of(question) is not None:
+        await break_each_control_on(question)
+        question = await answer_step(double, member, question, CLICKS[question_step(question)])
+    await break_each_control_on(question)  # the summary
+
+    # the typed-answer form: the failure is reported, and the log keeps what was typed out
+    change = next(c for c in question.custom_ids() if c.startswith("sv:c:"))
+    question = (await double.select(member, question, change, ["notes"])).message
+    assert step_of(question) == "notes"
+    opened = await double.click(member, question, "Answer")
+    caplog.clear()
+    with caplog.at_level(logging.ERROR), monkeypatch.context() as patch:
+        patch.setattr(SurveyService, "submit_text", _fail)
+        submitted = await double.submit_modal(member, opened, {"answer": TYPED})
+    assert "incident `" in submitted.message.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sv:form:" in logged
+    assert TYPED not in logged
+    assert "March" not in logged
+    failed.add("form")
+
+    await break_each_control_on((await double.slash(member, "survey delete")).message)
+    lookup = await double.slash(member, "treatment lookup", name="fin")
+    await break_each_control_on(lookup.message)
+    await break_each_control_on((await double.slash(member, "treatments")).message)
+    await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
+    moderator = double.add_member("mod", admin=True)
+    queue = (await double.slash(moderator, "treatment-suggestions")).message
+    await break_each_control_on(queue, moderator)
+
+    assert failed == {cls.__name__ for cls in owners(bot).values()} | {"form"}
