@@ -175,7 +175,7 @@ def test_seed_thread_items_resolve(kb: knowledge.KnowledgeBase, query: str, expe
 
 def test_research_targets_are_their_own_kind(kb: knowledge.KnowledgeBase) -> None:
     targets = {t.id for t in kb.in_category("research_targets")}
-    assert targets == {"tregs", "krox20", "notch_jag1"}
+    assert targets == {"tregs", "krox20", "notch_jag1", "leptin"}
     assert all(kb.by_id[t].kind == "research_target" for t in targets)
 
 
@@ -281,7 +281,7 @@ as_of = 2024-01-01
 topic = "status_areata"
 status = "no_evidence"
 text = "Nothing."
-sources = ["label:FDA example label"]
+sources = ["label:FDA example label, revised 2020"]
 as_of = 2024-01-01
 """
 

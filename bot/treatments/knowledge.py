@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "CATEGORIES",
@@ -33,7 +34,9 @@ __all__ = [
     "Treatment",
     "alias_key",
     "check_knowledge_base",
+    "denied_host",
     "load_knowledge_base",
+    "load_source_denylist",
     "normalise",
 ]
 
@@ -66,6 +69,7 @@ STATUS_TOPICS = ("status_pattern", "status_areata")
 STATUSES = frozenset(
     {
         "approved",
+        "cleared",
         "off_label",
         "phase_1",
         "phase_2",
@@ -79,6 +83,12 @@ STATUSES = frozenset(
 )
 # A research target is biology, not a product: it has no approval or trial phase of its own.
 RESEARCH_TARGET_STATUSES = frozenset({"not_applicable", "preclinical", "unconfirmed"})
+# Medical devices (an entry with ``device = true``: lasers, implants, needling tools) reach
+# the US market by FDA 510(k) *clearance* ("substantially equivalent" to a device already
+# sold), not by the approval a drug gets from efficacy trials. So a device is never
+# "approved" here, and "cleared" is only for devices.
+DEVICE_ONLY_STATUSES = frozenset({"cleared"})
+NOT_FOR_DEVICES = frozenset({"approved"})
 SOURCE_KINDS = ("pubmed", "doi", "nct", "label", "release", "url")
 
 MAX_NAME = 100
@@ -98,12 +108,16 @@ _SOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("release", re.compile(r"release:\S.{4,}")),
     ("url", re.compile(r"url:https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?:[/?#]\S*)?")),
 )
+# A regulator label changes over time: a "label:" source names its revision year.
+_YEAR_RE = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 _SOURCE_HELP = (
     "PMID:<digits>, DOI:10.<registrant>/<suffix>, NCT<8 digits>, label:<regulator label>, "
     "release:<organisation, title, date> or url:https://..."
 )
 
-_ENTRY_KEYS = frozenset({"id", "name", "aliases", "category", "kind", "summary", "related", "fact"})
+_ENTRY_KEYS = frozenset(
+    {"id", "name", "aliases", "category", "kind", "device", "summary", "related", "fact"}
+)
 _FACT_KEYS = frozenset({"topic", "text", "sources", "as_of", "confirmed", "status"})
 _TOP_KEYS = frozenset({"schema", "treatment"})
 
@@ -193,6 +207,7 @@ class Treatment:
     summary: str
     facts: tuple[Fact, ...]
     related: tuple[str, ...]
+    device: bool = False
 
     def facts_about(self, topic: str) -> tuple[Fact, ...]:
         return tuple(fact for fact in self.facts if fact.topic == topic)
@@ -269,16 +284,50 @@ class KnowledgeBaseError(ValueError):
         super().__init__(f"{where}: {count} problem{'s' if count != 1 else ''}\n{lines}")
 
 
+def load_source_denylist(text: str | None = None) -> frozenset[str]:
+    """Hosts a ``url:`` source may not use: mirrors, dev servers and marketing sites.
+
+    Read from ``data/source_denylist.txt`` (one host a line, ``#`` starts a comment); a host
+    also denies its subdomains.
+    """
+    if text is None:
+        resource = resources.files(__package__).joinpath("data", "source_denylist.txt")
+        text = resource.read_text(encoding="utf-8")
+    hosts = set()
+    for line in text.splitlines():
+        host = line.split("#", 1)[0].strip().lower().rstrip(".")
+        if host:
+            hosts.add(host)
+    return frozenset(hosts)
+
+
+def denied_host(url: str, denylist: frozenset[str]) -> str | None:
+    """The denylisted host (or parent domain) ``url`` points at, or None."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    parts = host.split(".")
+    for start in range(len(parts) - 1):
+        candidate = ".".join(parts[start:])
+        if candidate in denylist:
+            return candidate
+    return None
+
+
 def _bundled_text() -> tuple[str, str]:
     resource = resources.files(__package__).joinpath("data", "treatments.toml")
     return resource.read_text(encoding="utf-8"), "bundled treatments.toml"
 
 
-def load_knowledge_base(path: Path | None = None, *, today: dt.date | None = None) -> KnowledgeBase:
+def load_knowledge_base(
+    path: Path | None = None,
+    *,
+    today: dt.date | None = None,
+    denylist: frozenset[str] | None = None,
+) -> KnowledgeBase:
     """Read and validate the knowledge base; raise :class:`KnowledgeBaseError` listing all problems.
 
     ``path`` defaults to the file bundled with the package; ``today`` (for tests) is the date
-    an ``as_of`` may not be later than.
+    an ``as_of`` may not be later than; ``denylist`` (for tests) replaces the bundled list of
+    hosts a ``url:`` source may not use.
     """
     try:
         if path is None:
@@ -294,7 +343,9 @@ def load_knowledge_base(path: Path | None = None, *, today: dt.date | None = Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeBaseError([f"not valid TOML: {exc}"], where=where) from exc
-    return _build(data, today or dt.date.today(), where)
+    if denylist is None:
+        denylist = load_source_denylist()
+    return _build(data, today or dt.date.today(), where, denylist)
 
 
 def _entry_label(index: int, raw: Any) -> str:
@@ -322,7 +373,9 @@ def _str_list(value: Any) -> list[str] | None:
     return None
 
 
-def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
+def _build(
+    data: dict[str, Any], today: dt.date, where: str, denylist: frozenset[str]
+) -> KnowledgeBase:
     problems: list[str] = []
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"top level: unknown key {key!r} (expected [[treatment]] tables)")
@@ -409,10 +462,12 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
             else:
                 alias_owner.setdefault(key, (entry_id, value))
 
-        category = raw.get("category")
-        if category not in CATEGORIES:
+        raw_category = raw.get("category")
+        # Narrowed to str only once validated, so the Treatment below gets a real category.
+        category: str | None = raw_category if raw_category in CATEGORIES else None
+        if category is None:
             entry_problems.append(
-                f"{label}: unknown category {category!r} (one of {', '.join(CATEGORIES)})"
+                f"{label}: unknown category {raw_category!r} (one of {', '.join(CATEGORIES)})"
             )
         kind = raw.get("kind", "treatment")
         if kind not in KINDS:
@@ -432,16 +487,23 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
                 f"{label}: summary is {len(summary)} characters (max {MAX_SUMMARY})"
             )
 
+        device = raw.get("device", False)
+        if not isinstance(device, bool):
+            entry_problems.append(f"{label}: device must be true or false")
+            device = False
+
         related = _str_list(raw.get("related", []))
         if related is None:
             entry_problems.append(f"{label}: related must be a list of entry ids")
             related = []
         related_wanted.append((entry_id, related))
 
-        facts = _build_facts(label, raw.get("fact"), kind, today, entry_problems)
+        facts = _build_facts(
+            label, raw.get("fact"), kind, device, today, denylist, entry_problems
+        )
 
         problems.extend(entry_problems)
-        if not entry_problems:
+        if not entry_problems and category is not None:
             treatments.append(
                 Treatment(
                     id=entry_id,
@@ -452,6 +514,7 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
                     summary=summary.strip(),
                     facts=tuple(facts),
                     related=tuple(related),
+                    device=device,
                 )
             )
 
@@ -475,8 +538,31 @@ def _build(data: dict[str, Any], today: dt.date, where: str) -> KnowledgeBase:
     )
 
 
+def _source_problem(source: Source, denylist: frozenset[str]) -> str | None:
+    """Rules beyond the format: no mirror or marketing host, a label names its year."""
+    if source.kind == "url":
+        host = denied_host(source.value, denylist)
+        if host is not None:
+            return (
+                f"source {source.raw!r} is on a denylisted host ({host}: a mirror or "
+                "marketing site, see data/source_denylist.txt); cite the primary source"
+            )
+    elif source.kind == "label" and not _YEAR_RE.search(source.value):
+        return (
+            f"source {source.raw!r} has no year; name the label revision you read, "
+            "e.g. 'label:FDA Propecia prescribing information, revised 2022'"
+        )
+    return None
+
+
 def _build_facts(
-    label: str, raw_facts: Any, kind: Any, today: dt.date, problems: list[str]
+    label: str,
+    raw_facts: Any,
+    kind: Any,
+    device: bool,
+    today: dt.date,
+    denylist: frozenset[str],
+    problems: list[str],
 ) -> list[Fact]:
     if not isinstance(raw_facts, list) or not raw_facts:
         problems.append(f"{label}: no facts (add [[treatment.fact]] tables)")
@@ -492,15 +578,18 @@ def _build_facts(
         for key in sorted(set(raw) - _FACT_KEYS):
             problems.append(f"{where}: unknown field {key!r}")
 
-        topic = raw.get("topic")
-        if topic not in TOPICS:
-            problems.append(f"{where}: topic {topic!r} must be one of {', '.join(TOPICS)}")
+        raw_topic = raw.get("topic")
+        # Each validated value is narrowed (None until valid) so the Fact below is well typed.
+        topic: str | None = raw_topic if raw_topic in TOPICS else None
+        if topic is None:
+            problems.append(f"{where}: topic {raw_topic!r} must be one of {', '.join(TOPICS)}")
         else:
             where = f"{label}: fact #{number} ({topic})"
             topic_counts[topic] = topic_counts.get(topic, 0) + 1
 
-        text = raw.get("text")
-        if not isinstance(text, str) or not text.strip():
+        raw_text = raw.get("text")
+        text: str | None = raw_text if isinstance(raw_text, str) and raw_text.strip() else None
+        if text is None:
             problems.append(f"{where}: text is missing")
         elif len(text) > MAX_TEXT:
             problems.append(f"{where}: text is {len(text)} characters (max {MAX_TEXT})")
@@ -518,6 +607,8 @@ def _build_facts(
                     problems.append(
                         f"{where}: source {item!r} is not a recognised format ({_SOURCE_HELP})"
                     )
+                elif (problem := _source_problem(source, denylist)) is not None:
+                    problems.append(f"{where}: {problem}")
                 else:
                     sources.append(source)
 
@@ -549,10 +640,20 @@ def _build_facts(
                 )
             elif status == "unconfirmed" and confirmed:
                 problems.append(f"{where}: status 'unconfirmed' needs confirmed = false")
+            elif device and status in NOT_FOR_DEVICES:
+                problems.append(
+                    f"{where}: status {status!r} is for drugs; a device (device = true) that "
+                    "the FDA cleared through 510(k) has status 'cleared'"
+                )
+            elif not device and status in DEVICE_ONLY_STATUSES:
+                problems.append(
+                    f"{where}: status {status!r} is only for devices (set device = true on "
+                    "the entry if it is one)"
+                )
         elif status is not None:
             problems.append(f"{where}: status is only allowed on status_pattern/status_areata")
 
-        if len(problems) == before:
+        if len(problems) == before and topic is not None and text is not None and as_of is not None:
             facts.append(
                 Fact(
                     topic=topic,
