@@ -136,6 +136,10 @@ def test_denylist_can_be_replaced_for_a_test(tmp_path: Path) -> None:
         "label:FDA Propecia (finasteride 1 mg) prescribing information",
         "label:FDA OTC monograph (21 CFR part 358 subpart H)",
         "label:FDA Kenalog-10 prescribing information, revision 12345",
+        # The day someone looked at a label is not its revision.
+        "label:FDA Nizoral shampoo prescribing information, version current on 2026-11-24",
+        "label:FDA Loprox shampoo prescribing information, seen 2026-11-24",
+        "label:FDA Rapamune prescribing information, accessed on 2026-11-24",
     ],
 )
 def test_undated_label_is_rejected(tmp_path: Path, label: str) -> None:
@@ -149,6 +153,9 @@ def test_undated_label_is_rejected(tmp_path: Path, label: str) -> None:
         "label:FDA Propecia (finasteride 1 mg) prescribing information, revised 2022",
         "label:FDA OTC monograph (21 CFR part 358 subpart H), final rule 1991",
         "label:DailyMed Nizoral A-D Drug Facts, 2019-03 revision",
+        # An honest "not confirmed" is accepted; a viewing date next to a real year is too.
+        "label:FDA Loprox shampoo label (revision not confirmed; label seen 2026-11-24)",
+        "label:FDA Xeljanz prescribing information, recent major changes 10/2025 (seen 2026-11-24)",
     ],
 )
 def test_dated_label_is_accepted(tmp_path: Path, label: str) -> None:

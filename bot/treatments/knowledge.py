@@ -110,6 +110,15 @@ _SOURCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # A regulator label changes over time: a "label:" source names its revision year.
 _YEAR_RE = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+# The date someone looked at a label ("version current on 2026-11-24", "seen 2026-11-24",
+# "accessed ...") is not a revision: it is removed before looking for the revision year.
+_VIEWED_DATE_RE = re.compile(
+    r"\b(?:version\s+)?(?:current|seen|accessed|retrieved|viewed|checked|read)"
+    r"(?:\s+(?:on|as\s+of))?\s+(?:19|20)[0-9]{2}(?:-[0-9]{2}(?:-[0-9]{2})?)?",
+    re.IGNORECASE,
+)
+# Where the revision could not be found, the citation must say so in these words.
+_NO_REVISION_RE = re.compile(r"\brevision(?:\s+date)?\s+not\s+confirmed\b", re.IGNORECASE)
 _SOURCE_HELP = (
     "PMID:<digits>, DOI:10.<registrant>/<suffix>, NCT<8 digits>, label:<regulator label>, "
     "release:<organisation, title, date> or url:https://..."
@@ -547,12 +556,20 @@ def _source_problem(source: Source, denylist: frozenset[str]) -> str | None:
                 f"source {source.raw!r} is on a denylisted host ({host}: a mirror or "
                 "marketing site, see data/source_denylist.txt); cite the primary source"
             )
-    elif source.kind == "label" and not _YEAR_RE.search(source.value):
+    elif source.kind == "label" and not _names_revision(source.value):
         return (
             f"source {source.raw!r} has no year; name the label revision you read, "
-            "e.g. 'label:FDA Propecia prescribing information, revised 2022'"
+            "e.g. 'label:FDA Propecia prescribing information, revised 2022' (the date you "
+            "viewed it is not a revision: if none was found, write 'revision not confirmed')"
         )
     return None
+
+
+def _names_revision(value: str) -> bool:
+    """A label citation names a revision year, or says honestly that none was confirmed."""
+    if _NO_REVISION_RE.search(value):
+        return True
+    return _YEAR_RE.search(_VIEWED_DATE_RE.sub(" ", value)) is not None
 
 
 def _build_facts(
