@@ -1,0 +1,225 @@
+"""The background task that sends due check-in reminders.
+
+Claiming comes first: `CheckinRepository.claim_due` logs the period and moves the
+enrolment on in one transaction, so a period is claimed at most once, and a crash
+between claim and send leaves a claim the next run takes over (`reclaim_interrupted`)
+instead of a period that is forgotten or sent twice. After that, each reminder:
+
+1. is checked again just before sending (enrolment still active, the Discord side's
+   `should_send` predicate: check-ins still on in the server, and so on); if not, it is
+   logged as skipped;
+2. waits for the token bucket, which keeps the bot's own reminder traffic under
+   `max_requests_per_second` (opening a DM channel and sending the message count as two)
+   with room left for everything else the bot does under Discord's global 50/s;
+3. is handed to `send`, and its outcome recorded: a closed DM or a member who left every
+   shared server pauses the enrolment instead of failing again each period.
+
+Claimed batches are shuffled and start after a random delay (jitter), so a burst
+(everyone picked Monday 09:00) is spread out and nobody is always last. Sends run
+concurrently up to `max_in_flight`; the loop awaits between steps and yields between
+batches, so the event loop stays free for interactions during a burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.checkins.pacing import TokenBucket
+from bot.clock import Clock
+from bot.storage.checkins import CheckinRepository, PauseReason, Reminder, ReminderState
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    """What the Discord side reports after trying to deliver a reminder."""
+
+    SENT = "sent"
+    DM_CLOSED = "dm_closed"  # Discord error 50007
+    GONE = "gone"  # the member shares no server with the bot any more
+    FAILED = "failed"  # anything else; the next period tries again
+
+
+SendReminder = Callable[[Reminder], Awaitable[Outcome]]
+ShouldSend = Callable[[Reminder], Awaitable[bool]]
+
+_RECORDS: dict[Outcome, tuple[ReminderState, str | None, PauseReason | None]] = {
+    Outcome.SENT: (ReminderState.SENT, None, None),
+    Outcome.DM_CLOSED: (ReminderState.FAILED, "dm_closed", PauseReason.DM_CLOSED),
+    Outcome.GONE: (ReminderState.FAILED, "gone", PauseReason.GONE),
+    Outcome.FAILED: (ReminderState.FAILED, "send_failed", None),
+}
+
+
+async def _always(_: Reminder) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    max_requests_per_second: int = 40  # Discord allows 50/s globally; keep 10 for the rest
+    requests_per_reminder: int = 2  # open the DM channel, send the message
+    max_in_flight: int = 10
+    batch_jitter_seconds: float = 1.0
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        repository: CheckinRepository,
+        send: SendReminder,
+        *,
+        clock: Clock,
+        should_send: ShouldSend = _always,
+        pacing: Pacing = Pacing(),
+        batch_size: int = 200,
+        poll_seconds: float = 60.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._repo = repository
+        self._send = send
+        self._should_send = should_send
+        self._clock = clock
+        self._pacing = pacing
+        self._bucket = TokenBucket.per_second(
+            clock, pacing.max_requests_per_second, pacing.requests_per_reminder
+        )
+        self._slots = asyncio.Semaphore(pacing.max_in_flight)
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._rng = rng or random.Random()
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        # Names this run's claims; a claim held by another run id was interrupted.
+        self.run_id = uuid.uuid4().hex
+        self.counts: Counter[str] = Counter()  # sent / skipped / failed, for logs and benches
+
+    # -- life -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="checkin-reminders")
+
+    async def stop(self) -> None:
+        """Cancel the loop and any sends in flight; their claims are retried next run."""
+        tasks = [t for t in (self._task, *self._in_flight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        resumed = False
+        while True:
+            try:
+                if not resumed:  # first, what an interrupted earlier run left claimed
+                    await self.resume_interrupted()
+                    resumed = True
+                await self.run_once()
+                delay = await self._idle_seconds()
+            except Exception:  # a database hiccup must not end reminders for good
+                log.exception("Check-in reminder pass failed; retrying after the poll interval")
+                delay = self._poll_seconds
+            await self._clock.sleep(delay)
+
+    async def _idle_seconds(self) -> float:
+        due = await self._repo.next_due_at()
+        if due is None:
+            return self._poll_seconds
+        until = (due - self._clock.now()).total_seconds()
+        return min(self._poll_seconds, until) if until > 0 else 1.0
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim and send everything due now; returns how many reminders were claimed."""
+        claimed = 0
+        while batch := await self._repo.claim_due(self._clock.now(), self.run_id, self._batch_size):
+            claimed += len(batch)
+            await self._dispatch(batch)
+            await asyncio.sleep(0)  # let interactions in between batches
+        await self._settle()
+        return claimed
+
+    async def resume_interrupted(self) -> int:
+        """Send the claims an earlier run left unfinished; returns how many were taken over."""
+        reclaimed = await self._repo.reclaim_interrupted(self._clock.now(), self.run_id)
+        await self._dispatch(reclaimed, jitter=False)
+        await self._settle()
+        return len(reclaimed)
+
+    async def _dispatch(self, batch: list[Reminder], *, jitter: bool = True) -> None:
+        if not batch:
+            return
+        self._rng.shuffle(batch)
+        if jitter and self._pacing.batch_jitter_seconds > 0:
+            await self._clock.sleep(self._rng.uniform(0, self._pacing.batch_jitter_seconds))
+        for reminder in batch:
+            await self._slots.acquire()
+            try:
+                if not await self._still_wanted(reminder):
+                    self._slots.release()
+                    continue
+                # Tokens last, then straight to sending: the bucket's timing is the send's.
+                await self._bucket.take(self._pacing.requests_per_reminder)
+            except BaseException:
+                self._slots.release()
+                raise
+            task = asyncio.create_task(self._deliver(reminder))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _settle(self) -> None:
+        """Wait for the sends in flight (and their records) to finish."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _still_wanted(self, reminder: Reminder) -> bool:
+        try:
+            if not await self._repo.is_active(reminder.enrolment_id):
+                reason = "not_active"
+            elif not await self._should_send(reminder):
+                reason = "condition"
+            else:
+                return True
+        except Exception:
+            log.exception("Checking reminder %s failed; skipping it", reminder.id)
+            reason = "check_failed"
+        await self._record(reminder, ReminderState.SKIPPED, reason, None)
+        return False
+
+    async def _deliver(self, reminder: Reminder) -> None:
+        try:
+            outcome = await self._send(reminder)
+        except Exception:
+            log.exception("Sending check-in reminder %s failed", reminder.id)
+            outcome = Outcome.FAILED
+        finally:
+            self._slots.release()
+        state, reason, pause = _RECORDS[Outcome(outcome)]
+        # Shielded: once Discord took the message, a stop() must not lose the record of it.
+        await asyncio.shield(self._record(reminder, state, reason, pause))
+
+    async def _record(
+        self,
+        reminder: Reminder,
+        state: ReminderState,
+        reason: str | None,
+        pause: PauseReason | None,
+    ) -> None:
+        self.counts[state.value] += 1
+        await self._repo.finish(reminder, state, self._clock.now(), reason=reason, pause=pause)

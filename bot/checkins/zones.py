@@ -1,0 +1,180 @@
+"""Finding a member's IANA time zone from what they type in an autocomplete.
+
+Members type a city ("Berlin", "new york"), a zone name ("Europe/Berlin") or an offset
+("UTC+5:30", "+05:30", "GMT-3"). Offsets are answered with real zones that have that
+offset at the moment of the search (Asia/Kolkata for +05:30), populous ones first, and
+the fixed `Etc/GMT±N` zone for whole hours (so an offset no city uses still works).
+Nothing here raises on any input: junk simply finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from rapidfuzz import fuzz, process
+
+MAX_RESULTS = 25  # Discord's autocomplete limit
+MAX_QUERY = 64
+_REGIONS = frozenset(
+    {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+     "Pacific"}
+)  # fmt: skip
+# Zones many people live in, tried first when an offset matches several zones.
+_POPULAR = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Rome",
+    "Europe/Amsterdam", "Europe/Warsaw", "Europe/Athens", "Europe/Istanbul", "Europe/Moscow",
+    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Toronto",
+    "America/Vancouver", "America/Mexico_City", "America/Bogota", "America/Lima",
+    "America/Sao_Paulo", "America/Argentina/Buenos_Aires", "America/Santiago",
+    "America/Halifax", "America/St_Johns", "Africa/Lagos", "Africa/Cairo",
+    "Africa/Johannesburg", "Africa/Nairobi", "Asia/Dubai", "Asia/Tehran", "Asia/Karachi",
+    "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Bangkok", "Asia/Jakarta",
+    "Asia/Shanghai", "Asia/Singapore", "Asia/Manila", "Asia/Seoul", "Asia/Tokyo",
+    "Australia/Perth", "Australia/Adelaide", "Australia/Brisbane", "Australia/Sydney",
+    "Pacific/Auckland",
+)  # fmt: skip
+# Places people type that are not the city a zone is named after.
+_ALIASES = {
+    "india": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata",
+    "calcutta": "Asia/Kolkata", "munich": "Europe/Berlin", "germany": "Europe/Berlin",
+    "hamburg": "Europe/Berlin", "frankfurt": "Europe/Berlin", "cologne": "Europe/Berlin",
+    "washington": "America/New_York", "boston": "America/New_York",
+    "miami": "America/New_York", "atlanta": "America/New_York",
+    "philadelphia": "America/New_York", "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
+    "texas": "America/Chicago", "dallas": "America/Chicago", "houston": "America/Chicago",
+    "beijing": "Asia/Shanghai", "china": "Asia/Shanghai", "hong kong": "Asia/Hong_Kong",
+    "japan": "Asia/Tokyo", "korea": "Asia/Seoul", "uk": "Europe/London",
+    "england": "Europe/London", "scotland": "Europe/London", "france": "Europe/Paris",
+    "spain": "Europe/Madrid", "italy": "Europe/Rome", "netherlands": "Europe/Amsterdam",
+    "poland": "Europe/Warsaw", "turkey": "Europe/Istanbul", "brazil": "America/Sao_Paulo",
+    "melbourne": "Australia/Melbourne", "canberra": "Australia/Sydney",
+    "gmt": "Etc/GMT", "utc": "UTC", "z": "UTC", "zulu": "UTC",
+}  # fmt: skip
+_MINUS = "\N{MINUS SIGN}"  # what some keyboards and copied text use for "-"
+_OFFSET_RE = re.compile(
+    r"^(?:utc|gmt)?\s*([+\-" + _MINUS + r"])\s*(\d{1,2})(?:\s*[:.h]?\s*(\d{2}))?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """One autocomplete result: the IANA name to store and a label to show (≤100 chars)."""
+
+    name: str
+    label: str
+
+
+@cache
+def known_zones() -> tuple[str, ...]:
+    """IANA zones worth offering: the regional ones, UTC and the fixed Etc/GMT±N."""
+    zones = {
+        name
+        for name in available_timezones()
+        if name.split("/", 1)[0] in _REGIONS or re.fullmatch(r"Etc/GMT([+-]\d{1,2})?", name)
+    }
+    return tuple(sorted(zones | {"UTC"}))
+
+
+@cache
+def _city_names() -> dict[str, str]:
+    """Zone name -> the searchable place part, e.g. "America/New_York" -> "new york"."""
+    return {name: _normalise(name.rsplit("/", 1)[-1]) for name in known_zones()}
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[_/,]+", " ", text.casefold()).split())
+
+
+def is_known_zone(name: str) -> bool:
+    return name in known_zones()
+
+
+def utc_offset(name: str, at: datetime) -> timedelta:
+    return at.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)
+
+
+def format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def choice(name: str, at: datetime) -> ZoneChoice:
+    local = at.astimezone(ZoneInfo(name))
+    label = f"{name.replace('_', ' ')} ({format_offset(utc_offset(name, at))}, now {local:%H:%M})"
+    return ZoneChoice(name, label[:100])
+
+
+def parse_offset(text: str) -> timedelta | None:
+    """Parse "UTC+5:30", "+05:30", "gmt-3" or "+0530"; None if it is not an offset."""
+    match = _OFFSET_RE.match(text)
+    if match is None:
+        return None
+    sign, hours, minutes = match[1], int(match[2]), int(match[3] or 0)
+    if hours > 14 or minutes >= 60:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    return -offset if sign in ("-", _MINUS) else offset
+
+
+def _zones_with_offset(offset: timedelta, at: datetime) -> list[str]:
+    matching = {name for name in known_zones() if utc_offset(name, at) == offset}
+    popular = [name for name in _POPULAR if name in matching]
+    fixed: list[str] = []
+    whole_hours, remainder = divmod(int(offset.total_seconds()), 3600)
+    if remainder == 0:  # POSIX sign convention: Etc/GMT-5 is UTC+05:00
+        etc = "Etc/GMT" if whole_hours == 0 else f"Etc/GMT{-whole_hours:+d}"
+        fixed = [etc] if etc in matching else []
+    rest = sorted(matching - set(popular) - set(fixed), key=lambda n: (n.startswith("Etc/"), n))
+    return [*popular, *fixed, *rest]
+
+
+def _zones_by_name(query: str) -> list[str]:
+    cities = _city_names()
+    exact, prefix, contains = [], [], []
+    alias = _ALIASES.get(query)
+    if alias is not None:
+        exact.append(alias)
+    for name, city in cities.items():
+        full = _normalise(name)
+        if query in (city, full):
+            exact.append(name)
+        elif city.startswith(query) or full.startswith(query):
+            prefix.append(name)
+        elif query in full:
+            contains.append(name)
+    found = [*exact, *prefix, *contains]
+    if len(found) < MAX_RESULTS and len(query) >= 3:  # typos: "berln", "new yrok"
+        for city_match in process.extract(
+            query, {n: c for n, c in cities.items() if n not in found}, scorer=fuzz.ratio,
+            score_cutoff=75, limit=MAX_RESULTS,
+        ):  # fmt: skip
+            found.append(city_match[2])
+    return found
+
+
+def search_zones(query: str, *, at: datetime | None = None) -> list[ZoneChoice]:
+    """Zones matching `query`, best first, at most 25; popular zones for an empty query."""
+    at = at or datetime.now(UTC)
+    try:
+        cleaned = _normalise(str(query)[:MAX_QUERY])
+        if not cleaned:
+            names = list(_POPULAR)
+        elif (offset := parse_offset(cleaned.replace(" ", ""))) is not None:
+            names = _zones_with_offset(offset, at)
+        else:
+            names = _zones_by_name(cleaned)
+        unique = list(dict.fromkeys(n for n in names if is_known_zone(n)))
+        return [choice(name, at) for name in unique[:MAX_RESULTS]]
+    except (ValueError, ZoneInfoNotFoundError, OverflowError):  # pragma: no cover - defensive
+        return []
