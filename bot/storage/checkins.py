@@ -300,19 +300,24 @@ def _finish(
 
 async def erase_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> ErasedCheckins:
     """Delete every check-in row about the member in this server; returns what went."""
-    member = (guild_id, user_id)
-    counts = []
+    counts: dict[str, int] = {}
+    # Reminders first: they would cascade with their enrolment, but are counted apart.
     for table in (
         "checkin_reminders",
         "checkin_enrolments",
         "regimen_entries",
-        "checkin_responses",  # answers and choices cascade
+        "checkin_responses",
     ):
         cursor = await conn.execute(
-            f"DELETE FROM {table} WHERE guild_id = ? AND user_id = ?", member
+            f"DELETE FROM {table} WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
-        counts.append(cursor.rowcount)
-    return ErasedCheckins(*counts)
+        counts[table] = cursor.rowcount  # a response's answers and choices cascade with it
+    return ErasedCheckins(
+        enrolments=counts["checkin_enrolments"],
+        reminders=counts["checkin_reminders"],
+        regimen_entries=counts["regimen_entries"],
+        responses=counts["checkin_responses"],
+    )
 
 
 class CheckinRepository:
