@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,8 +26,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 # -- DST -----------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def test_occurrences_keep_the_local_hour_across_dst() -> None:
     sundays = [occurrence(ny, date(2025, 2, 9), k) for k in range(10)]
     assert [d.period for d in sundays][1] == "2025-03-09"
     assert sundays[1].at == utc(2025, 3, 9, 7)  # the gap: 03:00 EDT
-    assert all(a.at < b.at for a, b in zip(sundays, sundays[1:], strict=False))
+    assert all(a.at < b.at for a, b in itertools.pairwise(sundays))
     assert len({d.period for d in sundays}) == 10
 
 

@@ -63,12 +63,15 @@ async def test_pause_resume_stop_and_the_pause_notice(db: Database) -> None:
     assert await repo.take_pause_notice(GUILD, 10) is None  # told once
     later = T0 + timedelta(weeks=5)
     resumed = await repo.resume(GUILD, 10, later)
-    assert resumed is not None and resumed.active
+    assert resumed is not None
+    assert resumed.active
     assert resumed.anchor_date == enrolment.anchor_date  # same rhythm
-    assert resumed.next_due is not None and resumed.next_due > later
+    assert resumed.next_due is not None
+    assert resumed.next_due > later
     assert await repo.stop(GUILD, 10, later)
     stopped = await repo.enrolment(GUILD, 10)
-    assert stopped is not None and stopped.status is EnrolmentStatus.STOPPED
+    assert stopped is not None
+    assert stopped.status is EnrolmentStatus.STOPPED
     assert await repo.resume(GUILD, 10, later) is None  # stopped is not paused
     assert not await repo.pause(GUILD, 10, later)
 
@@ -109,7 +112,8 @@ async def test_downtime_of_three_periods_claims_one_reminder(db: Database) -> No
         (claim.period, ReminderState.CLAIMED, None),
     ]
     moved = await repo.enrolment(GUILD, 10)
-    assert moved is not None and moved.next_due == occurrence(FORTNIGHTLY, anchor, 3).at
+    assert moved is not None
+    assert moved.next_due == occurrence(FORTNIGHTLY, anchor, 3).at
 
 
 async def test_finishing_records_the_outcome_and_can_pause(db: Database) -> None:
@@ -121,7 +125,8 @@ async def test_finishing_records_the_outcome_and_can_pause(db: Database) -> None
     [entry] = await repo.reminder_log(GUILD, user_id=10)
     assert (entry.state, entry.reason, entry.finished_at) == (ReminderState.FAILED, "gone", T0)
     paused = await repo.enrolment(GUILD, 10)
-    assert paused is not None and paused.pause_reason is PauseReason.GONE
+    assert paused is not None
+    assert paused.pause_reason is PauseReason.GONE
     # A second outcome for the same claim changes nothing: the first one stands.
     await repo.finish(claim, ReminderState.SENT, T0)
     assert (await repo.reminder_log(GUILD))[0].state is ReminderState.FAILED
@@ -192,7 +197,8 @@ async def test_check_in_answers_round_trip(db: Database) -> None:
     assert await repo.answers(response.id) == {**given, ("itch", ""): Answer(number=4)}
     await repo.complete_response(response.id, T0)
     [stored] = await repo.responses(GUILD, 10)
-    assert stored.completed and stored.period == "2025-01-20"
+    assert stored.completed
+    assert stored.period == "2025-01-20"
 
 
 async def _rows_about(db: Database, guild_id: int, user_id: int) -> dict[str, int]:

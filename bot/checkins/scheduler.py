@@ -190,10 +190,12 @@ class ReminderScheduler:
 
     async def _still_wanted(self, reminder: Reminder) -> bool:
         try:
-            if not await self._repo.is_active(reminder.enrolment_id):
-                reason = "not_active"
-            elif not await self._should_send(reminder):
+            # The Discord-side check may be slow (fetching a member), the database one is
+            # not: the latter goes last, nearest the send.
+            if not await self._should_send(reminder):
                 reason = "condition"
+            elif not await self._repo.is_active(reminder.enrolment_id):
+                reason = "not_active"
             else:
                 return True
         except Exception:
