@@ -247,3 +247,30 @@ async def test_erasure_joins_the_callers_transaction(db: Database) -> None:
     with pytest.raises(RuntimeError):
         await erase_then_fail()
     assert await repo.enrolment(GUILD, 10) is not None  # all or nothing
+
+
+def test_the_check_in_questionnaire_loads_and_speaks_the_surveys_treatment_ids() -> None:
+    from bot.survey.flow import applicable_steps
+    from bot.survey.questionnaire import BUNDLED, load_questionnaire
+
+    checkin = load_questionnaire(BUNDLED.parent / "checkin-v1.toml")
+    survey = load_questionnaire(BUNDLED)
+    treatment_ids = {c.id for c in survey["treatments"].choices}
+    assert {c.id for c in checkin["current"].choices} == treatment_ids
+    assert {c.id for c in checkin["started"].choices} == treatment_ids
+    answers = {
+        ("current", ""): Answer(("finasteride", "ketoconazole")),
+        ("started", ""): Answer(("prp",)),
+    }
+    assert [s.key for s in applicable_steps(checkin, answers)] == [
+        "current",
+        "regimen/finasteride",
+        "regimen/ketoconazole",
+        "started",
+        "started_when/prp",
+        "shedding",
+        "itch",
+        "burning",
+        "satisfaction",
+        "note",
+    ]
