@@ -9,8 +9,9 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 
@@ -20,6 +21,11 @@ from bot.settings import TOKEN_HELP, Settings, read_settings
 from bot.storage import Database, StorageError
 from bot.survey.questionnaire import QuestionnaireError
 from bot.treatments.knowledge import KnowledgeBaseError
+
+if TYPE_CHECKING:
+    from bot.results.service import ResultsService
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +297,7 @@ def _command_kb(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _with_results(settings: Settings, work):  # type: ignore[no-untyped-def]
+async def _with_results(settings: Settings, work: Callable[[ResultsService], Awaitable[T]]) -> T:
     from bot.results.service import ResultsService
     from bot.survey.questionnaire import load_questionnaire
 
@@ -316,7 +322,7 @@ def _command_results(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
 
-async def _export(service, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def _export(service: ResultsService, args: argparse.Namespace) -> int:
     files = await service.export(args.guild, args.format)
     data, codebook = files
     output: Path = args.output
@@ -327,7 +333,7 @@ async def _export(service, args: argparse.Namespace) -> int:  # type: ignore[no-
     return EXIT_OK
 
 
-async def _report(service, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def _report(service: ResultsService, args: argparse.Namespace) -> int:
     from bot.results.report import build_report
 
     page = await build_report(service, args.guild)
@@ -353,7 +359,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(replies)} replies read; nothing stored (--dry-run).")
         return EXIT_OK
 
-    async def store(service):  # type: ignore[no-untyped-def]
+    async def store(service: ResultsService) -> list[int]:
         ids = await service.import_replies(args.guild, replies)
         if args.include_imported:
             await service.update_settings(args.guild, include_imported=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 
 import discord
 from discord import app_commands
@@ -59,7 +60,7 @@ def describe(interaction: discord.Interaction) -> str:
     values a member chose or typed (a form's fields are health details)."""
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
-    data = interaction.data or {}
+    data: Mapping[str, object] = interaction.data or {}
     custom_id = data.get("custom_id")
     kind = interaction.type.name if interaction.type else "interaction"
     return f"{kind} {custom_id}" if isinstance(custom_id, str) else kind

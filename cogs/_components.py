@@ -1,4 +1,4 @@
-"""What every persistent item, view and form in the cogs shares.
+"""What every persistent item and view in the cogs shares.
 
 Persistent components outlive the process that sent them, so two promises hold for each
 one: its custom_id parses back to the item that owns it (each cog keeps its formats in an
@@ -43,6 +43,11 @@ class IdFormat:
         return f"IdFormat({self.shape!r})"
 
 
+def label_of(item: discord.ui.Item[Any]) -> str:
+    """The label of the button a persistent item is rebuilt from (empty for other kinds)."""
+    return (item.label or "") if isinstance(item, discord.ui.Button) else ""
+
+
 class ReportingItem:
     """Mixin for `DynamicItem`s (listed first): subclasses write `handle`, not `callback`.
 
@@ -65,11 +70,4 @@ class ReportingView(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
     ) -> None:
-        await report_error(interaction, error)
-
-
-class ReportingModal(discord.ui.Modal):
-    """Base of every form."""
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
         await report_error(interaction, error)

@@ -47,7 +47,8 @@ class ImportedReply:
 
 def split_replies(text: str) -> list[str]:
     """Replies start at an "Age:" line (the thread's format); otherwise the file is one."""
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines():
         if re.match(r"^\s*age\s*[:\-–]", line, re.IGNORECASE) and any(
             _LINE.match(previous) for previous in current

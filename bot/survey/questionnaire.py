@@ -194,7 +194,7 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
     if not _ID_RE.match(qid):
         problems.append(f"{where}: id must be 1-24 lowercase letters, digits or _")
     try:
-        kind = Kind(entry.get("type"))
+        kind = Kind(str(entry.get("type")))
     except ValueError:
         problems.append(f"{where}: type {entry.get('type')!r} is not one of {', '.join(Kind)}")
         return None
@@ -278,7 +278,7 @@ def _check_references(questions: list[Question], problems: list[str]) -> None:
         if question.id in seen:
             problems.append(f"question {question.id}: duplicate question id")
         for ref, what in (
-            (question.when and question.when.question, "condition"),
+            (question.when.question if question.when else None, "condition"),
             (question.repeat_for, "repeat_for"),
         ):
             if ref is None:

@@ -85,11 +85,8 @@ def describe(question: Question, answer: Answer, field_id: str = "") -> str:
         )
     if answer.text is not None:
         return answer.text
-    options = (
-        question.field(field_id).choices
-        if field_id and question.field(field_id)
-        else (question.choices)
-    )
+    field = question.field(field_id) if field_id else None
+    options = field.choices if field is not None else question.choices
     labels = {c.id: c.label for c in options}
     return ", ".join(labels.get(c, c) for c in answer.choices)
 

@@ -192,7 +192,7 @@ class TreatmentSearch:
 
     @staticmethod
     def _ngrams(tokens: list[str]) -> list[str]:
-        grams = []
+        grams: list[str] = []
         for size in range(min(MAX_NGRAM, len(tokens)), 0, -1):
             grams.extend(" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
         return grams

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -318,14 +319,14 @@ class Survey(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        data = interaction.data or {}
         if interaction.type is not discord.InteractionType.modal_submit:
             return
+        data: dict[str, Any] = dict(interaction.data or {})
         form = ids.FORM.parse(str(data.get("custom_id", "")))
         if form is None:
             return
         rid, step_key = int(form["rid"]), form["step"]
-        text = submitted_text(data)  # type: ignore[arg-type]
+        text = submitted_text(data)
         user = interaction.user.id
         if not text.strip():
             action = self.service.skip(rid, user, step_key)

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.survey.screens import QuestionScreen
-from cogs._components import ReportingModal
 from cogs.survey import ids
 
 if TYPE_CHECKING:
     pass
 
 
-class AnswerForm(ReportingModal):
+class AnswerForm(discord.ui.Modal):
     """The form for number and text answers. Its custom_id carries the response and step, and
     submissions are handled by `Survey.on_interaction`, not by this object: that way a form
     opened before a restart (or submitted very quickly) still reaches the survey."""

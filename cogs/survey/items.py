@@ -11,7 +11,7 @@ import discord
 
 from bot.survey.service import NotYourSurvey
 from bot.tree import report_error, send_ephemeral
-from cogs._components import ReportingItem
+from cogs._components import ReportingItem, label_of
 from cogs.survey import ids
 
 if TYPE_CHECKING:
@@ -70,9 +70,9 @@ class AnswerButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), match["step"], match["value"], item.label or "")
+        return cls(int(match["rid"]), match["step"], match["value"], label_of(item))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         service = _survey(interaction).service
@@ -107,12 +107,12 @@ class ChoiceSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["rid"]), match["step"], match["field"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        values = [str(v) for v in (interaction.data or {}).get("values", [])]  # type: ignore[union-attr]
+        values = list(self.item.values)
         service = _survey(interaction).service
         await run(
             interaction,
@@ -138,7 +138,7 @@ class FormButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["rid"]), match["step"])
 
@@ -165,7 +165,7 @@ class NavButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["rid"]), match["step"], match["action"])
 
@@ -200,12 +200,12 @@ class ChangeSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["rid"]), int(match["chunk"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        values = [str(v) for v in (interaction.data or {}).get("values", [])]  # type: ignore[union-attr]
+        values = list(self.item.values)
         service = _survey(interaction).service
         await run(
             interaction, service.change(self.rid, interaction.user.id, values[0] if values else "")
@@ -230,7 +230,7 @@ class StartButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["guild"]), match["mode"], match["surface"])
 
@@ -259,7 +259,7 @@ class DeclineButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls()
 
@@ -290,7 +290,7 @@ class EraseButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["guild"]), int(match["user"]), match["verdict"])
 

@@ -4,7 +4,7 @@ this server's members reported in the survey."""
 from __future__ import annotations
 
 import re
-from typing import Self
+from typing import Any, Self
 
 import discord
 from discord import app_commands
@@ -16,7 +16,7 @@ from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
 from bot.treatments.service import MAX_SUGGESTION, TreatmentService
 from bot.tree import send_ephemeral
-from cogs._components import ReportingItem
+from cogs._components import ReportingItem, label_of
 from cogs.treatments import ids
 from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
 
@@ -57,9 +57,9 @@ class RelatedButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(match["id"], item.label or "")
+        return cls(match["id"], label_of(item))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         cog = _cog(interaction)
@@ -88,7 +88,7 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(match["category"], int(match["page"]), match["dir"])
 
@@ -114,7 +114,7 @@ class ResolveButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
         return cls(int(match["id"]), match["verdict"])
 
@@ -163,7 +163,7 @@ class Treatments(commands.Cog):
 
     async def entry(
         self, interaction: discord.Interaction, treatment: Treatment
-    ) -> tuple[discord.Embed, discord.ui.View | None]:
+    ) -> tuple[discord.Embed, discord.ui.View]:
         report = None
         if interaction.guild_id is not None and await self.service.reports_visible(
             interaction.guild_id, interaction.permissions.manage_guild
@@ -171,11 +171,9 @@ class Treatments(commands.Cog):
             report = await self.service.community_report(interaction.guild_id, treatment)
         embed = treatment_embed(treatment, self.service.kb, report)
         related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:5]
-        view = None
-        if related:
-            view = discord.ui.View(timeout=None)
-            for other in related:
-                view.add_item(RelatedButton(other.id, other.name))
+        view = discord.ui.View(timeout=None)  # empty when nothing is related: no components
+        for other in related:
+            view.add_item(RelatedButton(other.id, other.name))
         return embed, view
 
     def browse_page(self, category: str | None, page: int) -> tuple[discord.Embed, discord.ui.View]:
@@ -236,10 +234,7 @@ class Treatments(commands.Cog):
     ) -> None:
         treatment = self.resolve_name(name)
         embed, view = await self.entry(interaction, treatment)
-        if view is None:
-            await interaction.response.send_message(embed=embed)
-        else:
-            await interaction.response.send_message(embed=embed, view=view)
+        await interaction.response.send_message(embed=embed, view=view)
 
     @treatment.command(name="compare", description="Two treatments side by side")
     @app_commands.describe(a="The first treatment", b="The second treatment")
