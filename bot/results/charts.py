@@ -9,8 +9,6 @@ import textwrap
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.privacy import masked
-
 COLOURS = ("#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#264653", "#8ab17d", "#b5838d")
 
 
@@ -58,23 +56,23 @@ def grouped_percentages(
     k: int,
 ) -> bytes:
     """Within each group (row), the share giving each answer (column), as grouped bars; a
-    cell whose shown text is not its exact count is not drawn."""
+    row with a masked cell is not drawn (its share would reveal the masked count)."""
     figure = Figure(figsize=(9, 4.6))
     axes = figure.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(levels))
     for column, level in enumerate(levels):
         shares = []
         for row, texts in zip(table, shown, strict=True):
-            total = sum(row)
-            exact = texts[column].isdigit() and row[column] > 0
-            shares.append(100 * row[column] / total if total and exact else 0)
+            # a share needs the whole row: a row with a masked cell is not drawn
+            exact = all(text.isdigit() for text in texts) and sum(row) > 0
+            shares.append(100 * row[column] / sum(row) if exact else 0)
         positions = [i + column * width for i in range(len(groups))]
         axes.bar(
             positions, shares, width, label=_wrap(level, 30), color=COLOURS[column % len(COLOURS)]
         )
     axes.set_xticks(
         [i + width * (len(levels) - 1) / 2 for i in range(len(groups))],
-        [_wrap(f"{g} (n={masked(sum(r), k)})", 22) for g, r in zip(groups, table, strict=True)],
+        [_wrap(g, 22) for g in groups],
     )
     axes.set_ylabel(f"% of the group (small cells not drawn, k={k})")
     axes.set_title(_wrap(title, 70), fontsize=11)

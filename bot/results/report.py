@@ -34,14 +34,14 @@ def _table(comparison: Comparison) -> str:
         for level in comparison.levels
     )
     rows = []
-    for group, row in zip(comparison.groups, comparison.table, strict=True):
-        cells = "".join(f"<td>{html.escape(text)}</td>" for text in comparison.shown_row(row))
-        rows.append(f"<tr><td>{html.escape(comparison.by.level_label(group))}</td>{cells}</tr>")
-    for group in comparison.hidden_groups:
-        rows.append(
-            f"<tr><td>{html.escape(comparison.by.level_label(group))}</td>"
-            f'<td colspan="{len(comparison.levels)}">fewer than {k} members</td></tr>'
-        )
+    for group, texts in zip(comparison.groups, comparison.shown, strict=True):
+        cells = "".join(f"<td>{html.escape(text)}</td>" for text in texts)
+        label = comparison.by.level_label(group)
+        rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
+    rows.append(
+        f'<tr><td colspan="{len(comparison.levels) + 1}">Answers and groups of fewer than '
+        f"{k} members are left out.</td></tr>"
+    )
     return (
         f"<table><caption>{html.escape(comparison.title)}</caption>"
         f"<tr><th></th>{head}</tr>{''.join(rows)}</table>"

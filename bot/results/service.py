@@ -13,16 +13,34 @@ import hashlib
 import hmac
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bot.privacy import masked, suppressed
+from bot.privacy import HIDDEN, Disclosure
 from bot.results.importer import ImportedReply
-from bot.results.variables import READY_MADE, Variable, build_variables, short
+from bot.results.protection import (
+    Axis,
+    Joint,
+    PanelView,
+    Table,
+    answer_profiles,
+    kept_levels,
+    protect_family,
+)
+from bot.results.variables import (
+    MAX_PROFILE_OPTIONS,
+    READY_MADE,
+    Profile,
+    Variable,
+    build_variables,
+    number_bin,
+    short,
+)
 from bot.storage import Database, guilds, responses
 from bot.storage import results as store
 from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings
-from bot.survey.questionnaire import Kind, Questionnaire
+from bot.survey.questionnaire import Kind, Question, Questionnaire
 
 if TYPE_CHECKING:
     from bot.results.stats import Test
@@ -51,8 +69,10 @@ class Panel:
     title: str
     answered: int
     bars: list[tuple[str, int]]  # (choice label, members), in questionnaire order
-    shown: list[str]  # what the public may see of each bar ("12", "<5", "≥5")
+    shown: list[str]  # what the public may see of each bar ("12", "<5", "–")
     answered_shown: str = ""  # the panel's n as the public may see it
+    choice_ids: list[str] = field(default_factory=list)  # beside `bars`
+    exclusive_ids: list[str] = field(default_factory=list)  # choices that stand alone
 
     @property
     def n_is_exact(self) -> bool:
@@ -85,31 +105,33 @@ class Overview:
                 share = f", {round(100 * top[1] / panel.answered)}%" if panel.n_is_exact else ""
                 lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}{share})")
         lines.append(
-            f"-# Counts under {self.k} are shown as <{self.k}. Members chose to answer and "
-            "describe themselves; this is not a representative or clinical sample."
+            f"-# Counts under {self.k} (zero included) are shown as <{self.k}, and {HIDDEN} "
+            "marks a number hidden so that a small count cannot be worked out. Members chose "
+            "to answer and describe themselves; this is not a representative or clinical sample."
         )
         return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
+    """A cross-table as the public may see it. Rows and columns with fewer than k members
+    are left out, the same way whichever way round the two questions are asked, and `shown`
+    holds every cell after the small-group rule (which also knows the respondent total and
+    what /survey results shows). Group sizes are not printed: they would give cells away."""
+
     question: Variable
     by: Variable
-    groups: list[str]  # kept row levels (ids), each with at least k members
-    levels: list[str]  # column levels (ids) with any answers
-    table: list[list[int]]  # kept rows × levels
-    hidden_groups: list[str]  # row levels with fewer than k members
-    test: Test
+    groups: list[str]  # shown row levels (ids)
+    levels: list[str]  # shown column levels (ids)
+    table: list[list[int]]  # shown rows × levels (for the statistic, when it may be shown)
+    shown: list[list[str]]  # each cell as the public may see it
+    test: Test | None  # None unless every cell is shown exactly
     k: int
     png: bytes | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:
         return sum(map(sum, self.table))
-
-    def shown_row(self, row: list[int]) -> list[str]:
-        """A row's cells as the public may see them (its total, the group size, is public)."""
-        return suppressed(row, self.k)
 
     @property
     def is_two_by_two(self) -> bool:
@@ -120,39 +142,45 @@ class Comparison:
         return f"{self.question.label} — by {self.by.label.lower()}"
 
     @property
-    def has_small_cells(self) -> bool:
-        return any(0 < count < self.k for row in self.table for count in row)
+    def fully_shown(self) -> bool:
+        """Nothing is masked: only then may a statistic be shown (it would let a reader
+        solve for a masked cell)."""
+        return all(text.isdigit() for row in self.shown for text in row)
+
+    def row_is_exact(self, index: int) -> bool:
+        return all(text.isdigit() for text in self.shown[index])
 
     def statement(self) -> str:
-        if self.has_small_cells:
-            # With the total, an odds ratio or χ² would let a reader solve for a masked cell.
+        if not self.fully_shown or self.test is None:
             return (
                 f"Some answers here were given by fewer than {self.k} members, so the exact "
-                "statistic is not shown: with the total it could reveal them. More answers will "
-                "unlock it. Members chose to answer and describe themselves; any pattern is an "
-                "association, not a cause."
+                "statistic is not shown: with the counts it could reveal them. More answers "
+                "will unlock it. Members chose to answer and describe themselves; any pattern "
+                "is an association, not a cause."
             )
         from bot.results.stats import describe
 
         return describe(self.test, self.total)
 
     def table_text(self) -> str:
-        """A fixed-width table of counts (under k as "<k") and row percentages."""
+        """A fixed-width table of counts as shown, with row percentages where a row is exact."""
         heads = [self.question.level_label(level)[:14] for level in self.levels]
-        width = max(12, *(len(self.by.level_label(g)[:24]) for g in self.groups))
+        labels = [self.by.level_label(g)[:24] for g in self.groups]
+        width = max(12, *(len(label) for label in labels))
         lines = [" " * width + " | " + " | ".join(f"{h:>14}" for h in heads)]
-        for group, row in zip(self.groups, self.table, strict=True):
-            total = sum(row)
-            cells = []
-            for count, text in zip(row, self.shown_row(row), strict=True):
-                percent = f" ({round(100 * count / total)}%)" if text.isdigit() and count else ""
-                cells.append(f"{text + percent:>14}")
-            lines.append(f"{self.by.level_label(group)[:24]:<{width}} | " + " | ".join(cells))
-        for group in self.hidden_groups:
-            lines.append(
-                f"{self.by.level_label(group)[:24]:<{width}} | fewer than {self.k} "
-                "members: not shown"
-            )
+        for index, (label, row, texts) in enumerate(
+            zip(labels, self.table, self.shown, strict=True)
+        ):
+            exact, total = self.row_is_exact(index), sum(row)
+            cells = [
+                f"{text + (f' ({round(100 * count / total)}%)' if exact and total else ''):>14}"
+                for count, text in zip(row, texts, strict=True)
+            ]
+            lines.append(f"{label:<{width}} | " + " | ".join(cells))
+        lines.append(
+            f"Answers and groups of fewer than {self.k} members are left out; <{self.k} is "
+            f"0 to {self.k - 1}, {HIDDEN} is hidden so that a small count cannot be worked out."
+        )
         return "\n".join(lines)
 
 
@@ -162,11 +190,53 @@ class ExportFile:
     content: bytes
 
 
+def panel_disclosure(
+    question: Question,
+    counts: dict[str, int],
+    answered: int,
+    respondents: int,
+    k: int,
+    everyone: bool = False,
+) -> tuple[list[str], str] | None:
+    """The bars and n of one overview panel as the public may see them, or None when no
+    suppression keeps every small count safe. The respondent total is public, so the
+    members not asked (the women left out of the Norwood question) are protected too."""
+    disclosure = Disclosure(k)
+    outside = [] if everyone else [disclosure.cell()]
+    if question.kind is Kind.SINGLE:
+        by_choice = {c.id: [disclosure.cell()] for c in question.choices}
+    else:
+        # A member may pick any set of the options, or one exclusive option alone: one
+        # cell per possible set, so "n minus the others" bounds are what a reader could do.
+        exclusive = [c.id for c in question.choices if c.exclusive]
+        others = [c.id for c in question.choices if not c.exclusive]
+        if len(others) > MAX_PROFILE_OPTIONS:
+            return None  # too many combinations to model: the panel is not shown
+        by_choice = {c.id: [] for c in question.choices}
+        for mask in range(1, 2 ** len(others)):
+            cell = disclosure.cell()
+            for bit, choice in enumerate(others):
+                if mask >> bit & 1:
+                    by_choice[choice].append(cell)
+        for choice in exclusive:
+            by_choice[choice].append(disclosure.cell())
+    answered_cells = {c for cells in by_choice.values() for c in cells}
+    disclosure.publish([*answered_cells, *outside], respondents, fixed=True)
+    n_index = disclosure.publish(answered_cells, answered)
+    bar_index = [disclosure.publish(by_choice[c.id], counts.get(c.id, 0)) for c in question.choices]
+    disclosure.guard(outside, respondents - answered)
+    disclosure.protect()
+    if disclosure.refused:
+        return None
+    return [disclosure.shown(i) for i in bar_index], disclosure.shown(n_index)
+
+
 class ResultsService:
     def __init__(self, db: Database, questionnaire: Questionnaire) -> None:
         self.db = db
         self.questionnaire = questionnaire
         self.variables = build_variables(questionnaire)
+        self._families: dict[object, dict[tuple[str, str], Table] | None] = {}
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -184,6 +254,22 @@ class ResultsService:
             updated = replace(current, **changes)  # type: ignore[arg-type]
             await guilds.put(conn, updated)
         return updated
+
+    def answered_by_all(self, variable: Variable, include_imported: bool) -> bool:
+        """Whether every counted member has a level of `variable`, as a reader can tell from
+        the questionnaire: a required question asked of everyone, read directly (imported
+        thread replies answer only some questions)."""
+        question = self.questionnaire.question(variable.question_id)
+        direct = variable.id == variable.question_id or variable.id.startswith(
+            f"{variable.question_id}:"
+        )
+        return (
+            question is not None
+            and direct
+            and question.required
+            and question.when is None
+            and not include_imported
+        )
 
     # -- overview ---------------------------------------------------------------------------
 
@@ -206,17 +292,18 @@ class ResultsService:
             if answered[question.id] < k:
                 continue  # e.g. the Ludwig scale when fewer than k women answered
             bars = [(c.label, counts[question.id].get(c.id, 0)) for c in question.choices]
-            not_asked = respondents - answered[question.id]
-            # The respondent total is public, so n (and with it the members not asked, e.g.
-            # the women left out of the Norwood question) is only shown when that is safe.
-            hide_n = 0 < not_asked < k
-            if question.kind is Kind.SINGLE:
-                # Single-choice bars add up to n: a lone small bar must not be derivable.
-                cells = [n for _, n in bars] + ([not_asked] if hide_n else [])
-                shown = suppressed(cells, k)[: len(bars)]
-            else:
-                shown = [masked(n, k) for _, n in bars]
-            n_text = f"≥{k}" if hide_n else str(answered[question.id])
+            protected = await asyncio.to_thread(
+                panel_disclosure,
+                question,
+                counts[question.id],
+                answered[question.id],
+                respondents,
+                k,
+                question.required and question.when is None and not imported,
+            )
+            if protected is None:
+                continue
+            shown, n_text = protected
             panels.append(
                 Panel(
                     question.id,
@@ -225,6 +312,8 @@ class ResultsService:
                     bars,
                     shown,
                     n_text,
+                    [c.id for c in question.choices],
+                    [c.id for c in question.choices if c.exclusive],
                 )
             )
         overview = Overview(respondents, settings.min_group_size, panels)
@@ -292,16 +381,14 @@ class ResultsService:
             raise KeyError(by_id)  # grouping by "each option" is not a grouping
         by = by_list[0]
         settings = await self.settings(guild_id)
+        # What /survey results shows is public too: comparisons are protected knowing it.
+        overview = await self.overview(guild_id, chart=False)
         found, refusals = [], []
         for question in self._expand(question_id):
-            if question.question_id == by.question_id and question.id == by.id:
+            if question.question_id == by.question_id:
                 raise ComparisonRefused("Pick two different questions to compare.")
-            async with self.db.reading() as conn:
-                counts = await store.crosstab(
-                    conn, guild_id, question.sql, by.sql, settings.include_imported
-                )
             try:
-                found.append(self._comparison(question, by, counts, settings.min_group_size))
+                found.append(await self._comparison(guild_id, question, by, settings, overview))
             except ComparisonRefused as exc:
                 refusals.append(str(exc))
         if not found:
@@ -310,32 +397,146 @@ class ResultsService:
             found = [replace(c, png=await asyncio.to_thread(self._chart, c)) for c in found]
         return found
 
-    def _comparison(
-        self, question: Variable, by: Variable, counts: dict[tuple[str, str], int], k: int
+    def _axis(
+        self, variable: Variable, overview: Overview, include_imported: bool
+    ) -> tuple[Axis, Callable[[str], Profile | None]]:
+        """The question behind a grouping as a side of the privacy model, and how to read a
+        stored answer as one of its profiles."""
+        question = self.questionnaire.question(variable.question_id)
+        assert question is not None
+        bins = tuple(level for level, _ in variable.levels)
+        profiles = answer_profiles(question, bins)
+        everyone = question.required and question.when is None and not include_imported
+        panel = next((p for p in overview.panels if p.question_id == question.id), None)
+        view = (
+            PanelView(panel.answered_shown, dict(zip(panel.choice_ids, panel.shown, strict=True)))
+            if panel is not None
+            else None
+        )
+
+        def read(raw: str) -> Profile | None:
+            if question.kind in (Kind.NUMBER, Kind.SCALE):
+                level = number_bin(question, int(raw)) if raw.lstrip("-").isdigit() else None
+                return (level,) if level is not None else None
+            return tuple(sorted(raw.split(",")))
+
+        if profiles is None:
+            # Too many answer combinations: this grouping stands alone, its levels as answers.
+            alone = replace(variable, level_of=lambda p: p[0] if p else None)
+            axis = Axis(question, (alone,), tuple((lvl,) for lvl in bins), everyone, None)
+
+            def read_alone(raw: str) -> Profile | None:
+                choices = read(raw)
+                level = variable.level_of(choices) if choices is not None else None
+                return (level,) if level is not None else None
+
+            return axis, read_alone
+        siblings = tuple(v for v in self.variables.values() if v.question_id == question.id)
+        return Axis(question, siblings, profiles, everyone, view), read
+
+    async def _comparison(
+        self,
+        guild_id: int,
+        question: Variable,
+        by: Variable,
+        settings: GuildSettings,
+        overview: Overview,
     ) -> Comparison:
-        group_totals = {
-            g: sum(n for (_, row), n in counts.items() if row == g) for g, _ in by.levels
-        }
-        groups = [g for g, _ in by.levels if group_totals[g] >= k]
-        hidden = [g for g, _ in by.levels if 0 < group_totals[g] < k]
-        if len(groups) < 2:
+        k = settings.min_group_size
+        sides = sorted(
+            [
+                (question, *self._axis(question, overview, settings.include_imported)),
+                (by, *self._axis(by, overview, settings.include_imported)),
+            ],
+            key=lambda side: side[1].question.id,
+        )
+        (first_var, first, read_first), (second_var, second, read_second) = sides
+        async with self.db.reading() as conn:
+            raw = await store.answer_pairs(
+                conn, guild_id, first.question.id, second.question.id, settings.include_imported
+            )
+        joint: dict[tuple[Profile | None, Profile | None], int] = {}
+        for (a, b), n in raw.items():
+            key = (read_first(a) if a else None, read_second(b) if b else None)
+            joint[key] = joint.get(key, 0) + n
+        tables = await asyncio.to_thread(
+            self._family, first, second, joint, overview.respondents, k
+        )
+        if tables is None:
             raise ComparisonRefused(
                 f"Not enough answers yet to compare “{question.label}” by "
-                f"“{by.label.lower()}” without exposing anyone: at least two groups need "
-                f"{k} or more members each."
+                f"“{by.label.lower()}” without exposing anyone."
             )
-        levels = [
-            level for level, _ in question.levels if any(counts.get((level, g), 0) for g in groups)
-        ]
-        if len(levels) < 2:
+        table = tables.get((first_var.id, second_var.id))
+        if table is None:
             raise ComparisonRefused(
-                f"Everyone in these groups gave the same answer to “{question.label}”, so "
-                "there is nothing to compare."
+                f"Not enough answers yet to compare “{question.label}” by "
+                f"“{by.label.lower()}” without exposing anyone: at least two groups and two "
+                f"answers need {k} or more members each."
             )
-        table = [[counts.get((level, g), 0) for level in levels] for g in groups]
+        if first_var is question:  # the family's rows are the question: turn it round
+            table = Table(
+                table.columns,
+                table.rows,
+                tuple(zip(*table.counts, strict=True)),
+                tuple(zip(*table.shown, strict=True)),
+            )
+        counts = [list(row) for row in table.counts]
+        shown = [list(row) for row in table.shown]
+        exact = all(text.isdigit() for row in shown for text in row)
         from bot.results.stats import analyse
 
-        return Comparison(question, by, groups, levels, table, hidden, analyse(table), k)
+        return Comparison(
+            question,
+            by,
+            list(table.rows),
+            list(table.columns),
+            counts,
+            shown,
+            analyse(counts) if exact else None,
+            k,
+        )
+
+    def _family(
+        self, first: Axis, second: Axis, joint: Joint, respondents: int, k: int
+    ) -> dict[tuple[str, str], Table] | None:
+        """`protect_family`, remembered: every comparison between the same two questions
+        shares one result until an answer or setting changes it."""
+        key = (
+            first.question.id,
+            tuple(v.id for v in first.variables),
+            second.question.id,
+            tuple(v.id for v in second.variables),
+            *(
+                (side.panel.answered, tuple(side.panel.bars.items())) if side.panel else None
+                for side in (first, second)
+            ),
+            tuple(sorted(joint.items(), key=repr)),
+            respondents,
+            k,
+        )
+        if key not in self._families:
+            if len(self._families) >= 64:
+                self._families.clear()
+            sides = []
+            for axis, side in enumerate((first, second)):
+                counts: dict[Profile, int] = {}
+                for pair, n in joint.items():
+                    if (profile := pair[axis]) is not None:
+                        counts[profile] = counts.get(profile, 0) + n
+                kept = kept_levels(
+                    side.question,
+                    list(side.variables),
+                    side.profiles,
+                    counts,
+                    respondents,
+                    side.panel,
+                    k,
+                    side.everyone,
+                )
+                sides.append(replace(side, kept=kept))
+            self._families[key] = protect_family(sides[0], sides[1], joint, respondents, k)
+        return self._families[key]
 
     def _chart(self, comparison: Comparison) -> bytes:
         from bot.results import charts
@@ -344,7 +545,7 @@ class ResultsService:
             [comparison.by.level_label(g) for g in comparison.groups],
             [comparison.question.level_label(level) for level in comparison.levels],
             comparison.table,
-            [comparison.shown_row(row) for row in comparison.table],
+            comparison.shown,
             comparison.title,
             comparison.k,
         )

@@ -10,9 +10,17 @@ ever picks a variable by id from this table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.survey.questionnaire import Kind, Question, Questionnaire
+
+# One member's answer to one question, as the comparisons' privacy model sees it: the chosen
+# choice ids (sorted) for a choice question, the bin for a number.
+Profile = tuple[str, ...]
+# A multi-choice question with more options than this has too many answer combinations to
+# model one by one; its "any of these" grouping is not offered (see bot/results/protection).
+MAX_PROFILE_OPTIONS = 10
 
 SCALE_BINS = ((0, 3, "0-3 (mild)"), (4, 6, "4-6 (moderate)"), (7, 10, "7-10 (strong)"))
 NUMBER_BINS = {
@@ -34,6 +42,10 @@ class Variable:
     levels: tuple[tuple[str, str], ...]  # (level id, label), in display order
     sql: str  # SELECT response_id, level ...
     question_id: str  # the question it comes from, for grouping in menus
+    # The level an answer profile of the question falls in (None: not in this grouping).
+    level_of: Callable[[Profile], str | None] = field(
+        default=lambda profile: profile[0] if profile else None, compare=False, repr=False
+    )
 
     def level_label(self, level: str) -> str:
         return dict(self.levels).get(level, level)
@@ -61,28 +73,48 @@ def _answered(question: str) -> str:
     )
 
 
+def _any_of(options: frozenset[str]) -> Callable[[Profile], str | None]:
+    return lambda profile: "yes" if options.intersection(profile) else "no"
+
+
+def _has_choice(choice: str) -> Callable[[Profile], str | None]:
+    return lambda profile: "yes" if choice in profile else "no"
+
+
+def number_bins(question: Question) -> tuple[tuple[int, int, str], ...]:
+    assert question.min is not None
+    assert question.max is not None
+    if question.kind is Kind.SCALE:
+        return SCALE_BINS
+    middle = (question.min + question.max) // 2
+    return NUMBER_BINS.get(
+        question.id,
+        (
+            (question.min, middle, f"{question.min}-{middle}"),
+            (middle + 1, question.max, f"{middle + 1}-{question.max}"),
+        ),
+    )
+
+
+def number_bin(question: Question, number: int) -> str | None:
+    """The level id ("b0", "b1", …) a number falls in, as the binned variable's SQL does."""
+    for index, (low, high, _) in enumerate(number_bins(question)):
+        if low <= number <= high:
+            return f"b{index}"
+    return None
+
+
 def short(prompt: str, limit: int = 60) -> str:
     prompt = prompt.rstrip("?")
     return prompt if len(prompt) <= limit else prompt[: limit - 1] + "…"
 
 
 def _binned(question: Question) -> Variable:
-    assert question.min is not None
-    assert question.max is not None
-    if question.kind is Kind.SCALE:
-        bins = SCALE_BINS
-    else:
-        middle = (question.min + question.max) // 2
-        bins = NUMBER_BINS.get(
-            question.id,
-            (
-                (question.min, middle, f"{question.min}-{middle}"),
-                (middle + 1, question.max, f"{middle + 1}-{question.max}"),
-            ),
-        )
+    bins = number_bins(question)
     cases = " ".join(
         f"WHEN a.number BETWEEN {lo} AND {hi} THEN 'b{i}'" for i, (lo, hi, _) in enumerate(bins)
     )
+    # a number question's answer profiles are its bins already (see number_bin)
     return Variable(
         question.id,
         short(question.prompt),
@@ -114,8 +146,8 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
             )
         elif question.kind is Kind.MULTI:
             exclusive = [c.id for c in question.choices if c.exclusive]
-            if exclusive:
-                others = [c.id for c in question.choices if not c.exclusive]
+            others = [c.id for c in question.choices if not c.exclusive]
+            if exclusive and len(others) <= MAX_PROFILE_OPTIONS:
                 add(
                     Variable(
                         f"{question.id}:any",
@@ -124,6 +156,7 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                         f"SELECT a.response_id, CASE WHEN {_has(question.id, others)} THEN 'yes'"
                         f" ELSE 'no' END AS level {_answered(question.id)}",
                         question.id,
+                        _any_of(frozenset(others)),
                     )
                 )
             for choice in question.choices:
@@ -137,6 +170,7 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                         f"SELECT a.response_id, CASE WHEN {_has(question.id, [choice.id])}"
                         f" THEN 'yes' ELSE 'no' END AS level {_answered(question.id)}",
                         question.id,
+                        _has_choice(choice.id),
                     )
                 )
         elif question.kind in (Kind.NUMBER, Kind.SCALE):
@@ -154,6 +188,7 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                 f"SELECT response_id, CASE {cases} END AS level FROM answer_choices"
                 " WHERE question_id = 'norwood' AND item = ''",
                 "norwood",
+                lambda p: next((lvl for lvl, _, ids in NORWOOD_GROUPS if p and p[0] in ids), None),
             )
         )
     if questionnaire.question("areas") is not None:
@@ -166,6 +201,7 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                 f" WHEN {_has('areas', ['hairline'])} THEN 'receding' END AS level"
                 f" {_answered('areas')}",
                 "areas",
+                lambda p: "diffuse" if "diffuse" in p else "receding" if "hairline" in p else None,
             )
         )
     return found

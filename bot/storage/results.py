@@ -66,23 +66,39 @@ async def choice_counts(
         f" AND +response_id IN ({latest}) GROUP BY question_id",
         params,
     ) as cursor:
-        answered.update(dict(await cursor.fetchall()))
+        answered.update({str(qid): int(n) for qid, n in await cursor.fetchall()})
     return counts, answered
 
 
-async def crosstab(
-    conn: aiosqlite.Connection, guild_id: int, row_sql: str, column_sql: str, include_imported: bool
-) -> dict[tuple[str, str], int]:
-    """Counts of members by (row level, column level), among those in both groupings."""
+def _answer_values(parameter: str) -> str:
+    """(response_id, v): a choice answer as its choice ids joined by commas (in no set
+    order), a number answer as its number; skipped answers have no row."""
+    return (
+        "SELECT response_id, group_concat(choice_id) AS v FROM answer_choices"
+        f" WHERE question_id = :{parameter} AND item = '' GROUP BY response_id"
+        " UNION ALL SELECT response_id, CAST(number AS TEXT) FROM answers"
+        f" WHERE question_id = :{parameter} AND item = '' AND skipped = 0"
+        " AND number IS NOT NULL"
+    )
+
+
+async def answer_pairs(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    first: str,
+    second: str,
+    include_imported: bool,
+) -> dict[tuple[str | None, str | None], int]:
+    """Members by their answers to two questions (None: not answered), in one query."""
     async with conn.execute(
         f"WITH latest AS ({latest_completed(include_imported)}),"
-        f" r AS ({row_sql}), c AS ({column_sql})"
-        " SELECT r.level, c.level, count(*) FROM latest"
-        " JOIN r ON r.response_id = latest.id JOIN c ON c.response_id = latest.id"
-        " WHERE r.level IS NOT NULL AND c.level IS NOT NULL GROUP BY r.level, c.level",
-        _params(guild_id, include_imported),
+        f" a AS ({_answer_values('first')}), b AS ({_answer_values('second')})"
+        " SELECT a.v, b.v, count(*) FROM latest"
+        " LEFT JOIN a ON a.response_id = latest.id LEFT JOIN b ON b.response_id = latest.id"
+        " GROUP BY a.v, b.v",
+        {**_params(guild_id, include_imported), "first": first, "second": second},
     ) as cursor:
-        return {(row, column): count for row, column, count in await cursor.fetchall()}
+        return {(a, b): int(n) for a, b, n in await cursor.fetchall()}
 
 
 async def guild_secret(conn: aiosqlite.Connection, guild_id: int) -> bytes:
@@ -111,7 +127,7 @@ async def completed_rows(
         _params(guild_id, include_imported),
     ) as cursor:
         async for row in cursor:
-            yield tuple(row)  # type: ignore[misc]
+            yield tuple(row)
 
 
 async def answers_for(
@@ -131,5 +147,5 @@ async def answers_for(
             chunk,
         ) as cursor:
             for rid, *rest in await cursor.fetchall():
-                found.setdefault(rid, []).append(tuple(rest))  # type: ignore[arg-type]
+                found.setdefault(rid, []).append(tuple(rest))
     return found

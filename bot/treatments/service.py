@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
-from bot.storage import Database, guilds, outcomes, suggestions
+from bot.privacy import Disclosure
+from bot.storage import Database, guilds, outcomes, results, suggestions
 from bot.storage.suggestions import Suggestion
 from bot.treatments.knowledge import KnowledgeBase, Treatment
 from bot.treatments.search import Match, TreatmentSearch
@@ -48,20 +50,68 @@ SURVEY_CHOICE: dict[str, str] = {
 }
 
 MAX_SUGGESTION = 1000
+# The answers to "what did it do" (the survey's effects group), in the order they are shown.
+EFFECT_FIELDS = ("shedding", "sensations")
+EFFECT_ANSWERS = ("better", "no_change", "worse", "not_sure")
 
 
 @dataclass(frozen=True, slots=True)
 class CommunityReport:
-    """What this server's members reported; `hidden` while too few answered to be safe."""
+    """What this server's members reported, as the public may see it: every count has been
+    through the small-group rule (`bot.privacy`), so no surface can show a raw one."""
 
     survey_choice: str | None  # None: the survey does not ask about this entry
-    tried: int = 0
-    effects: dict[str, dict[str, int]] = field(default_factory=dict)
     min_group_size: int = 5
+    hidden: bool = True  # too few reports to show anything
+    tried: str = ""
+    effects: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> answer -> shown
 
-    @property
-    def hidden(self) -> bool:
-        return self.tried < self.min_group_size
+
+def protected_report(
+    choice: str,
+    tried: int,
+    effects: dict[str, dict[str, int]],
+    k: int,
+    respondents: int,
+    everyone: bool,
+) -> CommunityReport:
+    """The report's numbers, suppressed together. The answers to each question add up to
+    the number who tried it (`everyone`: the questions were required, as in the survey;
+    imported thread replies may have skipped them), and the respondent total is public, so
+    the members who did not try it are protected too: "all but two tried it" is a small
+    group as well."""
+    if tried < k:
+        return CommunityReport(choice, k)
+    disclosure = Disclosure(k)
+    levels: tuple[str | None, ...] = EFFECT_ANSWERS if everyone else (*EFFECT_ANSWERS, None)
+    cells = {(a, b): disclosure.cell() for a in levels for b in levels}
+    others = disclosure.cell()
+    disclosure.publish([*cells.values(), others], respondents, fixed=True)
+    disclosure.guard([others], respondents - tried)
+    tried_index = disclosure.publish(cells.values(), tried)
+    shown_index: dict[str, dict[str, int]] = {}
+    for position, field_id in enumerate(EFFECT_FIELDS):
+        counts = effects.get(field_id, {})
+        shown_index[field_id] = {
+            answer: disclosure.publish(
+                (c for key, c in cells.items() if key[position] == answer),
+                counts.get(answer, 0),
+            )
+            for answer in EFFECT_ANSWERS
+        }
+    disclosure.protect()
+    if disclosure.refused or not disclosure.is_exact(tried_index):
+        return CommunityReport(choice, k)
+    return CommunityReport(
+        choice,
+        k,
+        hidden=False,
+        tried=disclosure.shown(tried_index),
+        effects={
+            field_id: {answer: disclosure.shown(i) for answer, i in indexes.items()}
+            for field_id, indexes in shown_index.items()
+        },
+    )
 
 
 class TreatmentService:
@@ -88,11 +138,20 @@ class TreatmentService:
         async with self.db.reading() as conn:
             settings = await guilds.get(conn, guild_id)
             if choice is None:
-                return CommunityReport(None, min_group_size=settings.min_group_size)
+                return CommunityReport(None, settings.min_group_size)
             tried, effects = await outcomes.treatment_outcomes(
                 conn, guild_id, choice, settings.include_imported
             )
-        return CommunityReport(choice, tried, effects, settings.min_group_size)
+            everyone = await results.respondents(conn, guild_id, settings.include_imported)
+        return await asyncio.to_thread(
+            protected_report,
+            choice,
+            tried,
+            effects,
+            settings.min_group_size,
+            everyone,
+            not settings.include_imported,
+        )
 
     async def suggest(self, guild_id: int, user_id: int, treatment: Treatment, text: str) -> int:
         text = text.strip()

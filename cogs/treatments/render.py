@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import discord
 
-from bot.privacy import suppressed
 from bot.treatments.knowledge import Fact, KnowledgeBase, Source, Treatment
 from bot.treatments.service import CommunityReport
 
 NOT_ADVICE = "Not medical advice: talk to a doctor before starting or stopping any treatment."
 STATUS_LABELS = {
     "approved": "Approved",
+    "cleared": "FDA-cleared device",
     "off_label": "Used off-label",
     "phase_1": "In trials (phase 1)",
     "phase_2": "In trials (phase 2)",
@@ -138,21 +138,20 @@ def community_text(report: CommunityReport) -> str:
         return "The survey does not ask about this one, so there are no member reports."
     if report.hidden:
         return (
-            f"Fewer than {k} members of this server have reported on it in the survey, so "
-            "nothing is shown yet: no one can be singled out."
+            "Not enough members of this server have reported on it in the survey to show "
+            f"their answers without singling anyone out (every group shown needs {k})."
         )
     lines = [f"**{report.tried}** members here reported trying it."]
     for field_id, label in (("shedding", "Shedding"), ("sensations", "Scalp sensations")):
-        counts = report.effects.get(field_id, {})
-        # The four answers add up to the number who tried it, which is shown: suppress so
-        # that no small count can be recovered by subtraction.
-        keys = [key for key, _ in EFFECT_ORDER] + ["not_sure"]
-        shown = dict(zip(keys, suppressed([counts.get(key, 0) for key in keys], k), strict=True))
-        parts = [f"{name} {shown[key]}" for key, name in EFFECT_ORDER]
-        lines.append(f"{label}: " + " · ".join(parts) + f" (not sure {shown['not_sure']})")
+        shown = report.effects.get(field_id, {})
+        parts = [f"{name} {shown.get(key, '')}" for key, name in EFFECT_ORDER]
+        lines.append(f"{label}: " + " · ".join(parts) + f" (not sure {shown.get('not_sure')})")
     if report.survey_choice == "jak_inhibitor":
         lines.append("-# The survey asks about JAK inhibitors as a group.")
-    lines.append("-# Self-reported by members; not a controlled study.")
+    lines.append(
+        f"-# Self-reported by members; not a controlled study. <{k} is 0 to {k - 1}; "
+        "– is hidden so that a small count cannot be worked out."
+    )
     return "\n".join(lines)
 
 
