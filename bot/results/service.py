@@ -34,6 +34,7 @@ from bot.results.variables import (
     Profile,
     Variable,
     build_variables,
+    first_choice,
     number_bin,
     short,
 )
@@ -422,7 +423,7 @@ class ResultsService:
 
         if profiles is None:
             # Too many answer combinations: this grouping stands alone, its levels as answers.
-            alone = replace(variable, level_of=lambda p: p[0] if p else None)
+            alone = replace(variable, level_of=first_choice)
             axis = Axis(question, (alone,), tuple((lvl,) for lvl in bins), everyone, None)
 
             def read_alone(raw: str) -> Profile | None:

@@ -1,11 +1,11 @@
-"""The groupings results can count and compare, each a SQL query of (response_id, level).
+"""The groupings results can compare, each a function from a member's whole answer to one
+question (a profile) to a level.
 
-Every choice question is a variable; a multi-choice question becomes one yes/no variable
-per option (plus "any of these" when it has a "none" option); numbers are binned; and a
-few derived groupings answer the thread's own questions (receding vs diffuse, Norwood
-stage groups). Ids and choice ids come from the validated questionnaire (lowercase
-letters, digits, underscores), so inlining them as SQL literals is safe; member input only
-ever picks a variable by id from this table.
+Every choice question is a grouping; a multi-choice question becomes one yes/no grouping
+per option (plus "any of these" when it has a "none" option and few enough options to
+model); numbers are binned; and a few derived groupings answer the thread's own questions
+(receding vs diffuse, Norwood stage groups). Counting happens in SQL on whole answers
+(bot/storage/results.py); member input only ever picks a grouping by id from this table.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from bot.survey.questionnaire import Kind, Question, Questionnaire
 
-# One member's answer to one question, as the comparisons' privacy model sees it: the chosen
-# choice ids (sorted) for a choice question, the bin for a number.
+# One member's answer to one question: the chosen choice ids (sorted) for a choice
+# question, the bin for a number.
 Profile = tuple[str, ...]
 # A multi-choice question with more options than this has too many answer combinations to
 # model one by one; its "any of these" grouping is not offered (see bot/results/protection).
@@ -35,42 +35,23 @@ NORWOOD_GROUPS = (
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
+def first_choice(profile: Profile) -> str | None:
+    return profile[0] if profile else None
+
+
 @dataclass(frozen=True, slots=True)
 class Variable:
     id: str
     label: str
     levels: tuple[tuple[str, str], ...]  # (level id, label), in display order
-    sql: str  # SELECT response_id, level ...
     question_id: str  # the question it comes from, for grouping in menus
     # The level an answer profile of the question falls in (None: not in this grouping).
     level_of: Callable[[Profile], str | None] = field(
-        default=lambda profile: profile[0] if profile else None, compare=False, repr=False
+        default=first_choice, compare=False, repr=False
     )
 
     def level_label(self, level: str) -> str:
         return dict(self.levels).get(level, level)
-
-
-def _lit(text: str) -> str:
-    assert text.replace("_", "").isalnum(), text
-    return f"'{text}'"
-
-
-def _in(ids: tuple[str, ...] | list[str]) -> str:
-    return "(" + ", ".join(_lit(i) for i in ids) + ")"
-
-
-def _has(question: str, choices: list[str] | tuple[str, ...], alias: str = "a") -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM answer_choices c WHERE c.response_id = {alias}.response_id"
-        f" AND c.question_id = {_lit(question)} AND c.item = '' AND c.choice_id IN {_in(choices)})"
-    )
-
-
-def _answered(question: str) -> str:
-    return (
-        f"FROM answers a WHERE a.question_id = {_lit(question)} AND a.item = '' AND a.skipped = 0"
-    )
 
 
 def _any_of(options: frozenset[str]) -> Callable[[Profile], str | None]:
@@ -79,6 +60,14 @@ def _any_of(options: frozenset[str]) -> Callable[[Profile], str | None]:
 
 def _has_choice(choice: str) -> Callable[[Profile], str | None]:
     return lambda profile: "yes" if choice in profile else "no"
+
+
+def _stage_group(profile: Profile) -> str | None:
+    return next((level for level, _, ids in NORWOOD_GROUPS if profile and profile[0] in ids), None)
+
+
+def _loss_pattern(profile: Profile) -> str | None:
+    return "diffuse" if "diffuse" in profile else "receding" if "hairline" in profile else None
 
 
 def number_bins(question: Question) -> tuple[tuple[int, int, str], ...]:
@@ -97,7 +86,7 @@ def number_bins(question: Question) -> tuple[tuple[int, int, str], ...]:
 
 
 def number_bin(question: Question, number: int) -> str | None:
-    """The level id ("b0", "b1", …) a number falls in, as the binned variable's SQL does."""
+    """The level id ("b0", "b1", …) a number answer falls in."""
     for index, (low, high, _) in enumerate(number_bins(question)):
         if low <= number <= high:
             return f"b{index}"
@@ -109,22 +98,6 @@ def short(prompt: str, limit: int = 60) -> str:
     return prompt if len(prompt) <= limit else prompt[: limit - 1] + "…"
 
 
-def _binned(question: Question) -> Variable:
-    bins = number_bins(question)
-    cases = " ".join(
-        f"WHEN a.number BETWEEN {lo} AND {hi} THEN 'b{i}'" for i, (lo, hi, _) in enumerate(bins)
-    )
-    # a number question's answer profiles are its bins already (see number_bin)
-    return Variable(
-        question.id,
-        short(question.prompt),
-        tuple((f"b{i}", label) for i, (_, _, label) in enumerate(bins)),
-        f"SELECT a.response_id, CASE {cases} END AS level {_answered(question.id)}"
-        " AND a.number IS NOT NULL",
-        question.id,
-    )
-
-
 def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
     found: dict[str, Variable] = {}
 
@@ -132,15 +105,12 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
         found[variable.id] = variable
 
     for question in questionnaire.questions:
-        qid = _lit(question.id)
         if question.kind is Kind.SINGLE:
             add(
                 Variable(
                     question.id,
                     short(question.prompt),
                     tuple((c.id, c.label) for c in question.choices),
-                    f"SELECT response_id, choice_id AS level FROM answer_choices"
-                    f" WHERE question_id = {qid} AND item = ''",
                     question.id,
                 )
             )
@@ -153,42 +123,41 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                         f"{question.id}:any",
                         f"{short(question.prompt, 50)}: any",
                         YES_NO,
-                        f"SELECT a.response_id, CASE WHEN {_has(question.id, others)} THEN 'yes'"
-                        f" ELSE 'no' END AS level {_answered(question.id)}",
                         question.id,
                         _any_of(frozenset(others)),
                     )
                 )
             for choice in question.choices:
-                if choice.exclusive:
-                    continue
-                add(
-                    Variable(
-                        f"{question.id}:{choice.id}",
-                        f"{short(question.prompt, 50)}: {choice.label}",
-                        YES_NO,
-                        f"SELECT a.response_id, CASE WHEN {_has(question.id, [choice.id])}"
-                        f" THEN 'yes' ELSE 'no' END AS level {_answered(question.id)}",
-                        question.id,
-                        _has_choice(choice.id),
+                if not choice.exclusive:
+                    add(
+                        Variable(
+                            f"{question.id}:{choice.id}",
+                            f"{short(question.prompt, 50)}: {choice.label}",
+                            YES_NO,
+                            question.id,
+                            _has_choice(choice.id),
+                        )
                     )
-                )
         elif question.kind in (Kind.NUMBER, Kind.SCALE):
-            add(_binned(question))
+            # a number question's answer profiles are its bins already (see number_bin)
+            bins = number_bins(question)
+            add(
+                Variable(
+                    question.id,
+                    short(question.prompt),
+                    tuple((f"b{i}", label) for i, (_, _, label) in enumerate(bins)),
+                    question.id,
+                )
+            )
 
     if questionnaire.question("norwood") is not None:
-        cases = " ".join(
-            f"WHEN choice_id IN {_in(ids)} THEN {_lit(level)}" for level, _, ids in NORWOOD_GROUPS
-        )
         add(
             Variable(
                 "stage_group",
                 "Norwood stage group",
                 tuple((level, label) for level, label, _ in NORWOOD_GROUPS),
-                f"SELECT response_id, CASE {cases} END AS level FROM answer_choices"
-                " WHERE question_id = 'norwood' AND item = ''",
                 "norwood",
-                lambda p: next((lvl for lvl, _, ids in NORWOOD_GROUPS if p and p[0] in ids), None),
+                _stage_group,
             )
         )
     if questionnaire.question("areas") is not None:
@@ -197,11 +166,8 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                 "loss_pattern",
                 "Receding or diffuse",
                 (("receding", "Receding (hairline or temples)"), ("diffuse", "Diffuse thinning")),
-                f"SELECT a.response_id, CASE WHEN {_has('areas', ['diffuse'])} THEN 'diffuse'"
-                f" WHEN {_has('areas', ['hairline'])} THEN 'receding' END AS level"
-                f" {_answered('areas')}",
                 "areas",
-                lambda p: "diffuse" if "diffuse" in p else "receding" if "hairline" in p else None,
+                _loss_pattern,
             )
         )
     return found
