@@ -23,6 +23,10 @@ from typing import Any
 HIDDEN = "–"  # a complementary suppression: no bound is given
 
 
+class InconsistentCounts(ValueError):
+    """The numbers given to a model cannot all be true at once; nothing is shown."""
+
+
 def masked(count: int, k: int) -> str:
     """A count shown on its own: exact from k up, otherwise "<k" (zero included)."""
     return str(count) if count >= k else f"<{k}"
@@ -51,6 +55,8 @@ class Disclosure:
     cells: int = 0
     numbers: list[_Number] = field(default_factory=list)
     guarded: list[tuple[str, frozenset[int]]] = field(default_factory=list)
+    # sums that must keep exactly the range they have elsewhere (low, high)
+    ranges: dict[frozenset[int], tuple[float, float]] = field(default_factory=dict)
     refused: bool = False  # no suppression pattern protects every small count
     _matrix: Any = None  # the numbers × cells incidence matrix, built once per protect()
     weak_key: str = ""  # when refused: the key of a count no pattern could protect
@@ -94,6 +100,14 @@ class Disclosure:
         output must not give it away either, or the two together would."""
         self.guarded.append((key, frozenset(cells)))
 
+    def keep_range(self, cells: Iterable[int], low: float, high: float, *, key: str = "") -> None:
+        """A sum every output keeps back, whose range a reader can work out from the public
+        numbers alone: this output must not narrow it at all. Then no two outputs can
+        narrow it together either, each step by a little."""
+        kept = frozenset(cells)
+        self.guarded.append((key, kept))
+        self.ranges[kept] = (low, high)
+
     def shown(self, index: int) -> str:
         number = self.numbers[index]
         if number.state == "exact":
@@ -119,20 +133,27 @@ class Disclosure:
             return self
         self._matrix = self._build_matrix()
         while pending:
-            width, binding = self._width(pending[0])
-            if width >= self.k - 1e-6:
+            try:
+                safe, binding = self._is_safe(pending[0])
+            except InconsistentCounts:
+                self._refuse()
+                return self
+            if safe:
                 pending.pop(0)
                 continue
             candidate = self._complement_for(binding)
             if candidate is None:
-                self.refused = True
                 self.weak_key = self._key_of(pending[0])
-                for number in self.numbers:
-                    if not number.fixed and number.state == "exact":
-                        number.state = "hidden"
+                self._refuse()
                 return self
             candidate.state = "hidden"
         return self
+
+    def _refuse(self) -> None:
+        self.refused = True
+        for number in self.numbers:
+            if not number.fixed and number.state == "exact":
+                number.state = "hidden"
 
     def _key_of(self, cells: frozenset[int]) -> str:
         for key, guarded in self.guarded:
@@ -186,6 +207,8 @@ class Disclosure:
             if result.status == 3:  # unbounded
                 ends.append(math.inf)
                 continue
+            if result.status != 0:  # the counts contradict themselves (changed mid-read)
+                raise InconsistentCounts(result.message)
             ends.append(sign * result.fun)
             for rows, duals in ((exact, result.eqlin), (small, result.ineqlin)):
                 if rows and duals is not None:
@@ -193,6 +216,14 @@ class Disclosure:
                         i for i, dual in zip(rows, duals.marginals, strict=True) if abs(dual) > 1e-9
                     )
         return ends[0], ends[1], binding
+
+    def _is_safe(self, cells: frozenset[int]) -> tuple[bool, set[int]]:
+        target = self.ranges.get(cells)
+        if target is None:
+            width, binding = self._width(cells)
+            return width >= self.k - 1e-6, binding
+        low, high, binding = self._solve(cells)
+        return low <= target[0] + 1e-6 and high >= target[1] - 1e-6, binding
 
     def _width(self, cells: frozenset[int]) -> tuple[float, set[int]]:
         low, high, binding = self._solve(cells)

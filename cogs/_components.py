@@ -1,4 +1,4 @@
-"""What every persistent item and view in the cogs shares.
+"""What every persistent item in the cogs shares.
 
 Persistent components outlive the process that sent them, so two promises hold for each
 one: its custom_id parses back to the item that owns it (each cog keeps its formats in an
@@ -62,12 +62,3 @@ class ReportingItem:
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         raise NotImplementedError
-
-
-class ReportingView(discord.ui.View):
-    """Base of every view with callbacks of its own."""
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)

@@ -23,6 +23,7 @@ def shown_parts(counts: list[int], k: int) -> tuple[list[str], str]:
     total = disclosure.publish(cells, sum(counts))
     parts = [disclosure.publish([c], n) for c, n in zip(cells, counts, strict=True)]
     disclosure.protect()
+    assert not disclosure.refused  # parts of a total can always be protected
     return [disclosure.shown(i) for i in parts], disclosure.shown(total)
 
 

@@ -11,10 +11,11 @@ then keeps the same ones back.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.privacy import Disclosure
+from bot.privacy import Disclosure, InconsistentCounts
 from bot.results.variables import MAX_PROFILE_OPTIONS, Profile, Variable
 from bot.survey.questionnaire import Kind, Question
 
@@ -54,7 +55,7 @@ def kept_levels(
     panel: PanelView | None,
     k: int,
     everyone: bool,
-) -> dict[str, set[str]]:
+) -> dict[str, dict[str, tuple[float, float]]]:
     """For each grouping of `question`, the levels whose size must stay unknown: those
     under k, and those hidden beside them so that "respondents minus the rest" cannot single
     them out. `profiles` are the answers a reader must consider possible (for a grouping
@@ -84,13 +85,16 @@ def kept_levels(
     disclosure.protect()
     # A hidden size that the rest gives away anyway (respondents minus a public bar) is
     # public: only those a reader really cannot pin down are kept back everywhere.
-    kept: dict[str, set[str]] = {variable.id: set() for variable in variables}
+    kept: dict[str, dict[str, tuple[float, float]]] = {variable.id: {} for variable in variables}
     for (variable_id, level), number in index.items():
         if disclosure.is_exact(number):
             continue
-        low, high = disclosure.feasible_range(disclosure.numbers[number].cells)
-        if high - low + 1 >= k - 1e-6:
-            kept[variable_id].add(level)
+        try:
+            low, high = disclosure.feasible_range(disclosure.numbers[number].cells)
+        except InconsistentCounts:
+            low, high = 0.0, math.inf  # keep it back: nothing about it is certain
+        if math.floor(high + 1e-6) - math.ceil(low - 1e-6) + 1 >= k:
+            kept[variable_id][level] = (low, high)
     return kept
 
 
@@ -104,7 +108,8 @@ class Axis:
     profiles: tuple[Profile, ...]
     everyone: bool
     panel: PanelView | None
-    kept: dict[str, set[str]] = field(default_factory=dict)  # from kept_levels
+    # from kept_levels: the level sizes kept back, with the range the public numbers allow
+    kept: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     def with_none(self) -> list[Profile | None]:
         return [*self.profiles, *([] if self.everyone else [None])]
@@ -208,8 +213,10 @@ def _family_model(
             sizes = _size(joint, axis, variable)
             for level, _ in variable.levels:
                 at_level = where(axis, lambda p, v=variable, lv=level: v.level_of(p) == lv)
-                if level in side.kept.get(variable.id, set()):
-                    disclosure.keep_unknown(at_level, key=f"{variable.id}={level}")
+                kept = side.kept.get(variable.id, {})
+                if level in kept:
+                    low, high = kept[level]
+                    disclosure.keep_range(at_level, low, high, key=f"{variable.id}={level}")
                 else:
                     disclosure.publish(at_level, sizes.get(level, 0), fixed=True)
 

@@ -64,6 +64,13 @@ class ComparisonRefused(Exception):
     """Too few answers to compare without exposing anyone; the message says why."""
 
 
+class ResultsChanged(Exception):
+    """Answers arrived between two reads of one comparison: it is worked out again."""
+
+
+MISSING = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Panel:
     question_id: str
@@ -73,7 +80,6 @@ class Panel:
     shown: list[str]  # what the public may see of each bar ("12", "<5", "–")
     answered_shown: str = ""  # the panel's n as the public may see it
     choice_ids: list[str] = field(default_factory=list)  # beside `bars`
-    exclusive_ids: list[str] = field(default_factory=list)  # choices that stand alone
 
     @property
     def n_is_exact(self) -> bool:
@@ -101,7 +107,8 @@ class Overview:
                 bar for bar, text in zip(panel.bars, panel.shown, strict=True) if text.isdigit()
             ]
             top = max(exact, key=lambda bar: bar[1], default=("", 0))
-            if top[1] >= self.k:
+            # "most often" also says something of a hidden bar: only when none is hidden
+            if top[1] >= self.k and HIDDEN not in panel.shown:
                 # a share of a hidden n would reveal the n
                 share = f", {round(100 * top[1] / panel.answered)}%" if panel.n_is_exact else ""
                 lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}{share})")
@@ -256,22 +263,6 @@ class ResultsService:
             await guilds.put(conn, updated)
         return updated
 
-    def answered_by_all(self, variable: Variable, include_imported: bool) -> bool:
-        """Whether every counted member has a level of `variable`, as a reader can tell from
-        the questionnaire: a required question asked of everyone, read directly (imported
-        thread replies answer only some questions)."""
-        question = self.questionnaire.question(variable.question_id)
-        direct = variable.id == variable.question_id or variable.id.startswith(
-            f"{variable.question_id}:"
-        )
-        return (
-            question is not None
-            and direct
-            and question.required
-            and question.when is None
-            and not include_imported
-        )
-
     # -- overview ---------------------------------------------------------------------------
 
     async def overview(self, guild_id: int, *, chart: bool = True) -> Overview:
@@ -314,7 +305,6 @@ class ResultsService:
                     shown,
                     n_text,
                     [c.id for c in question.choices],
-                    [c.id for c in question.choices if c.exclusive],
                 )
             )
         overview = Overview(respondents, settings.min_group_size, panels)
@@ -389,7 +379,16 @@ class ResultsService:
             if question.question_id == by.question_id:
                 raise ComparisonRefused("Pick two different questions to compare.")
             try:
-                found.append(await self._comparison(guild_id, question, by, settings, overview))
+                for _ in range(3):
+                    try:
+                        found.append(
+                            await self._comparison(guild_id, question, by, settings, overview)
+                        )
+                        break
+                    except ResultsChanged:
+                        overview = await self.overview(guild_id, chart=False)
+                else:
+                    raise ComparisonRefused("Answers are arriving fast: try again in a moment.")
             except ComparisonRefused as exc:
                 refusals.append(str(exc))
         if not found:
@@ -460,6 +459,9 @@ class ResultsService:
         for (a, b), n in raw.items():
             key = (read_first(a) if a else None, read_second(b) if b else None)
             joint[key] = joint.get(key, 0) + n
+        if sum(joint.values()) != overview.respondents:
+            # a member completed the survey between the two reads: ask again
+            raise ResultsChanged
         tables = await asyncio.to_thread(
             self._family, first, second, joint, overview.respondents, k
         )
@@ -512,11 +514,16 @@ class ResultsService:
                 (side.panel.answered, tuple(side.panel.bars.items())) if side.panel else None
                 for side in (first, second)
             ),
+            first.everyone,
+            second.everyone,
+            first.profiles,
+            second.profiles,
             tuple(sorted(joint.items(), key=repr)),
             respondents,
             k,
         )
-        if key not in self._families:
+        found = self._families.get(key, MISSING)
+        if found is MISSING:
             if len(self._families) >= 64:
                 self._families.clear()
             sides = []
@@ -536,8 +543,9 @@ class ResultsService:
                     side.everyone,
                 )
                 sides.append(replace(side, kept=kept))
-            self._families[key] = protect_family(sides[0], sides[1], joint, respondents, k)
-        return self._families[key]
+            found = protect_family(sides[0], sides[1], joint, respondents, k)
+            self._families[key] = found
+        return found  # type: ignore[return-value]
 
     def _chart(self, comparison: Comparison) -> bytes:
         from bot.results import charts
