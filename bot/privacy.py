@@ -27,17 +27,11 @@ class InconsistentCounts(ValueError):
     """The numbers given to a model cannot all be true at once; nothing is shown."""
 
 
-def masked(count: int, k: int) -> str:
-    """A count shown on its own: exact from k up, otherwise "<k" (zero included)."""
-    return str(count) if count >= k else f"<{k}"
-
-
 @dataclass(slots=True)
 class _Number:
     cells: frozenset[int]
     value: int
     fixed: bool  # already public elsewhere: it cannot be hidden here
-    cost: int  # which to hide first when no single hiding helps (lower first)
     key: str  # orders ties the same way for the same table, whichever way it is laid out
     state: str = "exact"  # exact | small (shown "<k") | hidden (shown "–")
 
@@ -71,12 +65,10 @@ class Disclosure:
         value: int,
         *,
         fixed: bool = False,
-        cost: int = 0,
         key: str = "",
     ) -> int:
-        """Show the sum of `cells`. `cost` orders the numbers to give up when a small count
-        needs several hidden together (totals before the cells they add up)."""
-        self.numbers.append(_Number(frozenset(cells), value, fixed, cost, key))
+        """Show the sum of `cells` (`fixed`: already shown elsewhere, so it stays exact)."""
+        self.numbers.append(_Number(frozenset(cells), value, fixed, key))
         return len(self.numbers) - 1
 
     def publish_small(self, cells: Iterable[int], value: int, *, key: str = "") -> None:
@@ -94,11 +86,6 @@ class Disclosure:
     def guard(self, cells: Iterable[int], value: int, *, key: str = "") -> None:
         if 0 < value < self.k:
             self.guarded.append((key, frozenset(cells)))
-
-    def keep_unknown(self, cells: Iterable[int], *, key: str = "") -> None:
-        """A sum that another output keeps back (a group size hidden as a complement): this
-        output must not give it away either, or the two together would."""
-        self.guarded.append((key, frozenset(cells)))
 
     def keep_range(self, cells: Iterable[int], low: float, high: float, *, key: str = "") -> None:
         """A sum every output keeps back, whose range a reader can work out from the public
@@ -233,7 +220,7 @@ class Disclosure:
 
     def _complement_for(self, binding: set[int]) -> _Number | None:
         """The smallest exact number holding the weak count in; failing that (several
-        must go together), the cheapest by `cost`. When every exact number is hidden, a
+        must go together), the smallest of all. When every exact number is hidden, a
         "<k" may still give too much away with the others: it is shown as "–" instead."""
         candidates = sorted(
             ((i, n) for i, n in enumerate(self.numbers) if n.state == "exact" and not n.fixed),
@@ -243,7 +230,7 @@ class Disclosure:
         if holding:
             return holding[0]
         if candidates:
-            return min((n for _, n in candidates), key=lambda n: (n.cost, n.value, n.key))
+            return candidates[0][1]
         bounded = [n for i, n in enumerate(self.numbers) if n.state == "small" and not n.fixed]
         bounded.sort(key=lambda n: (self.numbers.index(n) not in binding, n.key))
         return bounded[0] if bounded else None

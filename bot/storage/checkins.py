@@ -20,6 +20,7 @@ import aiosqlite
 
 from bot.checkins.schedule import Schedule, ScheduleError, catch_up, first_due, next_due
 from bot.storage.database import Database
+from bot.storage.responses import answers_from
 from bot.survey.flow import Answer, AnswerKey
 
 log = logging.getLogger(__name__)
@@ -600,12 +601,7 @@ class CheckinRepository:
             " c.choice_id",
             (response_id,),
         )
-        found: dict[AnswerKey, Answer] = {}
-        for qid, item, number, text, skipped, choice in rows:
-            previous = found.get((qid, item))
-            chosen = (*previous.choices, choice) if previous else ((choice,) if choice else ())
-            found[(qid, item)] = Answer(chosen, number, text, bool(skipped))
-        return found
+        return answers_from(rows)  # the survey's rows, the same shape
 
     async def complete_response(self, response_id: int, now: datetime) -> None:
         await self._db.execute(

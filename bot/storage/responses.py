@@ -76,7 +76,7 @@ _ANSWERS = (
 )
 
 
-def _answers_from(rows: Iterable[Sequence[Any]]) -> dict[AnswerKey, Answer]:
+def answers_from(rows: Iterable[Sequence[Any]]) -> dict[AnswerKey, Answer]:
     found: dict[AnswerKey, Answer] = {}
     for qid, item, number, text, skipped, choice in rows:
         previous = found.get((qid, item))
@@ -160,7 +160,7 @@ async def create(
 
 
 async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[AnswerKey, Answer]:
-    return _answers_from(await conn.execute_fetchall(_ANSWERS, (response_id,)))
+    return answers_from(await conn.execute_fetchall(_ANSWERS, (response_id,)))
 
 
 async def save_answer(
@@ -232,7 +232,7 @@ class AnswerUnit:
         return None if row is None else Response.from_row(row)
 
     def answers(self, response_id: int) -> dict[AnswerKey, Answer]:
-        return _answers_from(self.conn.execute(_ANSWERS, (response_id,)))
+        return answers_from(self.conn.execute(_ANSWERS, (response_id,)))
 
     def save_answer(self, response_id: int, key: AnswerKey, answer: Answer) -> None:
         answer_row, choice_key, choice_rows = _answer_rows(response_id, key, answer)
