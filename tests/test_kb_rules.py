@@ -174,9 +174,7 @@ def test_device_marked_approved_is_rejected(tmp_path: Path) -> None:
 
 
 def test_device_marked_cleared_is_accepted(tmp_path: Path) -> None:
-    kb = load_knowledge_base(
-        write(tmp_path, entry(pattern="cleared", device=True)), today=TODAY
-    )
+    kb = load_knowledge_base(write(tmp_path, entry(pattern="cleared", device=True)), today=TODAY)
     treatment = kb.by_id["alpha"]
     assert treatment.device is True
     assert treatment.status_pattern.status == "cleared"

@@ -125,7 +125,7 @@ def choice_answer(step: Step, values: Iterable[str], field_id: str | None = None
         group_field = question.field(field_id or "")
         if group_field is None:
             raise InvalidAnswer("That part of the question does not exist.")
-        options, multiple = group_field.choices, False
+        options, multiple = group_field.choices, group_field.multi
     elif field_id:
         raise InvalidAnswer("That part of the question does not exist.")
     elif question.is_choice:

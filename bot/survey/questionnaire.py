@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 BUNDLED = Path(__file__).parent / "questionnaires" / "scalp-v1.toml"
+CHECKIN_BUNDLED = Path(__file__).parent / "questionnaires" / "checkin-v1.toml"
 
 # Discord's limits, checked here so a questionnaire can never produce a rejected message.
 MAX_SELECT_OPTIONS = 25
@@ -22,6 +23,8 @@ MAX_LABEL = 80
 MAX_PROMPT = 300
 MAX_HELP = 600
 MAX_TEXT_LENGTH = 1800
+# What a `prefill` may name: answers the bot already holds about the member.
+PREFILL_SOURCES = ("regimen",)
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 
 
@@ -68,11 +71,12 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One single-choice part of a group question."""
+    """One part of a group question: a single choice, or several when `multi`."""
 
     id: str
     prompt: str
     choices: tuple[Choice, ...]
+    multi: bool = False
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -94,6 +98,9 @@ class Question:
     refusal: str = ""
     repeat_for: str | None = None
     fields: tuple[Field, ...] = ()
+    # Where the answer can come from before the member is asked (e.g. "regimen": the
+    # treatments a check-in already knows); the member confirms or corrects it.
+    prefill: str | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -217,16 +224,11 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
             problems.append(f"{where}: text needs max_length between 1 and {MAX_TEXT_LENGTH}")
             max_length = MAX_TEXT_LENGTH
     elif kind is Kind.GROUP:
-        fields = tuple(
-            Field(
-                str(f.get("id", "")),
-                str(f.get("prompt", "")),
-                _choices(f.get("choices"), f"{where} field {f.get('id')!r}", problems),
-            )
-            for f in entry.get("fields") or []
-        )
+        fields = tuple(_field(f, where, problems) for f in entry.get("fields") or [])
         if not 1 <= len(fields) <= 4:  # one select per row, one row left for controls
             problems.append(f"{where}: a group needs 1-4 fields")
+        if sum(f.multi for f in fields) > 1:  # typed replies give the extra parts to it
+            problems.append(f"{where}: at most one field of a group may be multi")
         field_ids = [f.id for f in fields]
         for field_id in field_ids:
             if not _ID_RE.match(field_id):
@@ -244,6 +246,12 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
         if kind is Kind.SCALE and high - low + 1 > MAX_SCALE_POINTS:
             problems.append(f"{where}: a scale may have at most {MAX_SCALE_POINTS} points")
 
+    prefill = entry.get("prefill")
+    if prefill is not None and (prefill not in PREFILL_SOURCES or kind is not Kind.MULTI):
+        problems.append(
+            f"{where}: prefill {prefill!r} must be one of {', '.join(PREFILL_SOURCES)}, "
+            "on a multi question"
+        )
     when = None
     if (raw_when := entry.get("when")) is not None:
         when = Condition(
@@ -268,6 +276,19 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
         refusal=str(entry.get("refusal", "")),
         repeat_for=entry.get("repeat_for"),
         fields=fields,
+        prefill=prefill,
+    )
+
+
+def _field(raw: dict[str, Any], where: str, problems: list[str]) -> Field:
+    kind = raw.get("type", "single")
+    if kind not in ("single", "multi"):
+        problems.append(f"{where} field {raw.get('id')!r}: type must be single or multi")
+    return Field(
+        str(raw.get("id", "")),
+        str(raw.get("prompt", "")),
+        _choices(raw.get("choices"), f"{where} field {raw.get('id')!r}", problems),
+        multi=kind == "multi",
     )
 
 

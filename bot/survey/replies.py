@@ -130,7 +130,9 @@ def _single_number(raw: str, step: Step) -> str:
 def _group(step: Step, raw: str) -> dict[str, Answer]:
     fields = step.question.fields
     parts = [p for p in _SEPARATORS.split(raw) if normalise(p)]
-    if len(parts) != len(fields):
+    spare = len(parts) - len(fields)
+    multi = next((i for i, f in enumerate(fields) if f.multi), None)
+    if spare < 0 or (spare > 0 and multi is None):
         example = ", ".join(f.choices[0].label.lower() for f in fields)
         names = " and ".join(f.prompt.lower() for f in fields)
         raise InvalidAnswer(
@@ -138,8 +140,13 @@ def _group(step: Step, raw: str) -> dict[str, Answer]:
             f"for example “{example}”."
         )
     answers = {}
-    for part, group_field in zip(parts, fields, strict=True):
-        picked = _match_choices(part, group_field.choices, multiple=False)
+    start = 0
+    for index, group_field in enumerate(fields):
+        # A multi field takes every part the other fields leave over.
+        width = 1 + spare if index == multi else 1
+        said = ", ".join(parts[start : start + width])
+        start += width
+        picked = _match_choices(said, group_field.choices, multiple=group_field.multi)
         answers[group_field.id] = choice_answer(step, picked, group_field.id)
     return answers
 

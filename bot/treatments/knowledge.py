@@ -507,9 +507,7 @@ def _build(
             related = []
         related_wanted.append((entry_id, related))
 
-        facts = _build_facts(
-            label, raw.get("fact"), kind, device, today, denylist, entry_problems
-        )
+        facts = _build_facts(label, raw.get("fact"), kind, device, today, denylist, entry_problems)
 
         problems.extend(entry_problems)
         if not entry_problems and category is not None:

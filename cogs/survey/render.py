@@ -123,7 +123,12 @@ def _question(screen: QuestionScreen, in_dm: bool) -> Rendered:
             ]
             view.add_item(
                 items.ChoiceSelect(
-                    rid, key, group_field.id, options, placeholder=group_field.prompt, max_values=1
+                    rid,
+                    key,
+                    group_field.id,
+                    options,
+                    placeholder=group_field.prompt,
+                    max_values=len(options) if group_field.multi else 1,
                 )
             )
     else:  # number and text: typed in DMs, or through a form anywhere
