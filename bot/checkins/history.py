@@ -1,0 +1,485 @@
+"""A member's own check-in history (`/checkin history`): points over time, the regimen's
+start/stop/dose-change marks, a short table and a chart.
+
+Only completed check-ins count: one in progress may still change. Every label shown comes
+from the questionnaire, so a translated or edited check-in file needs no code change.
+
+The chart carries the exact series it plots as JSON in a PNG text chunk (`read_series`),
+so tests can compare the picture's data with the database without reading pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.storage.checkins import CheckinRepository, CheckinResponse, RegimenEntry
+from bot.survey.flow import Answer, AnswerKey
+from bot.survey.questionnaire import Choice, Questionnaire
+
+# The check-in questions the history reads (checkin-v1.toml).
+SHEDDING, ITCH, BURNING, SATISFACTION = "shedding", "itch", "burning", "satisfaction"
+SIDE_EFFECTS = "regimen.side_effects"
+TREATMENT_QUESTIONS = ("current", "started")  # where a treatment id's label is found
+TABLE_COLUMNS = ("date", SHEDDING, ITCH, BURNING, SATISFACTION)
+SERIES_KEY = "anagen:series"
+NO_ANSWER = "–"
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class MarkKind(StrEnum):
+    STARTED = "started"
+    STOPPED = "stopped"
+    DOSE_CHANGED = "dose_changed"
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    """One completed check-in. Skipped or unasked answers are None."""
+
+    response_id: int
+    at: datetime  # when it was completed, UTC
+    shedding: str | None  # choice id of the shedding question
+    itch: int | None
+    burning: int | None
+    satisfaction: str | None  # choice id
+    side_effects: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (treatment id, effect ids)
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+    def side_effects_of(self, treatment_id: str) -> tuple[str, ...]:
+        return next((found for t, found in self.side_effects if t == treatment_id), ())
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenMark:
+    """A treatment started, stopped or changed dose in a month (from the regimen)."""
+
+    treatment_id: str
+    treatment: str  # its label in the questionnaire
+    month: str  # 'YYYY-MM'
+    kind: MarkKind
+
+    @property
+    def day(self) -> date:
+        """The month's first day, where the mark is drawn."""
+        return date.fromisoformat(f"{self.month}-01")
+
+    @property
+    def text(self) -> str:
+        return f"{self.treatment} {self.kind.words}"
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    points: tuple[HistoryPoint, ...]  # oldest first
+    marks: tuple[RegimenMark, ...]  # by month
+    shedding_levels: tuple[Choice, ...]  # the shedding question's choices, in file order
+    satisfaction_levels: tuple[Choice, ...]
+    scale: tuple[int, int] = (0, 10)  # itch and burning
+
+    def shedding_score(self, level: str | None) -> float | None:
+        """Choices centred on zero in file order: less / same / more give -1 / 0 / +1."""
+        ids = [c.id for c in self.shedding_levels]
+        if level not in ids:
+            return None
+        score = ids.index(level) - (len(ids) - 1) / 2
+        return int(score) if score.is_integer() else score
+
+    def table_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """date · shedding · itch · burning · satisfaction, one row per check-in."""
+        return [
+            (
+                point.day.isoformat(),
+                _label(self.shedding_levels, point.shedding),
+                NO_ANSWER if point.itch is None else str(point.itch),
+                NO_ANSWER if point.burning is None else str(point.burning),
+                _label(self.satisfaction_levels, point.satisfaction),
+            )
+            for point in self.points
+        ]
+
+
+def _label(choices: Sequence[Choice], choice_id: str | None) -> str:
+    if choice_id is None:
+        return NO_ANSWER
+    return next((c.label for c in choices if c.id == choice_id), choice_id)
+
+
+# -- building -------------------------------------------------------------------------------
+
+
+def _given(answers: Mapping[AnswerKey, Answer], question_id: str) -> Answer | None:
+    answer = answers.get((question_id, ""))
+    return None if answer is None or answer.skipped else answer
+
+
+def _choice(answers: Mapping[AnswerKey, Answer], question_id: str) -> str | None:
+    answer = _given(answers, question_id)
+    return answer.choices[0] if answer and answer.choices else None
+
+
+def _number(answers: Mapping[AnswerKey, Answer], question_id: str) -> int | None:
+    answer = _given(answers, question_id)
+    return None if answer is None else answer.number
+
+
+def _point(response: CheckinResponse, answers: Mapping[AnswerKey, Answer]) -> HistoryPoint:
+    assert response.completed_at is not None
+    side_effects = sorted(
+        (item, answer.choices)
+        for (question_id, item), answer in answers.items()
+        if question_id == SIDE_EFFECTS and item and not answer.skipped
+    )
+    return HistoryPoint(
+        response_id=response.id,
+        at=datetime.fromisoformat(response.completed_at).astimezone(UTC),
+        shedding=_choice(answers, SHEDDING),
+        itch=_number(answers, ITCH),
+        burning=_number(answers, BURNING),
+        satisfaction=_choice(answers, SATISFACTION),
+        side_effects=tuple(side_effects),
+    )
+
+
+def _treatment_labels(questionnaire: Questionnaire) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for question_id in reversed(TREATMENT_QUESTIONS):  # the first question's label wins
+        question = questionnaire.question(question_id)
+        labels |= {c.id: c.label for c in question.choices} if question else {}
+    return labels
+
+
+def _marks(questionnaire: Questionnaire, regimen: Iterable[RegimenEntry]) -> list[RegimenMark]:
+    labels = _treatment_labels(questionnaire)
+    marks = [
+        RegimenMark(
+            entry.treatment_id, labels.get(entry.treatment_id, entry.treatment_id), month, kind
+        )
+        for entry in regimen
+        for month, kind in (
+            (entry.started_month, MarkKind.STARTED),
+            (entry.stopped_month, MarkKind.STOPPED),
+            (entry.dose_changed_month, MarkKind.DOSE_CHANGED),
+        )
+        if month is not None
+    ]
+    kinds = list(MarkKind)
+    return sorted(marks, key=lambda m: (m.month, kinds.index(m.kind), m.treatment))
+
+
+def _levels(questionnaire: Questionnaire, question_id: str) -> tuple[Choice, ...]:
+    question = questionnaire.question(question_id)
+    return question.choices if question else ()
+
+
+def build_history(
+    questionnaire: Questionnaire,
+    responses: Iterable[CheckinResponse],
+    answers_by_response: Mapping[int, Mapping[AnswerKey, Answer]],
+    regimen: Iterable[RegimenEntry],
+) -> History:
+    """The member's history from stored records; check-ins still in progress are left out."""
+    completed = [r for r in responses if r.completed and r.completed_at is not None]
+    points = sorted(
+        (_point(r, answers_by_response.get(r.id, {})) for r in completed),
+        key=lambda p: (p.at, p.response_id),
+    )
+    itch = questionnaire.question(ITCH)
+    scale = (
+        (itch.min, itch.max)
+        if itch is not None and itch.min is not None and itch.max is not None
+        else (0, 10)
+    )
+    return History(
+        points=tuple(points),
+        marks=tuple(_marks(questionnaire, regimen)),
+        shedding_levels=_levels(questionnaire, SHEDDING),
+        satisfaction_levels=_levels(questionnaire, SATISFACTION),
+        scale=scale,
+    )
+
+
+async def member_history(
+    repo: CheckinRepository, questionnaire: Questionnaire, guild_id: int, user_id: int
+) -> History:
+    """Read what `build_history` needs for one member (answers of completed check-ins only)."""
+    responses = await repo.responses(guild_id, user_id)
+    answers = {r.id: await repo.answers(r.id) for r in responses if r.completed}
+    return build_history(questionnaire, responses, answers, await repo.regimen(guild_id, user_id))
+
+
+# -- the chart's data -------------------------------------------------------------------------
+
+
+def chart_series(history: History) -> dict[str, Any]:
+    """Exactly what `history_chart` draws, as JSON-ready data (instants as ISO text)."""
+    shedding: list[dict[str, Any]] = []
+    trend: list[dict[str, Any]] = []
+    total: float = 0
+    for point in history.points:
+        score = history.shedding_score(point.shedding)
+        if score is None:
+            continue
+        total += score
+        at = point.at.isoformat()
+        shedding.append({"at": at, "level": point.shedding, "score": score})
+        trend.append({"at": at, "total": total})
+    return {
+        "shedding": shedding,
+        "shedding_trend": trend,
+        ITCH: _numbers(history, ITCH),
+        BURNING: _numbers(history, BURNING),
+        "marks": [
+            {"month": m.month, "kind": m.kind.value, "treatment": m.treatment_id, "label": m.text}
+            for m in history.marks
+            if history.points  # without a check-in the chart only says so
+        ],
+    }
+
+
+def _numbers(history: History, question_id: str) -> list[dict[str, Any]]:
+    values = ((p.at, p.itch if question_id == ITCH else p.burning) for p in history.points)
+    return [{"at": at.isoformat(), "value": value} for at, value in values if value is not None]
+
+
+# -- the chart --------------------------------------------------------------------------------
+
+
+def history_chart(history: History) -> bytes:
+    """The member's chart as PNG: shedding (each check-in and its running total) above, itch
+    and burning below, treatment changes as numbered vertical lines on both, keyed beside
+    them. A white background reads the same on Discord's dark and light themes. CPU-bound:
+    callers in the event loop run it in a worker thread (no pyplot state is touched)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    series = chart_series(history)
+    figure = Figure(figsize=(11, 6.4), facecolor="white")
+    FigureCanvasAgg(figure)
+    if not history.points:
+        _draw_empty(figure)
+    else:
+        top, bottom = figure.subplots(2, 1, sharex=True)
+        _draw_shedding(top, series, history)
+        _draw_scales(bottom, series, history.scale)
+        _draw_marks((top, bottom), series["marks"])
+        _set_time_axis(bottom, series)
+        figure.suptitle("Your check-in history", fontsize=14, fontweight="bold")
+        figure.tight_layout(rect=(0, 0, 1, 0.96))
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=110,
+        bbox_inches="tight",
+        metadata={SERIES_KEY: json.dumps(series, sort_keys=True)},  # ASCII: a tEXt chunk
+    )
+    return buffer.getvalue()
+
+
+# bot/results/charts.py's palette for the data; muted marks so they never hide a point.
+_TEAL, _ORANGE, _RED, _NAVY = "#2a9d8f", "#f4a261", "#e76f51", "#264653"
+_MARK_STYLE = {
+    MarkKind.STARTED.value: ("#6a994e", "-"),
+    MarkKind.STOPPED.value: ("#b5838d", "--"),
+    MarkKind.DOSE_CHANGED.value: ("#7a7a7a", ":"),
+}
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _month_instant(month: str) -> datetime:
+    return datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
+
+
+def _draw_empty(figure: Any) -> None:
+    axes = figure.add_subplot(1, 1, 1)
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, "No completed check-ins yet", ha="center", va="center", fontsize=13)
+
+
+def _style(axes: Any) -> None:
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    axes.tick_params(axis="y", labelsize=8)
+
+
+def _draw_shedding(axes: Any, series: dict[str, Any], history: History) -> None:
+    points, trend = series["shedding"], series["shedding_trend"]
+    axes.axhline(0, color="#999999", linewidth=0.8)
+    axes.plot(
+        [_instant(p["at"]) for p in trend],
+        [p["total"] for p in trend],
+        color=_TEAL,
+        linewidth=2,
+        label="running total",
+    )
+    axes.scatter(
+        [_instant(p["at"]) for p in points],
+        [p["score"] for p in points],
+        color=_NAVY,
+        s=36,
+        zorder=3,
+        label="each check-in",
+    )
+    labels = {history.shedding_score(c.id): c.label for c in history.shedding_levels}
+    values = [p["score"] for p in points] + [p["total"] for p in trend]
+    low = int(min([-1, *values]) // 1)
+    high = -int(-max([1, *values]) // 1)
+    ticks = list(range(low, high + 1))
+    axes.set_yticks(ticks, [_tick(t, labels.get(t)) for t in ticks], fontsize=8)
+    axes.set_ylim(low - 0.4, high + 0.4)
+    axes.set_ylabel("shedding vs. last time", fontsize=9)
+    _legend(axes)
+    _style(axes)
+
+
+def _tick(value: int, label: str | None) -> str:
+    number = f"{value:+d}" if value else "0"
+    return f"{label} ({number})" if label else number
+
+
+def _draw_scales(axes: Any, series: dict[str, Any], scale: tuple[int, int]) -> None:
+    for question_id, colour, marker in ((ITCH, _RED, "o"), (BURNING, _ORANGE, "s")):
+        values = series[question_id]
+        axes.plot(
+            [_instant(v["at"]) for v in values],
+            [v["value"] for v in values],
+            color=colour,
+            marker=marker,
+            markersize=5,
+            linewidth=1.8,
+            label=question_id,
+        )
+    low, high = scale
+    axes.set_ylim(low - 0.5, high + 0.5)
+    axes.set_yticks(range(low, high + 1, max(1, (high - low) // 5)))
+    axes.set_ylabel(f"{ITCH} and {BURNING} ({low}–{high})", fontsize=9)
+    _legend(axes)
+    _style(axes)
+
+
+def _draw_marks(axes_pair: tuple[Any, Any], marks: list[dict[str, Any]]) -> None:
+    """A numbered vertical line per mark, keyed beside the lower panel; marks of one month
+    share one number label so labels never overlap."""
+    top, bottom = axes_pair
+    numbers: dict[str, list[str]] = {}
+    keys = []
+    for number, mark in enumerate(marks, start=1):
+        colour, style = _MARK_STYLE[mark["kind"]]
+        x = _month_instant(mark["month"])
+        top.axvline(x, color=colour, linestyle=style, linewidth=1.4)
+        line = bottom.axvline(x, color=colour, linestyle=style, linewidth=1.4)
+        line.set_label(f"{number}. {mark['label']} ({mark['month']})")
+        keys.append(line)
+        numbers.setdefault(mark["month"], []).append(str(number))
+    for month, shown in numbers.items():
+        top.text(
+            _month_instant(month),
+            1.01,
+            ",".join(shown),
+            transform=top.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontweight="bold",
+        )
+    handles, _ = bottom.get_legend_handles_labels()
+    _legend(bottom, [h for h in handles if h not in keys] + keys)
+
+
+def _legend(axes: Any, handles: list[Any] | None = None) -> None:
+    """Beside the panel, not over the data."""
+    axes.legend(
+        handles=handles or axes.get_legend_handles_labels()[0],
+        fontsize=8,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+    )
+
+
+def _set_time_axis(axes: Any, series: dict[str, Any]) -> None:
+    """Span every point and mark; a short span (one check-in) gets a week either side."""
+    import matplotlib.dates as mdates
+
+    instants = [
+        _instant(item["at"]) for key in ("shedding", ITCH, BURNING) for item in series[key]
+    ] + [_month_instant(m["month"]) for m in series["marks"]]
+    if instants:
+        first, last = min(instants), max(instants)
+        span = last - first
+        pad = timedelta(days=7) if span < timedelta(days=14) else span * 0.05
+        axes.set_xlim(first - pad, last + pad)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.tick_params(axis="x", labelsize=8)
+
+
+# -- reading the data back --------------------------------------------------------------------
+
+
+def read_series(png: bytes) -> dict[str, Any]:
+    """The series `history_chart` embedded in `png` (tEXt, zTXt or iTXt chunk)."""
+    if not png.startswith(_PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    for kind, data in _chunks(png):
+        text = _text_chunk(kind, data)
+        if text is not None and text[0] == SERIES_KEY:
+            loaded = json.loads(text[1])
+            if not isinstance(loaded, dict):
+                raise ValueError(f"{SERIES_KEY} is not a JSON object")
+            return loaded
+    raise ValueError(f"the PNG has no {SERIES_KEY} text chunk")
+
+
+def _chunks(png: bytes) -> Iterable[tuple[bytes, bytes]]:
+    offset = len(_PNG_SIGNATURE)
+    while offset + 12 <= len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind = png[offset + 4 : offset + 8]
+        data = png[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", png[offset + 8 + length : offset + 12 + length])
+        if len(data) != length or zlib.crc32(kind + data) != crc:
+            raise ValueError(f"damaged PNG chunk {kind!r} at byte {offset}")
+        yield kind, data
+        if kind == b"IEND":
+            return
+        offset += 12 + length
+    raise ValueError("the PNG ends before its IEND chunk")
+
+
+def _text_chunk(kind: bytes, data: bytes) -> tuple[str, str] | None:
+    """(keyword, text) of a PNG text chunk, None for other chunks."""
+    if kind not in (b"tEXt", b"zTXt", b"iTXt"):
+        return None
+    raw_key, _, rest = data.partition(b"\0")
+    key = raw_key.decode("latin-1")
+    if kind == b"tEXt":
+        return key, rest.decode("latin-1")
+    if kind == b"zTXt":  # compression method byte, then zlib data
+        return key, zlib.decompress(rest[1:]).decode("latin-1")
+    compressed, body = rest[0], rest[2:]  # flag, method, then language\0 translated\0 text
+    _language, _, body = body.partition(b"\0")
+    _translated, _, body = body.partition(b"\0")
+    return key, (zlib.decompress(body) if compressed else body).decode("utf-8")

@@ -1,0 +1,321 @@
+"""A member's check-in history from a real SQLite file: points, marks, table rows and a chart
+whose embedded series equals what the database holds."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.checkins.history import (
+    History,
+    MarkKind,
+    build_history,
+    history_chart,
+    member_history,
+    read_series,
+)
+from bot.results.charts import bar_panels
+from bot.storage import Database
+from bot.storage.checkins import CheckinRepository
+from bot.survey.flow import Answer, AnswerKey
+from bot.survey.questionnaire import CHECKIN_BUNDLED, Choice, Questionnaire, load_questionnaire
+
+GUILD, USER = 1, 10
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SCORES = {"less": -1, "same": 0, "more": 1}  # how the chart places the shedding answers
+
+
+@pytest.fixture
+async def repo(tmp_path: Path) -> AsyncIterator[CheckinRepository]:
+    async with await Database.open(tmp_path / "history.db") as database:
+        yield CheckinRepository(database)
+
+
+@pytest.fixture(scope="module")
+def checkin() -> Questionnaire:
+    return load_questionnaire(CHECKIN_BUNDLED)
+
+
+def at(month: int, day: int) -> datetime:
+    return datetime(2025, month, day, 8, 30, tzinfo=UTC)
+
+
+async def answer(
+    repo: CheckinRepository,
+    started: datetime,
+    answers: dict[AnswerKey, Answer],
+    *,
+    completed: bool = True,
+) -> int:
+    response = await repo.create_response(GUILD, USER, 1, started, period=None)
+    for key, given in answers.items():
+        await repo.save_answer(response.id, key, given, started)
+    if completed:
+        await repo.complete_response(response.id, started + timedelta(minutes=2))
+    return response.id
+
+
+async def four_months(repo: CheckinRepository) -> None:
+    """Four completed check-ins, one still in progress, and a regimen with every kind of mark."""
+    await repo.start_treatments(
+        GUILD,
+        USER,
+        [("finasteride", "2024-11"), ("minoxidil_topical", None)],
+        at(1, 1),
+        source="survey",
+    )
+    await repo.start_treatments(GUILD, USER, [("ketoconazole", "2025-01")], at(1, 20))
+    await repo.change_dose(GUILD, USER, "finasteride", "2025-02", at(2, 17))
+    await repo.stop_treatment(GUILD, USER, "ketoconazole", "2025-03", at(3, 17))
+    side = "regimen.side_effects"
+    await answer(
+        repo,
+        at(1, 20),
+        {
+            ("current", ""): Answer(("finasteride", "minoxidil_topical")),
+            ("regimen.status", "finasteride"): Answer(("still_using",)),
+            (side, "finasteride"): Answer(("none",)),
+            (side, "minoxidil_topical"): Answer(("skin_irritation", "unwanted_hair")),
+            ("shedding", ""): Answer(("more",)),
+            ("itch", ""): Answer(number=6),
+            ("burning", ""): Answer(number=2),
+            ("satisfaction", ""): Answer(("dissatisfied",)),
+            ("note", ""): Answer(text="itchy after washing"),
+        },
+    )
+    await answer(
+        repo,
+        at(2, 17),
+        {
+            (side, "finasteride"): Answer(("mood", "sexual")),
+            ("shedding", ""): Answer(("same",)),
+            ("itch", ""): Answer(number=4),
+            ("burning", ""): Answer(skipped=True),
+            ("satisfaction", ""): Answer(("neutral",)),
+        },
+    )
+    await answer(
+        repo,
+        at(3, 17),
+        {
+            ("shedding", ""): Answer(("less",)),
+            ("itch", ""): Answer(number=2),
+            ("burning", ""): Answer(number=1),
+            ("satisfaction", ""): Answer(("satisfied",)),
+        },
+    )
+    await answer(
+        repo,
+        at(4, 14),
+        {
+            ("shedding", ""): Answer(skipped=True),
+            ("itch", ""): Answer(number=1),
+            ("burning", ""): Answer(number=0),
+        },
+    )
+    await answer(  # in progress: not part of the history yet
+        repo,
+        at(5, 12),
+        {("shedding", ""): Answer(("more",)), ("itch", ""): Answer(number=9)},
+        completed=False,
+    )
+
+
+def label(questionnaire: Questionnaire, question_id: str, choice_id: str) -> str:
+    found = questionnaire[question_id].choice(choice_id)
+    assert found is not None
+    return found.label
+
+
+async def test_the_history_holds_completed_check_ins_in_date_order(
+    repo: CheckinRepository, checkin: Questionnaire
+) -> None:
+    await four_months(repo)
+    history = await member_history(repo, checkin, GUILD, USER)
+    assert [p.day.isoformat() for p in history.points] == [
+        "2025-01-20",
+        "2025-02-17",
+        "2025-03-17",
+        "2025-04-14",
+    ]
+    assert [p.shedding for p in history.points] == ["more", "same", "less", None]
+    assert [p.itch for p in history.points] == [6, 4, 2, 1]
+    assert [p.burning for p in history.points] == [2, None, 1, 0]
+    assert [p.satisfaction for p in history.points] == [
+        "dissatisfied",
+        "neutral",
+        "satisfied",
+        None,
+    ]
+    first, second = history.points[:2]
+    assert first.side_effects == (
+        ("finasteride", ("none",)),
+        ("minoxidil_topical", ("skin_irritation", "unwanted_hair")),
+    )
+    assert second.side_effects_of("finasteride") == ("mood", "sexual")
+    assert second.side_effects_of("minoxidil_topical") == ()
+    assert [(m.treatment_id, m.month, m.kind) for m in history.marks] == [
+        ("finasteride", "2024-11", MarkKind.STARTED),
+        ("ketoconazole", "2025-01", MarkKind.STARTED),
+        ("finasteride", "2025-02", MarkKind.DOSE_CHANGED),
+        ("ketoconazole", "2025-03", MarkKind.STOPPED),
+    ]  # minoxidil has no known start month, so no mark
+    assert [history.shedding_score(level) for level in ("less", "same", "more")] == [-1, 0, 1]
+
+
+async def test_table_rows_use_the_questionnaires_labels(
+    repo: CheckinRepository, checkin: Questionnaire
+) -> None:
+    await four_months(repo)
+    history = await member_history(repo, checkin, GUILD, USER)
+    shed = lambda choice: label(checkin, "shedding", choice)  # noqa: E731
+    happy = lambda choice: label(checkin, "satisfaction", choice)  # noqa: E731
+    assert history.table_rows() == [
+        ("2025-01-20", shed("more"), "6", "2", happy("dissatisfied")),
+        ("2025-02-17", shed("same"), "4", "–", happy("neutral")),
+        ("2025-03-17", shed("less"), "2", "1", happy("satisfied")),
+        ("2025-04-14", "–", "1", "0", "–"),
+    ]
+    assert history.table_rows()[1][1] == "About the same"  # a label, not the id "same"
+    assert history.marks[0].text == "Finasteride started"
+
+
+def relabelled(questionnaire: Questionnaire, prefix: str) -> Questionnaire:
+    """The same questionnaire with every choice label changed, as a translation would."""
+
+    def choices(found: tuple[Choice, ...]) -> tuple[Choice, ...]:
+        return tuple(dataclasses.replace(c, label=f"{prefix} {c.label}") for c in found)
+
+    return dataclasses.replace(
+        questionnaire,
+        questions=tuple(
+            dataclasses.replace(q, choices=choices(q.choices)) for q in questionnaire.questions
+        ),
+    )
+
+
+async def test_labels_follow_the_questionnaire_file(
+    repo: CheckinRepository, checkin: Questionnaire
+) -> None:
+    await four_months(repo)
+    history = await member_history(repo, relabelled(checkin, "Auf Deutsch:"), GUILD, USER)
+    assert history.table_rows()[0][1] == "Auf Deutsch: More"
+    assert history.table_rows()[0][4] == "Auf Deutsch: Dissatisfied"
+    assert history.marks[0].treatment == "Auf Deutsch: Finasteride"
+    series = read_series(history_chart(history))
+    assert series["marks"][0]["label"] == "Auf Deutsch: Finasteride started"
+
+
+async def expected_series(repo: CheckinRepository) -> dict[str, Any]:
+    """The chart's data computed straight from the stored rows, independently of the module."""
+    shedding, trend, itch, burning = [], [], [], []
+    total = 0
+    completed = [r for r in await repo.responses(GUILD, USER) if r.completed]
+    for response in sorted(completed, key=lambda r: str(r.completed_at)):
+        assert response.completed_at is not None
+        when = datetime.fromisoformat(response.completed_at).isoformat()
+        stored = await repo.answers(response.id)
+        level = stored.get(("shedding", ""))
+        if level is not None and not level.skipped:
+            total += SCORES[level.choices[0]]
+            shedding.append(
+                {"at": when, "level": level.choices[0], "score": SCORES[level.choices[0]]}
+            )
+            trend.append({"at": when, "total": total})
+        for question, out in (("itch", itch), ("burning", burning)):
+            value = stored.get((question, ""))
+            if value is not None and not value.skipped:
+                out.append({"at": when, "value": value.number})
+    marks = []
+    for entry in await repo.regimen(GUILD, USER):
+        for month, kind in (
+            (entry.started_month, "started"),
+            (entry.stopped_month, "stopped"),
+            (entry.dose_changed_month, "dose_changed"),
+        ):
+            if month is not None:
+                marks.append((month, kind, entry.treatment_id))
+    return {
+        "shedding": shedding,
+        "shedding_trend": trend,
+        "itch": itch,
+        "burning": burning,
+        "marks": sorted(marks),
+    }
+
+
+async def test_the_charts_embedded_series_equals_the_database(
+    repo: CheckinRepository, checkin: Questionnaire
+) -> None:
+    await four_months(repo)
+    png = history_chart(await member_history(repo, checkin, GUILD, USER))
+    assert png.startswith(PNG_SIGNATURE)
+    series = read_series(png)
+    expected = await expected_series(repo)
+    assert sorted((m["month"], m["kind"], m["treatment"]) for m in series.pop("marks")) == (
+        expected.pop("marks")
+    )
+    assert series == expected
+    assert [p["total"] for p in series["shedding_trend"]] == [1, 1, 0]  # more, same, less
+    assert 9 not in [v["value"] for v in series["itch"]]  # the check-in in progress
+
+
+async def test_one_check_in_and_none_still_make_a_chart(
+    repo: CheckinRepository, checkin: Questionnaire
+) -> None:
+    await repo.start_treatments(GUILD, USER, [("finasteride", "2025-05")], at(5, 1))
+    empty = await member_history(repo, checkin, GUILD, USER)
+    assert empty.points == ()
+    assert len(empty.marks) == 1
+    nothing = read_series(history_chart(empty))
+    assert nothing == {"shedding": [], "shedding_trend": [], "itch": [], "burning": [], "marks": []}
+
+    await answer(
+        repo, at(6, 2), {("shedding", ""): Answer(("same",)), ("itch", ""): Answer(number=3)}
+    )
+    single = await member_history(repo, checkin, GUILD, USER)
+    png = history_chart(single)
+    assert png.startswith(PNG_SIGNATURE)
+    series = read_series(png)
+    expected = await expected_series(repo)
+    assert [(m["month"], m["kind"], m["treatment"]) for m in series.pop("marks")] == (
+        expected.pop("marks")
+    )
+    assert series == expected
+    assert len(series["shedding"]) == len(series["itch"]) == 1
+    assert series["burning"] == []
+
+
+def test_build_history_ignores_answers_of_check_ins_in_progress(checkin: Questionnaire) -> None:
+    from bot.storage.checkins import CheckinResponse
+
+    responses = [
+        CheckinResponse(
+            1, GUILD, USER, None, 1, "completed", None, "a", "2025-01-01T00:00:00+00:00"
+        ),
+        CheckinResponse(2, GUILD, USER, None, 1, "in_progress", "itch", "b", None),
+    ]
+    answers = {
+        1: {("itch", ""): Answer(number=1)},
+        2: {("itch", ""): Answer(number=8)},
+    }
+    history = build_history(checkin, responses, answers, [])
+    assert isinstance(history, History)
+    assert [(p.response_id, p.itch) for p in history.points] == [(1, 1)]
+
+
+def test_read_series_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(ValueError, match="not a PNG"):
+        read_series(b"GIF89a")
+    plain = bar_panels([("panel", [("a", 5, "5")])], "a chart without a series")
+    with pytest.raises(ValueError, match="no anagen:series"):
+        read_series(plain)
+    damaged = bytearray(plain)
+    damaged[40] ^= 0xFF  # a byte of the chunk after IHDR: its CRC no longer matches
+    with pytest.raises(ValueError, match="damaged"):
+        read_series(bytes(damaged))
