@@ -13,10 +13,12 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.checkins.service import CheckinService
+from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
-from bot.survey.questionnaire import Questionnaire, load_questionnaire
+from bot.survey.questionnaire import CHECKIN_BUNDLED, Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, load_knowledge_base
 from bot.tree import AnagenTree
 
@@ -42,7 +44,9 @@ def minimal_intents() -> discord.Intents:
 
 
 class AnagenBot(commands.Bot):
-    def __init__(self, settings: Settings, *, force_sync: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, force_sync: bool = False, clock: Clock | None = None
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -58,6 +62,10 @@ class AnagenBot(commands.Bot):
         self._db: Database | None = None
         self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)
         self.knowledge: KnowledgeBase = load_knowledge_base(settings.knowledge_base_path)
+        self.checkin_questionnaire = load_questionnaire(CHECKIN_BUNDLED)
+        # Time is injected so tests move it (check-in schedules) instead of sleeping.
+        self.clock: Clock = clock or SystemClock()
+        self._checkins: CheckinService | None = None
 
     @property
     def db(self) -> Database:
@@ -65,8 +73,17 @@ class AnagenBot(commands.Bot):
             raise RuntimeError("the database is opened in setup_hook; the bot has not started")
         return self._db
 
+    @property
+    def checkins(self) -> CheckinService:
+        if self._checkins is None:
+            raise RuntimeError("services are built in setup_hook; the bot has not started")
+        return self._checkins
+
     async def setup_hook(self) -> None:
         self._db = await Database.open(self.settings.database_path)
+        self._checkins = CheckinService(
+            self._db, self.checkin_questionnaire, self.questionnaire, self.clock
+        )
         # A half-loaded bot would sync a tree without the missing commands and delete
         # them from Discord, so an extension that fails to load stops start-up.
         for name in extension_names():

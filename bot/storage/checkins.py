@@ -239,6 +239,36 @@ def _claim_due(conn: sqlite3.Connection, now: datetime, run_id: str, limit: int)
     return claimed
 
 
+def _claim_snoozed(
+    conn: sqlite3.Connection, now: datetime, run_id: str, limit: int
+) -> list[Reminder]:
+    """Claim the put-off reminders that have come due, clearing the snooze as it is taken."""
+    rows = conn.execute(
+        "SELECT id, guild_id, user_id, snooze_period, snooze_until_utc FROM checkin_enrolments"
+        " WHERE snooze_until_utc <= ? AND status = 'active' ORDER BY snooze_until_utc, id"
+        " LIMIT ?",
+        (stamp(now), limit),
+    ).fetchall()
+    claimed: list[Reminder] = []
+    for enrolment_id, guild, user, period, until in rows:
+        due = datetime.fromisoformat(until)
+        key = f"{period}+{due.date().isoformat()}"
+        cursor = conn.execute(
+            "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period, due_utc,"
+            " state, attempts, run_id, claimed_at) VALUES (?, ?, ?, ?, ?, 'claimed', 1, ?, ?)"
+            " ON CONFLICT (enrolment_id, period) DO NOTHING",
+            (enrolment_id, guild, user, key, until, run_id, stamp(now)),
+        )
+        if cursor.rowcount == 1 and cursor.lastrowid is not None:
+            claimed.append(Reminder(cursor.lastrowid, enrolment_id, guild, user, key, due, 1))
+        conn.execute(
+            "UPDATE checkin_enrolments SET snooze_period = NULL, snooze_until_utc = NULL"
+            " WHERE id = ?",
+            (enrolment_id,),
+        )
+    return claimed
+
+
 def _reclaim_interrupted(
     conn: sqlite3.Connection, now: datetime, run_id: str, max_attempts: int, max_delay: timedelta
 ) -> list[Reminder]:
@@ -291,9 +321,57 @@ def _finish(
     if pause is not None:
         conn.execute(
             "UPDATE checkin_enrolments SET status = 'paused', pause_reason = ?, pause_notice = 1,"
-            " next_due_utc = NULL, updated_at = ? WHERE id = ? AND status = 'active'",
+            " next_due_utc = NULL, snooze_period = NULL, snooze_until_utc = NULL, updated_at = ?"
+            " WHERE id = ? AND status = 'active'",
             (pause.value, stamp(now), reminder.enrolment_id),
         )
+
+
+# -- regimen changes (take the caller's transaction, so a check-in's completion and what it
+#    says about the regimen are committed together) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenChanges:
+    started: tuple[tuple[str, str | None], ...] = ()  # (treatment, 'YYYY-MM' or unknown)
+    stopped: tuple[tuple[str, str], ...] = ()
+    dose_changed: tuple[tuple[str, str], ...] = ()
+
+
+async def apply_regimen_changes(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    changes: RegimenChanges,
+    now: datetime,
+    *,
+    source: str = "checkin",
+) -> None:
+    member = (guild_id, user_id)
+    await conn.executemany(
+        "UPDATE regimen_entries SET stopped_month = ?, updated_at = ? WHERE guild_id = ?"
+        " AND user_id = ? AND treatment_id = ? AND stopped_month IS NULL",
+        [(month, stamp(now), *member, treatment) for treatment, month in changes.stopped],
+    )
+    await conn.executemany(
+        "UPDATE regimen_entries SET dose_changed_month = ?, updated_at = ? WHERE guild_id = ?"
+        " AND user_id = ? AND treatment_id = ? AND stopped_month IS NULL",
+        [(month, stamp(now), *member, treatment) for treatment, month in changes.dose_changed],
+    )
+    await conn.executemany(
+        "INSERT INTO regimen_entries (guild_id, user_id, treatment_id, started_month, source,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(*member, treatment, month, source, stamp(now)) for treatment, month in changes.started],
+    )
+
+
+async def current_treatments(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[str]:
+    rows = await conn.execute_fetchall(
+        "SELECT treatment_id FROM regimen_entries WHERE guild_id = ? AND user_id = ?"
+        " AND stopped_month IS NULL ORDER BY treatment_id",
+        (guild_id, user_id),
+    )
+    return [row[0] for row in rows]
 
 
 # -- erasure (takes the caller's transaction, so /survey delete erases in one commit) -------
@@ -345,7 +423,8 @@ class CheckinRepository:
                 " interval_weeks = excluded.interval_weeks, weekday = excluded.weekday,"
                 " hour = excluded.hour, time_zone = excluded.time_zone,"
                 " anchor_date = excluded.anchor_date, status = 'active', pause_reason = NULL,"
-                " pause_notice = 0, next_due_utc = excluded.next_due_utc,"
+                " pause_notice = 0, next_due_utc = excluded.next_due_utc, snooze_period = NULL,"
+                " snooze_until_utc = NULL,"
                 " updated_at = excluded.updated_at",
                 (
                     guild_id,
@@ -389,7 +468,8 @@ class CheckinRepository:
         """Pause an active enrolment; False if there was none active."""
         changed = await self._db.execute(
             "UPDATE checkin_enrolments SET status = 'paused', pause_reason = ?, pause_notice = ?,"
-            " next_due_utc = NULL, updated_at = ? WHERE guild_id = ? AND user_id = ?"
+            " next_due_utc = NULL, snooze_period = NULL, snooze_until_utc = NULL, updated_at = ?"
+            " WHERE guild_id = ? AND user_id = ?"
             " AND status = 'active'",
             (reason.value, int(reason is not PauseReason.MEMBER), stamp(now), guild_id, user_id),
         )
@@ -412,7 +492,8 @@ class CheckinRepository:
     async def stop(self, guild_id: int, user_id: int, now: datetime) -> bool:
         changed = await self._db.execute(
             "UPDATE checkin_enrolments SET status = 'stopped', pause_reason = NULL,"
-            " pause_notice = 0, next_due_utc = NULL, updated_at = ?"
+            " pause_notice = 0, next_due_utc = NULL, snooze_period = NULL, snooze_until_utc = NULL,"
+            " updated_at = ?"
             " WHERE guild_id = ? AND user_id = ? AND status != 'stopped'",
             (stamp(now), guild_id, user_id),
         )
@@ -432,15 +513,57 @@ class CheckinRepository:
     async def next_due_at(self) -> datetime | None:
         """The earliest due time of any active enrolment (for the scheduler's sleep)."""
         row = await self._db.fetchone(
-            "SELECT min(next_due_utc) FROM checkin_enrolments WHERE status = 'active'"
+            "SELECT min(next_due_utc), (SELECT min(snooze_until_utc) FROM checkin_enrolments"
+            " WHERE status = 'active') FROM checkin_enrolments WHERE status = 'active'"
         )
-        return _instant(row[0]) if row else None
+        if row is None:
+            return None
+        instants = [_instant(value) for value in row if value is not None]
+        return min((i for i in instants if i is not None), default=None)
+
+    async def snooze(self, guild_id: int, user_id: int, period: str, until: datetime) -> bool:
+        """Remind the member once more about `period` at `until` ("remind me tomorrow")."""
+        base = period.split("+", 1)[0]  # putting off a put-off reminder keeps its period
+        changed = await self._db.execute(
+            "UPDATE checkin_enrolments SET snooze_period = ?, snooze_until_utc = ?"
+            " WHERE guild_id = ? AND user_id = ? AND status = 'active'",
+            (base, stamp(until), guild_id, user_id),
+        )
+        return changed == 1
+
+    async def note_member_skipped(self, guild_id: int, user_id: int, period: str) -> None:
+        """The member chose "skip this one": say so in the log and drop any put-off reminder."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE checkin_reminders SET reason = 'member_skipped' WHERE guild_id = ?"
+                " AND user_id = ? AND period = ?",
+                (guild_id, user_id, period),
+            )
+            await conn.execute(
+                "UPDATE checkin_enrolments SET snooze_period = NULL, snooze_until_utc = NULL"
+                " WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+
+    async def has_pause_notice(self, guild_id: int, user_id: int) -> bool:
+        """A cheap read before `take_pause_notice`'s write, done on every command."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM checkin_enrolments WHERE guild_id = ? AND user_id = ?"
+            " AND pause_notice = 1",
+            (guild_id, user_id),
+        )
+        return row is not None
 
     # -- reminders ----------------------------------------------------------------------------
 
     async def claim_due(self, now: datetime, run_id: str, limit: int) -> list[Reminder]:
         """Claim up to `limit` due reminders, logging and re-scheduling in one transaction."""
-        return await self._db.run(lambda conn: _claim_due(conn, now, run_id, limit))
+
+        def unit(conn: sqlite3.Connection) -> list[Reminder]:
+            claimed = _claim_due(conn, now, run_id, limit)
+            return claimed + _claim_snoozed(conn, now, run_id, limit - len(claimed))
+
+        return await self._db.run(unit)
 
     async def reclaim_interrupted(
         self,
@@ -539,6 +662,15 @@ class CheckinRepository:
             "UPDATE regimen_entries SET dose_changed_month = ?, updated_at = ? WHERE guild_id = ?"
             " AND user_id = ? AND treatment_id = ? AND stopped_month IS NULL",
             (month, stamp(now), guild_id, user_id, treatment_id),
+        )
+        return changed == 1
+
+    async def forget_treatment(self, guild_id: int, user_id: int, treatment_id: str) -> bool:
+        """Remove a treatment entered by mistake (its open entry); stopping it is different."""
+        changed = await self._db.execute(
+            "DELETE FROM regimen_entries WHERE guild_id = ? AND user_id = ? AND treatment_id = ?"
+            " AND stopped_month IS NULL",
+            (guild_id, user_id, treatment_id),
         )
         return changed == 1
 

@@ -19,33 +19,41 @@ class GuildSettings:
     results_visibility: str = "everyone"  # or "managers"
     survey_open: bool = True
     include_imported: bool = False
+    checkins_enabled: bool = False  # follow-up check-ins are opt-in for the server too
+    checkin_interval_weeks: int = 4
 
 
 async def get(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
     async with conn.execute(
-        "SELECT min_group_size, results_visibility, survey_open, include_imported"
-        " FROM guild_settings WHERE guild_id = ?",
+        "SELECT min_group_size, results_visibility, survey_open, include_imported,"
+        " checkins_enabled, checkin_interval_weeks FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
     ) as cursor:
         row = await cursor.fetchone()
     if row is None:
         return GuildSettings(guild_id)
-    return GuildSettings(guild_id, row[0], row[1], bool(row[2]), bool(row[3]))
+    return GuildSettings(guild_id, row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5])
 
 
 async def put(conn: aiosqlite.Connection, settings: GuildSettings) -> None:
     await conn.execute(
         "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility, survey_open,"
-        " include_imported, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
+        " include_imported, checkins_enabled, checkin_interval_weeks, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
         " SET min_group_size = excluded.min_group_size,"
         " results_visibility = excluded.results_visibility, survey_open = excluded.survey_open,"
-        " include_imported = excluded.include_imported, updated_at = excluded.updated_at",
+        " include_imported = excluded.include_imported,"
+        " checkins_enabled = excluded.checkins_enabled,"
+        " checkin_interval_weeks = excluded.checkin_interval_weeks,"
+        " updated_at = excluded.updated_at",
         (
             settings.guild_id,
             max(MIN_GROUP_SIZE_FLOOR, settings.min_group_size),
             settings.results_visibility,
             int(settings.survey_open),
             int(settings.include_imported),
+            int(settings.checkins_enabled),
+            settings.checkin_interval_weeks,
             now(),
         ),
     )

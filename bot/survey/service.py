@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 import aiosqlite
 
-from bot.storage import Database, guilds, suggestions
-from bot.storage import responses as repo
-from bot.storage.responses import AnswerUnit, Response
+from bot.storage import Database, guilds
+from bot.storage.responses import SURVEY, Response, ResponseStore
 from bot.survey.flow import (
     Answer,
     Answers,
@@ -94,42 +94,89 @@ class Status:
 
 
 AnswerBuilder = Callable[[Step], dict[str, Answer]]
+# Runs inside the transaction that completes a response, so whatever it records (a
+# check-in's regimen changes) is committed together with the completion, or not at all.
+FinishHook = Callable[[aiosqlite.Connection, Response, Answers], Awaitable[None]]
+OpenCheck = Callable[[aiosqlite.Connection, int], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineTexts:
+    """What the engine says that depends on which questionnaire it runs."""
+
+    paused: str = PAUSED
+    finished: str = FINISHED
+    already_done: str = ALREADY_DONE
+    closed: str = CLOSED
+    gone: str = GONE
+
+
+async def _survey_open(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    return (await guilds.get(conn, guild_id)).survey_open
 
 
 class SurveyService:
-    def __init__(self, db: Database, questionnaire: Questionnaire) -> None:
+    """The questionnaire engine. The scalp survey is its first use; check-ins run on the
+    same engine with their own questionnaire, tables, texts and completion hook."""
+
+    def __init__(
+        self,
+        db: Database,
+        questionnaire: Questionnaire,
+        *,
+        store: ResponseStore = SURVEY,
+        texts: EngineTexts = EngineTexts(),
+        is_open: OpenCheck = _survey_open,
+        on_finish: FinishHook | None = None,
+    ) -> None:
         self.db = db
         self.questionnaire = questionnaire
+        self.store = store
+        self.texts = texts
+        self._is_open = is_open
+        self._on_finish = on_finish
 
     # -- starting ---------------------------------------------------------------------------
 
     async def start_state(self, guild_id: int, user_id: int) -> tuple[StartState, Response | None]:
         async with self.db.reading() as conn:
-            if (open_ := await repo.open_response(conn, guild_id, user_id)) is not None:
+            if (open_ := await self.store.open_response(conn, guild_id, user_id)) is not None:
                 return StartState.RESUME, open_
-            latest = await repo.latest(conn, guild_id, user_id)
+            latest = await self.store.latest(conn, guild_id, user_id)
         if latest is not None and latest.completed:
             return StartState.COMPLETED, latest
         return StartState.NEW, None
 
     async def begin(
-        self, guild_id: int, user_id: int, *, surface: str = "dm", retake: bool = False
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        surface: str = "dm",
+        retake: bool = False,
+        prefill: Answers | None = None,
+        period: str | None = None,
     ) -> Screen:
-        """The member consented: create the response (or reuse the open one) and ask."""
+        """The member consented: create the response (or reuse the open one) and ask.
+
+        `prefill` answers questions the bot already knows (a check-in's current treatments)
+        in the new response; the member lands after them and can go back to correct them."""
         async with self.db.transaction() as conn:
-            response = await repo.open_response(conn, guild_id, user_id)
+            response = await self.store.open_response(conn, guild_id, user_id)
             if response is None:
-                latest = await repo.latest(conn, guild_id, user_id)
+                latest = await self.store.latest(conn, guild_id, user_id)
                 if latest is not None and latest.completed and not retake:
-                    return NoticeScreen(NoticeKind.FINISHED, ALREADY_DONE, latest.id)
-                if not (await guilds.get(conn, guild_id)).survey_open:
+                    return NoticeScreen(NoticeKind.FINISHED, self.texts.already_done, latest.id)
+                if not await self._is_open(conn, guild_id):
                     # e.g. a consent button from before a moderator closed the survey
-                    return NoticeScreen(NoticeKind.GONE, CLOSED)
-                response = await repo.create(
-                    conn, guild_id, user_id, self.questionnaire.version, surface
+                    return NoticeScreen(NoticeKind.GONE, self.texts.closed)
+                response = await self.store.create(
+                    conn, guild_id, user_id, self.questionnaire.version, surface, period=period
                 )
+                for key, answer in (prefill or {}).items():
+                    await self.store.save_answer(conn, response.id, key, answer)
             elif response.surface != surface:
-                await repo.set_prompt(conn, response.id, None, None, surface)
+                await self.store.set_prompt(conn, response.id, None, None, surface)
             return await self._screen(conn, response)
 
     async def status(self, guild_id: int, user_id: int) -> Status:
@@ -137,7 +184,7 @@ class SurveyService:
         if response is None:
             return Status(state)
         async with self.db.reading() as conn:
-            answers = await repo.answers(conn, response.id)
+            answers = await self.store.answers(conn, response.id)
         steps = applicable_steps(self.questionnaire, answers)
         answered = sum(all(k in answers for k in s.answer_keys()) for s in steps)
         return Status(state, answered, len(steps), response.started_at, response.completed_at)
@@ -148,13 +195,13 @@ class SurveyService:
         async with self.db.reading() as conn:
             response = await self._owned(conn, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, GONE)
+                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
             return await self._screen(conn, response, note)
 
     async def _owned(
         self, conn: aiosqlite.Connection, response_id: int, user_id: int
     ) -> Response | None:
-        response = await repo.get(conn, response_id)
+        response = await self.store.get(conn, response_id)
         if response is not None and response.user_id != user_id:
             raise NotYourSurvey
         return response
@@ -162,7 +209,7 @@ class SurveyService:
     async def _screen(
         self, conn: aiosqlite.Connection, response: Response, note: Note | None = None
     ) -> Screen:
-        return self._screen_for(response, await repo.answers(conn, response.id), note)
+        return self._screen_for(response, await self.store.answers(conn, response.id), note)
 
     def _screen_for(self, response: Response, answers: Answers, note: Note | None = None) -> Screen:
         """What the member sees, from the response and its answers already in hand."""
@@ -221,10 +268,16 @@ class SurveyService:
 
         return await self._apply(response_id, user_id, step_key, build)
 
+    async def dm_activity(self, user_id: int) -> datetime | None:
+        """When the member last touched a DM response of this engine (None: has none)."""
+        async with self.db.reading() as conn:
+            response = await self.store.active_in_dms(conn, user_id)
+        return None if response is None else datetime.fromisoformat(response.updated_at)
+
     async def reply(self, user_id: int, raw: str) -> Screen | None:
         """A message typed in DMs; None when the member has no survey in progress there."""
         async with self.db.reading() as conn:
-            response = await repo.active_in_dms(conn, user_id)
+            response = await self.store.active_in_dms(conn, user_id)
         if response is None:
             return None
         if response.position == SUMMARY:
@@ -278,15 +331,15 @@ class SurveyService:
     ) -> Screen:
         def unit(conn: sqlite3.Connection) -> Screen:
             # Runs in the database thread as one transaction: every answer costs one hop.
-            store = AnswerUnit(conn)
+            store = self.store.unit(conn)
             response = store.get(response_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, GONE)
+                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
             if response.user_id != user_id:
                 raise NotYourSurvey
             answers = store.answers(response.id)
             if response.completed:
-                return self._screen_for(response, answers, Note(ALREADY_DONE))
+                return self._screen_for(response, answers, Note(self.texts.already_done))
             current = self._screen_for(response, answers)
             if not isinstance(current, QuestionScreen) or current.step.key != step_key:
                 return self._screen_for(response, answers, Note(STALE))
@@ -329,7 +382,7 @@ class SurveyService:
 
     async def _refuse(self, response_id: int, text: str) -> Screen:
         async with self.db.transaction() as conn:
-            await repo.delete_response(conn, response_id)
+            await self.store.delete_response(conn, response_id)
         return NoticeScreen(NoticeKind.REFUSED, text)
 
     # -- navigation -------------------------------------------------------------------------
@@ -345,19 +398,19 @@ class SurveyService:
         async with self.db.transaction() as conn:
             response = await self._owned(conn, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, GONE)
+                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
             if response.completed:
-                return await self._screen(conn, response, Note(ALREADY_DONE))
+                return await self._screen(conn, response, Note(self.texts.already_done))
             current = await self._screen(conn, response)
             here = current.step.key if isinstance(current, QuestionScreen) else SUMMARY
             if step_key is not None and here != step_key:
                 return await self._screen(conn, response, Note(STALE))
-            answers = await repo.answers(conn, response.id)
+            answers = await self.store.answers(conn, response.id)
             position = target(response, answers)
             if position is None:
                 return await self._screen(conn, response, Note(note or "You cannot go there."))
-            await repo.update(conn, response.id, position=position)
-            fresh = await repo.get(conn, response.id)
+            await self.store.update(conn, response.id, position=position)
+            fresh = await self.store.get(conn, response.id)
             assert fresh is not None
             return await self._screen(conn, fresh)
 
@@ -396,27 +449,29 @@ class SurveyService:
         async with self.db.reading() as conn:
             response = await self._owned(conn, response_id, user_id)
         if response is None:
-            return NoticeScreen(NoticeKind.GONE, GONE)
+            return NoticeScreen(NoticeKind.GONE, self.texts.gone)
         if response.completed:
             return await self.screen(response_id, user_id)
-        return NoticeScreen(NoticeKind.PAUSED, PAUSED, response_id)
+        return NoticeScreen(NoticeKind.PAUSED, self.texts.paused, response_id)
 
     async def finish(self, response_id: int, user_id: int) -> Screen:
         async with self.db.transaction() as conn:
             response = await self._owned(conn, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, GONE)
+                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
             if response.completed:
-                return NoticeScreen(NoticeKind.FINISHED, FINISHED, response.id)
-            answers = await repo.answers(conn, response.id)
+                return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response.id)
+            answers = await self.store.answers(conn, response.id)
             if next_step(self.questionnaire, answers) is not None:
                 return await self._screen(
                     conn,
                     response,
                     Note("A few questions still need an answer first.", Tone.CORRECTION),
                 )
-            await repo.update(conn, response.id, position=SUMMARY, completed=True)
-        return NoticeScreen(NoticeKind.FINISHED, FINISHED, response_id)
+            await self.store.update(conn, response.id, position=SUMMARY, completed=True)
+            if self._on_finish is not None:
+                await self._on_finish(conn, response, answers)
+        return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response_id)
 
     async def use_surface(
         self,
@@ -429,11 +484,11 @@ class SurveyService:
         """Remember where the live question message is, so the next one can replace it."""
         async with self.db.transaction() as conn:
             if await self._owned(conn, response_id, user_id) is not None:
-                await repo.set_prompt(conn, response_id, channel_id, message_id, surface)
+                await self.store.set_prompt(conn, response_id, channel_id, message_id, surface)
 
     async def prompt_message(self, response_id: int) -> tuple[int | None, int | None]:
         async with self.db.reading() as conn:
-            response = await repo.get(conn, response_id)
+            response = await self.store.get(conn, response_id)
         return (
             (None, None)
             if response is None
@@ -445,22 +500,8 @@ class SurveyService:
     async def mine(self, guild_id: int, user_id: int) -> list[tuple[Response, SummaryScreen]]:
         async with self.db.reading() as conn:
             found = []
-            for response in await repo.history(conn, guild_id, user_id):
-                answers = await repo.answers(conn, response.id)
+            for response in await self.store.history(conn, guild_id, user_id):
+                answers = await self.store.answers(conn, response.id)
                 rows = summary_rows(self.questionnaire, answers)
                 found.append((response, SummaryScreen(response.id, rows, response.completed)))
         return found
-
-    async def erase(self, guild_id: int, user_id: int) -> tuple[int, int, int]:
-        """Delete everything stored about the member in this server:
-        (responses, answers, treatment suggestions)."""
-        async with self.db.transaction() as conn:
-            responses, answers = await repo.erase_member(conn, guild_id, user_id)
-            suggested = await suggestions.erase_member(conn, guild_id, user_id)
-        log.info(
-            "Erased %d responses, %d answers and %d suggestions at a member's request",
-            responses,
-            answers,
-            suggested,
-        )
-        return responses, answers, suggested

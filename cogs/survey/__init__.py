@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -13,14 +14,15 @@ from discord.ext import commands
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
 from bot.results.service import ComparisonRefused, ResultsService
-from bot.survey.screens import QuestionScreen, Screen, SummaryScreen
+from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
+from cogs.checkins.items import OptInButton
 from cogs.survey import ids, items
 from cogs.survey import results as shown
 from cogs.survey.admin import SurveyAdmin
 from cogs.survey.forms import AnswerForm, submitted_text
-from cogs.survey.render import render
+from cogs.survey.render import Rendered, render
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,12 @@ I could not send you a direct message: your DMs are closed for this server. Eith
 them (server name → **Privacy Settings** → **Direct Messages** on) and run \
 `/survey start` again, or take the survey privately right here: only you can see it."""
 
+CHECKIN_OFFER = (
+    "**Want to see what helps you over time?** This server runs check-ins: a one-minute "
+    "question set every few weeks about your treatments, shedding and scalp, on a day and "
+    "hour you choose. Only your answers to them are stored; stop whenever you like."
+)
+
 NO_SURVEY_IN_DMS = (
     "You have no survey in progress here. Run `/survey start` in your server to begin one."
 )
@@ -61,6 +69,18 @@ class Survey(commands.Cog):
         self.bot = bot
         self.service = SurveyService(bot.db, bot.questionnaire)
         self.results = ResultsService(bot.db, bot.questionnaire)
+        # Every questionnaire the engine runs, by the prefix of its response references:
+        # the survey, and check-ins (their controls and forms are the survey's own).
+        self.engines: dict[str, SurveyService] = {"": self.service, "c": bot.checkins.engine}
+
+    def engine(self, ref: str) -> tuple[SurveyService, int]:
+        """The engine a response reference ("12", "c7") belongs to, and the response id."""
+        book, number = (ref[0], ref[1:]) if ref[:1].isalpha() else ("", ref)
+        return self.engines[book], int(number)
+
+    @staticmethod
+    def book_of(ref: str) -> str:
+        return ref[0] if ref[:1].isalpha() else ""
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*items.ALL)
@@ -70,10 +90,13 @@ class Survey(commands.Cog):
 
     # -- showing screens ----------------------------------------------------------------------
 
-    async def show(self, interaction: discord.Interaction, screen: Screen) -> None:
+    async def show(self, interaction: discord.Interaction, screen: Screen, ref: str = "") -> None:
         """Answer a component or form interaction by editing its message in place."""
         in_dm = interaction.guild_id is None
-        rendered = render(screen, self.service.questionnaire, in_dm=in_dm)
+        book = self.book_of(ref)
+        engine = self.engines[book]
+        rendered = render(screen, engine.questionnaire, in_dm=in_dm, book=book)
+        await self._offer_checkins(rendered, screen, book, interaction.user.id)
         await interaction.response.edit_message(**rendered.kwargs())
         message = interaction.message
         if (
@@ -82,39 +105,55 @@ class Survey(commands.Cog):
             and isinstance(screen, QuestionScreen)
             and screen.prompt_message_id != message.id  # usually the same: no write needed
         ):
-            await self.service.use_surface(
+            await engine.use_surface(
                 screen.response_id, interaction.user.id, "dm", message.channel.id, message.id
             )
 
-    async def _send_in_dm(
-        self, channel: discord.abc.Messageable, user_id: int, screen: Screen
+    async def _offer_checkins(
+        self, rendered: Rendered, screen: Screen, book: str, user_id: int
+    ) -> None:
+        """On the survey's thank-you, the opt-in to check-ins where the server has them on."""
+        if book or not isinstance(screen, NoticeScreen) or screen.kind is not NoticeKind.FINISHED:
+            return
+        if screen.response_id is None:
+            return
+        guild_id = await self.bot.checkins.offer_after_survey(screen.response_id, user_id)
+        if guild_id is not None:
+            rendered.content += "\n\n" + CHECKIN_OFFER
+            view = rendered.view or discord.ui.View(timeout=None)
+            view.add_item(OptInButton(guild_id))
+            rendered.view = view
+
+    async def send_in_dm(
+        self, channel: discord.abc.Messageable, user_id: int, screen: Screen, book: str = ""
     ) -> None:
         """Send a screen as a new DM, retiring the buttons of the previous question message."""
-        rendered = render(screen, self.service.questionnaire, in_dm=True)
+        engine = self.engines[book]
+        rendered = render(screen, engine.questionnaire, in_dm=True, book=book)
+        await self._offer_checkins(rendered, screen, book, user_id)
         sent = await channel.send(**rendered.send_kwargs())
         response_id = getattr(screen, "response_id", None)
         if response_id is None:
             return
-        old_channel, old_message = await self.service.prompt_message(response_id)
+        old_channel, old_message = await engine.prompt_message(response_id)
         if old_message is not None and old_message != sent.id and old_channel is not None:
             partial = self.bot.get_partial_messageable(old_channel).get_partial_message(old_message)
             with contextlib.suppress(discord.HTTPException):
                 await partial.edit(view=None)
         if isinstance(screen, QuestionScreen | SummaryScreen):
-            await self.service.use_surface(response_id, user_id, "dm", sent.channel.id, sent.id)
+            await engine.use_surface(response_id, user_id, "dm", sent.channel.id, sent.id)
 
-    async def open_form(
-        self, interaction: discord.Interaction, response_id: int, step_key: str
-    ) -> None:
+    async def open_form(self, interaction: discord.Interaction, ref: str, step_key: str) -> None:
+        engine, response_id = self.engine(ref)
         try:
-            screen = await self.service.screen(response_id, interaction.user.id)
+            screen = await engine.screen(response_id, interaction.user.id)
         except NotYourSurvey:
             await send_ephemeral(interaction, items.NOT_YOURS)
             return
         if not isinstance(screen, QuestionScreen) or screen.step.key != step_key:
-            await self.show(interaction, screen)  # stale: show where they are instead
+            await self.show(interaction, screen, ref)  # stale: show where they are instead
             return
-        form = AnswerForm(screen)
+        form = AnswerForm(screen, self.book_of(ref))
         await interaction.response.send_modal(form)
         form.stop()  # forgotten before any other task runs: submissions go to on_interaction
 
@@ -175,7 +214,7 @@ class Survey(commands.Cog):
             channel = await user.create_dm()
             if resuming:
                 screen = await self.service.begin(guild_id, user.id, surface="dm")
-                await self._send_in_dm(channel, user.id, screen)
+                await self.send_in_dm(channel, user.id, screen)
             else:
                 view = discord.ui.View(timeout=None)
                 view.add_item(items.StartButton(guild_id, mode, "dm"))
@@ -325,27 +364,39 @@ class Survey(commands.Cog):
         form = ids.FORM.parse(str(data.get("custom_id", "")))
         if form is None:
             return
-        rid, step_key = int(form["rid"]), form["step"]
+        ref, step_key = form["rid"], form["step"]
+        engine, rid = self.engine(ref)
         text = submitted_text(data)
         user = interaction.user.id
         if not text.strip():
-            action = self.service.skip(rid, user, step_key)
+            action = engine.skip(rid, user, step_key)
         else:
-            action = self.service.submit_text(rid, user, step_key, text)
-        await items.run(interaction, action)
+            action = engine.submit_text(rid, user, step_key, text)
+        await items.run(interaction, action, ref)
 
     # -- typed replies in DMs -----------------------------------------------------------------
+
+    async def _replying_to(self, user_id: int) -> str:
+        """The engine whose DM questionnaire the member touched last (a survey and a
+        check-in may both be open; the typed reply answers the one on screen)."""
+        latest: tuple[datetime, str] | None = None
+        for book, engine in self.engines.items():
+            touched = await engine.dm_activity(user_id)
+            if touched is not None and (latest is None or touched > latest[0]):
+                latest = (touched, book)
+        return latest[1] if latest else ""
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is not None or message.author.bot:
             return
         try:
-            screen = await self.service.reply(message.author.id, message.content)
+            book = await self._replying_to(message.author.id)
+            screen = await self.engines[book].reply(message.author.id, message.content)
             if screen is None:
                 await message.channel.send(NO_SURVEY_IN_DMS)
                 return
-            await self._send_in_dm(message.channel, message.author.id, screen)
+            await self.send_in_dm(message.channel, message.author.id, screen, book)
         except discord.Forbidden:
             # DMs closed after they typed: the answer is saved, and /survey start offers to
             # continue privately in the server.

@@ -9,8 +9,15 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.results.service import ResultsService
+from bot.storage.guilds import GuildSettings
 from bot.tree import send_ephemeral
 from cogs.survey import results as shown
+
+
+def _checkins_line(settings: GuildSettings) -> str:
+    if not settings.checkins_enabled:
+        return "**Check-ins:** off (members cannot opt in)"
+    return f"**Check-ins:** on, offered every {settings.checkin_interval_weeks} weeks by default"
 
 
 @app_commands.guild_only()
@@ -29,7 +36,7 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="settings",
-        description="Who sees results, the minimum group size, and whether the survey is open",
+        description="Who sees results, the minimum group size, survey and check-ins on or off",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -37,11 +44,18 @@ class SurveyAdmin(
         min_group_size="Smallest group a public count may describe (3 or more; default 5)",
         survey_open="Whether members can start new responses (results stay either way)",
         include_imported="Count replies imported from threads (anagen import-replies)",
+        checkins="Offer members follow-up check-ins every few weeks (off by default)",
+        checkin_interval="The interval members are offered first (they may pick another)",
     )
     @app_commands.choices(
         visibility=[
             app_commands.Choice(name="Everyone", value="everyone"),
             app_commands.Choice(name="Members with Manage Server", value="managers"),
+        ]
+    )
+    @app_commands.choices(
+        checkin_interval=[
+            app_commands.Choice(name=f"Every {weeks} weeks", value=weeks) for weeks in (2, 4, 8)
         ]
     )
     async def settings(
@@ -51,6 +65,8 @@ class SurveyAdmin(
         min_group_size: app_commands.Range[int, 3, 100] | None = None,
         survey_open: bool | None = None,
         include_imported: bool | None = None,
+        checkins: bool | None = None,
+        checkin_interval: app_commands.Choice[int] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, object] = {}
@@ -62,13 +78,19 @@ class SurveyAdmin(
             changes["survey_open"] = survey_open
         if include_imported is not None:
             changes["include_imported"] = include_imported
+        if checkins is not None:
+            changes["checkins_enabled"] = checkins
+        if checkin_interval is not None:
+            changes["checkin_interval_weeks"] = checkin_interval.value
         if changes:
             current = await self.results.update_settings(interaction.guild_id, **changes)
             lead = "Saved. "
         else:
             current = await self.results.settings(interaction.guild_id)
             lead = ""
-        await send_ephemeral(interaction, lead + shown.settings_text(current))
+        await send_ephemeral(
+            interaction, lead + shown.settings_text(current) + "\n" + _checkins_line(current)
+        )
 
     @app_commands.command(
         name="export", description="Every completed response with a codebook (pseudonymous ids)"

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 
 from bot.survey.screens import QuestionScreen
 from cogs.survey import ids
-
-if TYPE_CHECKING:
-    pass
 
 
 class AnswerForm(discord.ui.Modal):
@@ -18,11 +13,11 @@ class AnswerForm(discord.ui.Modal):
     submissions are handled by `Survey.on_interaction`, not by this object: that way a form
     opened before a restart (or submitted very quickly) still reaches the survey."""
 
-    def __init__(self, screen: QuestionScreen) -> None:
+    def __init__(self, screen: QuestionScreen, book: str = "") -> None:
         question = screen.step.question
         super().__init__(
             title=f"Question {screen.number} of {screen.total}",
-            custom_id=ids.FORM.build(rid=screen.response_id, step=screen.step.key),
+            custom_id=ids.FORM.build(rid=f"{book}{screen.response_id}", step=screen.step.key),
         )
         current = screen.current.get("")
         default = None
@@ -42,10 +37,10 @@ class AnswerForm(discord.ui.Modal):
         )
 
 
-def submitted_text(data: dict) -> str:
-    """The "answer" field of a modal submission (classic rows or label components)."""
+def submitted_text(data: dict, field: str = "answer") -> str:
+    """One field of a modal submission (classic rows or label components)."""
     for row in data.get("components", []):
         for component in [*row.get("components", []), row.get("component") or {}]:
-            if component.get("custom_id") == "answer":
+            if component.get("custom_id") == field:
                 return str(component.get("value") or "")
     return ""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from cogs._components import IdFormat
 
-_RID = r"\d+"
+# A response reference: its id, with "c" in front for a check-in (same engine, own tables).
+_RID = r"c?\d+"
 _STEP = r"[a-z0-9_/]+"
 
 ANSWER = IdFormat("sv:a:{rid}:{step}:{value}", rid=_RID, step=_STEP, value=r"-?[a-z0-9_]+")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
+from bot.erasure import erase_member
 from bot.survey.service import NotYourSurvey
 from bot.tree import report_error, send_ephemeral
 from cogs._components import ReportingItem, label_of
@@ -16,6 +17,7 @@ from cogs.survey import ids
 
 if TYPE_CHECKING:
     from bot.survey.screens import Screen
+    from bot.survey.service import SurveyService
     from cogs.survey import Survey
 
 NOT_YOURS = "This survey belongs to someone else. Start your own with `/survey start`."
@@ -35,11 +37,17 @@ def _survey(interaction: discord.Interaction) -> Survey:
     return cog
 
 
-async def run(interaction: discord.Interaction, action: Any) -> None:
-    """Run a survey action and show its screen in place; errors reach the member politely."""
+def _engine(interaction: discord.Interaction, ref: str) -> tuple[SurveyService, int]:
+    """The engine a response reference belongs to (survey or check-in), and the id."""
+    return _survey(interaction).engine(ref)
+
+
+async def run(interaction: discord.Interaction, action: Any, ref: str = "") -> None:
+    """Run a survey action and show its screen in place; errors reach the member politely.
+    `ref` is the response reference the action came from, naming its engine."""
     try:
         screen: Screen = await action
-        await _survey(interaction).show(interaction, screen)
+        await _survey(interaction).show(interaction, screen, ref)
     except NotYourSurvey:
         await send_ephemeral(interaction, NOT_YOURS)
     except Exception as exc:
@@ -51,7 +59,7 @@ class AnswerButton(
 ):
     def __init__(
         self,
-        rid: int,
+        rid: str,
         step: str,
         value: str,
         label: str,
@@ -72,12 +80,14 @@ class AnswerButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), match["step"], match["value"], label_of(item))
+        return cls(match["rid"], match["step"], match["value"], label_of(item))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        service = _survey(interaction).service
+        service, rid = _engine(interaction, self.rid)
         await run(
-            interaction, service.choose(self.rid, interaction.user.id, self.step, [self.value])
+            interaction,
+            service.choose(rid, interaction.user.id, self.step, [self.value]),
+            self.rid,
         )
 
 
@@ -86,7 +96,7 @@ class ChoiceSelect(
 ):
     def __init__(
         self,
-        rid: int,
+        rid: str,
         step: str,
         field: str,
         options: list[discord.SelectOption] | None = None,
@@ -109,14 +119,15 @@ class ChoiceSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), match["step"], match["field"])
+        return cls(match["rid"], match["step"], match["field"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         values = list(self.item.values)
-        service = _survey(interaction).service
+        service, rid = _engine(interaction, self.rid)
         await run(
             interaction,
-            service.choose(self.rid, interaction.user.id, self.step, values, self.field),
+            service.choose(rid, interaction.user.id, self.step, values, self.field),
+            self.rid,
         )
 
 
@@ -125,7 +136,7 @@ class FormButton(
 ):
     """Opens a form for number and text questions (the only way in a server channel)."""
 
-    def __init__(self, rid: int, step: str) -> None:
+    def __init__(self, rid: str, step: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Answer",
@@ -140,7 +151,7 @@ class FormButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), match["step"])
+        return cls(match["rid"], match["step"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await _survey(interaction).open_form(interaction, self.rid, self.step)
@@ -149,7 +160,7 @@ class FormButton(
 class NavButton(
     ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.NAV.template
 ):
-    def __init__(self, rid: int, step: str, action: str, *, disabled: bool = False) -> None:
+    def __init__(self, rid: str, step: str, action: str, *, disabled: bool = False) -> None:
         label, emoji, style = NAV_LABELS[action]
         super().__init__(
             discord.ui.Button(
@@ -167,18 +178,18 @@ class NavButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), match["step"], match["action"])
+        return cls(match["rid"], match["step"], match["action"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        service, user = _survey(interaction).service, interaction.user.id
+        (service, rid), user = _engine(interaction, self.rid), interaction.user.id
         action = {
-            "back": lambda: service.back(self.rid, user, self.step),
-            "skip": lambda: service.skip(self.rid, user, self.step),
-            "pause": lambda: service.pause(self.rid, user),
-            "continue": lambda: service.screen(self.rid, user),
-            "done": lambda: service.finish(self.rid, user),
+            "back": lambda: service.back(rid, user, self.step),
+            "skip": lambda: service.skip(rid, user, self.step),
+            "pause": lambda: service.pause(rid, user),
+            "continue": lambda: service.screen(rid, user),
+            "done": lambda: service.finish(rid, user),
         }[self.action]
-        await run(interaction, action())
+        await run(interaction, action(), self.rid)
 
 
 class ChangeSelect(
@@ -187,7 +198,7 @@ class ChangeSelect(
     """On the summary: pick a question to answer again."""
 
     def __init__(
-        self, rid: int, chunk: int, options: list[discord.SelectOption] | None = None
+        self, rid: str, chunk: int, options: list[discord.SelectOption] | None = None
     ) -> None:
         super().__init__(
             discord.ui.Select(
@@ -202,13 +213,15 @@ class ChangeSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["rid"]), int(match["chunk"]))
+        return cls(match["rid"], int(match["chunk"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         values = list(self.item.values)
-        service = _survey(interaction).service
+        service, rid = _engine(interaction, self.rid)
         await run(
-            interaction, service.change(self.rid, interaction.user.id, values[0] if values else "")
+            interaction,
+            service.change(rid, interaction.user.id, values[0] if values else ""),
+            self.rid,
         )
 
 
@@ -301,13 +314,14 @@ class EraseButton(
         if self.verdict != "erase":
             await interaction.response.edit_message(content="Nothing was erased.", view=None)
             return
-        service = _survey(interaction).service
-        responses, answers, suggested = await service.erase(self.guild_id, self.user_id)
+        erased = await erase_member(_survey(interaction).bot.db, self.guild_id, self.user_id)
         text = (
-            f"Done: erased {responses} survey response(s) with {answers} answer(s), and "
-            f"{suggested} treatment suggestion(s). Nothing about you remains in Anagen for "
-            "this server."
-            if responses or suggested
+            f"Done: erased {erased.responses} survey response(s) with {erased.answers} "
+            f"answer(s), {erased.suggestions} treatment suggestion(s), {erased.checkins} "
+            f"check-in(s), {erased.regimen_entries} regimen entr(ies)"
+            + (" and your check-in schedule" if erased.enrolled else "")
+            + ". Nothing about you remains in Anagen for this server."
+            if erased.anything
             else "There was nothing stored about you in this server."
         )
         await interaction.response.edit_message(content=text, view=None)

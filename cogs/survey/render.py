@@ -58,15 +58,18 @@ def _note(screen: Screen) -> str:
     return f"{NOTE_ICONS[note.tone]} {_clip(note.text, limit)}\n\n"
 
 
-def render(screen: Screen, questionnaire: Questionnaire, *, in_dm: bool) -> Rendered:
+def render(
+    screen: Screen, questionnaire: Questionnaire, *, in_dm: bool, book: str = ""
+) -> Rendered:
+    """`book` prefixes response ids in custom_ids: "" for the survey, "c" for check-ins."""
     if isinstance(screen, QuestionScreen):
-        return _question(screen, in_dm)
+        return _question(screen, in_dm, book)
     if isinstance(screen, SummaryScreen):
-        return _summary(screen, questionnaire)
-    return _notice(screen)
+        return _summary(screen, questionnaire, book)
+    return _notice(screen, book)
 
 
-def _question(screen: QuestionScreen, in_dm: bool) -> Rendered:
+def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
     step, question = screen.step, screen.step.question
     lines = [
         f"{_note(screen)}-# Question {screen.number} of {screen.total}",
@@ -78,7 +81,7 @@ def _question(screen: QuestionScreen, in_dm: bool) -> Rendered:
     if hint:
         lines.append(f"-# {hint}")
     view = discord.ui.View(timeout=None)
-    rid, key = screen.response_id, step.key
+    rid, key = f"{book}{screen.response_id}", step.key
     current = screen.current.get("")
     if question.kind is Kind.SINGLE and len(question.choices) <= MAX_BUTTON_CHOICES:
         chosen = set(current.choices) if current else set()
@@ -165,7 +168,7 @@ def _reply_hint(step: Step, in_dm: bool) -> str:
     return "Press a button, or type a number or a name."
 
 
-def _summary(screen: SummaryScreen, questionnaire: Questionnaire) -> Rendered:
+def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> Rendered:
     rows = [f"**{_clip(r.prompt, 120)}**\n{_clip(r.answer, 180)}" for r in screen.rows]
     description = "\n".join(rows)
     if len(description) > 4000:
@@ -179,6 +182,7 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire) -> Rendered:
     if screen.completed:
         return Rendered(_note(screen) or "", embed=embed, view=None)
     view = discord.ui.View(timeout=None)
+    rid = f"{book}{screen.response_id}"
     for chunk in range(0, min(len(screen.rows), 75), 25):
         options = [
             discord.SelectOption(
@@ -186,16 +190,16 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire) -> Rendered:
             )
             for r in screen.rows[chunk : chunk + 25]
         ]
-        view.add_item(items.ChangeSelect(screen.response_id, chunk // 25, options))
-    view.add_item(items.NavButton(screen.response_id, "summary", "back"))
-    view.add_item(items.NavButton(screen.response_id, "summary", "done"))
+        view.add_item(items.ChangeSelect(rid, chunk // 25, options))
+    view.add_item(items.NavButton(rid, "summary", "back"))
+    view.add_item(items.NavButton(rid, "summary", "done"))
     content = _note(screen) + "Press **Done** to submit, or pick a question to change its answer."
     return Rendered(content, embed=embed, view=view)
 
 
-def _notice(screen: NoticeScreen) -> Rendered:
+def _notice(screen: NoticeScreen, book: str) -> Rendered:
     view = None
     if screen.kind is NoticeKind.PAUSED and screen.response_id is not None:
         view = discord.ui.View(timeout=None)
-        view.add_item(items.NavButton(screen.response_id, "paused", "continue"))
+        view.add_item(items.NavButton(f"{book}{screen.response_id}", "paused", "continue"))
     return Rendered(_note(screen) + screen.text, view=view)

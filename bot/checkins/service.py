@@ -1,0 +1,334 @@
+"""Check-in use cases: opting in, the schedule, the regimen, answering a check-in, history.
+
+A check-in is answered on the survey's engine (`SurveyService`) with its own questionnaire
+and tables; this module adds what only check-ins have: the member's schedule, the regimen
+the check-in starts from (its `prefill`) and updates when it is completed, and reminders'
+buttons (start now, remind me tomorrow, skip, stop).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import aiosqlite
+
+from bot.checkins.schedule import Schedule, ScheduleError
+from bot.checkins.zones import is_known_zone
+from bot.clock import Clock
+from bot.storage import Database, guilds
+from bot.storage import responses as survey_responses
+from bot.storage.checkins import (
+    CheckinRepository,
+    Enrolment,
+    PauseReason,
+    RegimenChanges,
+    RegimenEntry,
+    apply_regimen_changes,
+    current_treatments,
+    stamp,
+)
+from bot.storage.responses import Response, checkin_store
+from bot.survey.flow import Answer, AnswerKey, Answers
+from bot.survey.questionnaire import Questionnaire
+from bot.survey.screens import Screen
+from bot.survey.service import EngineTexts, SurveyService
+
+log = logging.getLogger(__name__)
+
+# The survey question that names treatments; check-in treatment ids are its choice ids.
+SURVEY_TREATMENTS = "treatments"
+# How the check-in's "when did you start" answers map to months before the check-in;
+# "earlier" is honestly unknown rather than a guess.
+MONTHS_AGO = {"this_month": 0, "last_month": 1, "two_months_ago": 2}
+
+TEXTS = EngineTexts(
+    paused=(
+        "Paused. Your check-in answers so far are saved. Press **Continue** below, or run "
+        "`/checkin now` in the server, whenever you want to carry on."
+    ),
+    finished=(
+        "Thank you! Your check-in is saved. `/checkin history` shows your trend over time; "
+        "the next reminder comes on your usual day."
+    ),
+    already_done=(
+        "This check-in is already complete. `/checkin history` shows it with the earlier ones."
+    ),
+    closed=(
+        "Check-ins are switched off in this server for now; nothing was stored. A moderator "
+        "can switch them on with `/survey-admin settings`."
+    ),
+    gone="This check-in no longer exists (it may have been deleted).",
+)
+
+
+class CheckinsOff(Exception):
+    """The server has not switched check-ins on."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinStatus:
+    enrolment: Enrolment | None
+    regimen: tuple[RegimenEntry, ...]
+    completed: int  # check-ins completed in this server
+    last_completed: str | None
+    in_progress: bool
+
+
+def month_of(day: date, months_back: int = 0) -> str:
+    """'YYYY-MM' of the month `months_back` before the one `day` is in."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def regimen_changes(
+    questionnaire: Questionnaire, before: Sequence[str], answers: Answers, day: date
+) -> RegimenChanges:
+    """What a completed check-in says about the regimen, as of the day it was completed."""
+    month = month_of(day)
+    current = _chosen(answers, "current")
+    status = {item: _first(a) for (qid, item), a in answers.items() if qid == "regimen.status"}
+    stopped = [t for t in current if status.get(t) == "stopped"]
+    # A treatment the member took off the list they were on is not taken any more.
+    stopped += [t for t in before if t not in current]
+    started: list[tuple[str, str | None]] = [(t, None) for t in current if t not in before]
+    for treatment in _chosen(answers, "started"):
+        when = _first(answers.get(("started_when.month", treatment)))
+        back = MONTHS_AGO.get(when or "")
+        started.append((treatment, None if back is None else month_of(day, back)))
+    known = {c.id for c in questionnaire["current"].choices if not c.exclusive}
+    return RegimenChanges(
+        started=tuple((t, m) for t, m in started if t in known),
+        stopped=tuple((t, month) for t in stopped if t in known),
+        dose_changed=tuple(
+            (t, month) for t in current if status.get(t) == "changed_dose" and t in known
+        ),
+    )
+
+
+def _chosen(answers: Answers, question_id: str) -> list[str]:
+    answer = answers.get((question_id, ""))
+    if answer is None or answer.skipped:
+        return []
+    return [c for c in answer.choices if c != "none"]
+
+
+def _first(answer: Answer | None) -> str | None:
+    return answer.choices[0] if answer is not None and answer.choices else None
+
+
+class CheckinService:
+    def __init__(
+        self, db: Database, questionnaire: Questionnaire, survey: Questionnaire, clock: Clock
+    ) -> None:
+        self.db = db
+        self.questionnaire = questionnaire
+        self.survey = survey
+        self.clock = clock
+        self.repo = CheckinRepository(db)
+        self.engine = SurveyService(
+            db,
+            questionnaire,
+            store=checkin_store(lambda: stamp(clock.now())),
+            texts=TEXTS,
+            is_open=self._enabled_in,
+            on_finish=self._record_regimen,
+        )
+
+    # -- the server's switch ----------------------------------------------------------------
+
+    @staticmethod
+    async def _enabled_in(conn: aiosqlite.Connection, guild_id: int) -> bool:
+        return (await guilds.get(conn, guild_id)).checkins_enabled
+
+    async def settings(self, guild_id: int) -> guilds.GuildSettings:
+        async with self.db.reading() as conn:
+            return await guilds.get(conn, guild_id)
+
+    async def require_enabled(self, guild_id: int) -> guilds.GuildSettings:
+        settings = await self.settings(guild_id)
+        if not settings.checkins_enabled:
+            raise CheckinsOff
+        return settings
+
+    # -- opting in and out ------------------------------------------------------------------
+
+    async def enrol(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        weekday: int,
+        hour: int,
+        zone: str,
+        interval_weeks: int | None = None,
+    ) -> tuple[Enrolment, list[str]]:
+        """Opt in (or change the schedule). Returns the enrolment and the treatments the
+        regimen was seeded with from the member's survey (empty when it already existed)."""
+        settings = await self.require_enabled(guild_id)
+        if not is_known_zone(zone):
+            raise ScheduleError(f"“{zone}” is not a time zone I know; pick one from the list.")
+        schedule = Schedule(interval_weeks or settings.checkin_interval_weeks, weekday, hour, zone)
+        now = self.clock.now()
+        enrolment = await self.repo.enrol(guild_id, user_id, schedule, now)
+        seeded = await self._seed_regimen(guild_id, user_id, now)
+        log.info("Member enrolled in check-ins (every %d weeks)", schedule.interval_weeks)
+        return enrolment, seeded
+
+    async def _seed_regimen(self, guild_id: int, user_id: int, now: datetime) -> list[str]:
+        if await self.repo.regimen(guild_id, user_id):
+            return []
+        async with self.db.reading() as conn:
+            response = await _latest_completed(conn, guild_id, user_id)
+            answers = {} if response is None else await survey_responses.answers(conn, response.id)
+        tried = _chosen(answers, SURVEY_TREATMENTS)
+        known = {c.id for c in self.questionnaire["current"].choices if not c.exclusive}
+        seeded = [t for t in tried if t in known]
+        await self.repo.start_treatments(
+            guild_id, user_id, [(t, None) for t in seeded], now, source="survey"
+        )
+        return seeded
+
+    async def offer_after_survey(self, response_id: int, user_id: int) -> int | None:
+        """The server to offer check-ins for after this survey response, if any: check-ins
+        are on there and the member is not already taking them."""
+        async with self.db.reading() as conn:
+            response = await survey_responses.get(conn, response_id)
+            if response is None or response.user_id != user_id:
+                return None
+            if not (await guilds.get(conn, response.guild_id)).checkins_enabled:
+                return None
+        enrolment = await self.repo.enrolment(response.guild_id, user_id)
+        return None if enrolment is not None and enrolment.active else response.guild_id
+
+    async def status(self, guild_id: int, user_id: int) -> CheckinStatus:
+        enrolment = await self.repo.enrolment(guild_id, user_id)
+        regimen = await self.repo.regimen(guild_id, user_id)
+        responses = await self.repo.responses(guild_id, user_id)
+        done = [r for r in responses if r.completed]
+        return CheckinStatus(
+            enrolment,
+            tuple(regimen),
+            len(done),
+            done[-1].completed_at if done else None,
+            any(not r.completed for r in responses),
+        )
+
+    async def pause(self, guild_id: int, user_id: int) -> bool:
+        return await self.repo.pause(guild_id, user_id, self.clock.now())
+
+    async def resume(self, guild_id: int, user_id: int) -> Enrolment | None:
+        await self.require_enabled(guild_id)
+        return await self.repo.resume(guild_id, user_id, self.clock.now())
+
+    async def stop(self, guild_id: int, user_id: int) -> bool:
+        return await self.repo.stop(guild_id, user_id, self.clock.now())
+
+    async def pause_notice(self, guild_id: int, user_id: int) -> PauseReason | None:
+        """Why the bot paused the member's check-ins, told once (cheap when there is none)."""
+        if not await self.repo.has_pause_notice(guild_id, user_id):
+            return None
+        return await self.repo.take_pause_notice(guild_id, user_id)
+
+    # -- reminders' buttons -----------------------------------------------------------------
+
+    async def snooze(self, guild_id: int, user_id: int, period: str) -> datetime | None:
+        until = self.clock.now() + timedelta(days=1)
+        return until if await self.repo.snooze(guild_id, user_id, period, until) else None
+
+    async def skip(self, guild_id: int, user_id: int, period: str) -> None:
+        await self.repo.note_member_skipped(guild_id, user_id, period)
+
+    # -- the regimen ------------------------------------------------------------------------
+
+    async def regimen(self, guild_id: int, user_id: int) -> list[RegimenEntry]:
+        return await self.repo.regimen(guild_id, user_id)
+
+    def treatment_choices(self) -> list[tuple[str, str]]:
+        """(id, label) of the treatments a regimen can hold."""
+        return [(c.id, c.label) for c in self.questionnaire["current"].choices if not c.exclusive]
+
+    def treatment_label(self, treatment_id: str) -> str:
+        choice = self.questionnaire["current"].choice(treatment_id)
+        return choice.label if choice else treatment_id
+
+    async def add_treatment(
+        self, guild_id: int, user_id: int, treatment_id: str, started: str | None
+    ) -> bool:
+        self._known(treatment_id)
+        return bool(
+            await self.repo.start_treatments(
+                guild_id, user_id, [(treatment_id, started)], self.clock.now()
+            )
+        )
+
+    async def stop_treatment(
+        self, guild_id: int, user_id: int, treatment_id: str, stopped: str | None
+    ) -> bool:
+        self._known(treatment_id)
+        month = stopped or month_of(self.clock.now().date())
+        return await self.repo.stop_treatment(
+            guild_id, user_id, treatment_id, month, self.clock.now()
+        )
+
+    async def forget_treatment(self, guild_id: int, user_id: int, treatment_id: str) -> bool:
+        return await self.repo.forget_treatment(guild_id, user_id, treatment_id)
+
+    def _known(self, treatment_id: str) -> None:
+        if treatment_id not in dict(self.treatment_choices()):
+            raise ValueError("Pick a treatment from the list.")
+
+    # -- answering a check-in ---------------------------------------------------------------
+
+    async def begin(
+        self, guild_id: int, user_id: int, *, period: str | None = None, surface: str = "dm"
+    ) -> Screen:
+        """Start (or resume) a check-in; its first question is answered from the regimen."""
+        prefill: dict[AnswerKey, Answer] = {}
+        question = self.questionnaire.question("current")
+        if question is not None and question.prefill == "regimen":
+            async with self.db.reading() as conn:
+                current = await current_treatments(conn, guild_id, user_id)
+            if current:
+                prefill[("current", "")] = Answer(
+                    choices=tuple(c.id for c in question.choices if c.id in current)
+                )
+        return await self.engine.begin(
+            guild_id, user_id, surface=surface, retake=True, prefill=prefill, period=period
+        )
+
+    async def _record_regimen(
+        self, conn: aiosqlite.Connection, response: Response, answers: Answers
+    ) -> None:
+        before = await current_treatments(conn, response.guild_id, response.user_id)
+        now = self.clock.now()
+        changes = regimen_changes(self.questionnaire, before, answers, now.date())
+        await apply_regimen_changes(conn, response.guild_id, response.user_id, changes, now)
+
+    # -- the member's data ------------------------------------------------------------------
+
+    async def answers_by_response(self, guild_id: int, user_id: int) -> dict[int, Answers]:
+        found: dict[int, Answers] = {}
+        for response in await self.repo.responses(guild_id, user_id):
+            if response.completed:
+                found[response.id] = await self.repo.answers(response.id)
+        return found
+
+
+async def _latest_completed(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int
+) -> Response | None:
+    found = [r for r in await survey_responses.history(conn, guild_id, user_id) if r.completed]
+    return found[-1] if found else None
+
+
+__all__ = [
+    "CheckinService",
+    "CheckinStatus",
+    "CheckinsOff",
+    "ScheduleError",
+    "month_of",
+    "regimen_changes",
+]

@@ -1,0 +1,425 @@
+"""`/checkin …`: follow-up check-ins every few weeks, answered in DMs, and their reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import AnagenBot
+from bot.checkins.history import history_chart, member_history
+from bot.checkins.parse import (
+    WEEKDAYS,
+    ScheduleInputError,
+    parse_hour,
+    parse_interval,
+    parse_weekday,
+    resolve_zone,
+)
+from bot.checkins.scheduler import Outcome, Pacing, ReminderScheduler
+from bot.checkins.service import CheckinsOff, ScheduleError
+from bot.checkins.zones import search_zones
+from bot.errors import UserFacingError
+from bot.storage.checkins import PauseReason, Reminder
+from bot.tree import send_ephemeral
+from cogs.checkins import ids, items, render
+from cogs.survey.forms import submitted_text
+
+log = logging.getLogger(__name__)
+
+OFF = (
+    "Check-ins are switched off in this server. A moderator can switch them on with "
+    "`/survey-admin settings checkins:True`."
+)
+DMS_CLOSED = (
+    "I could not send you a direct message: your DMs are closed for this server. Allow them "
+    "(server name → **Privacy Settings** → **Direct Messages**) and try again."
+)
+PAUSED_NOTICE = {
+    PauseReason.DM_CLOSED: (
+        "⏸️ Your check-in reminders are paused: I could not send you a direct message (your DMs "
+        "are closed for this server). Allow them, then run `/checkin resume`."
+    ),
+    PauseReason.GONE: (
+        "⏸️ Your check-in reminders were paused while you were away from this server. "
+        "`/checkin resume` starts them again."
+    ),
+}
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerate(WEEKDAYS)]
+INTERVAL_CHOICES = [app_commands.Choice(name=f"Every {w} weeks", value=w) for w in (2, 4, 8)]
+
+
+def _member_key(interaction: discord.Interaction) -> tuple[int | None, int]:
+    return interaction.guild_id, interaction.user.id
+
+
+def _month(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if not _MONTH.match(value.strip()):
+        raise UserFacingError("Give the month as year and month, like 2026-03.")
+    return value.strip()
+
+
+class CheckIns(commands.Cog):
+    checkin = app_commands.Group(
+        name="checkin",
+        description="Follow-up check-ins: what your treatments do for you over months",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: AnagenBot) -> None:
+        self.bot = bot
+        self.service = bot.checkins
+        self.scheduler = ReminderScheduler(
+            self.service.repo,
+            self.send_reminder,
+            clock=bot.clock,
+            should_send=self._still_on,
+            # Fetching the member (are they still here?), opening the DM, sending it.
+            pacing=Pacing(requests_per_reminder=3),
+        )
+        self._starter: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*items.ALL)
+        self._starter = asyncio.create_task(self._start_when_ready())
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*items.ALL)
+        if self._starter is not None:
+            self._starter.cancel()
+        await self.scheduler.stop()
+
+    async def _start_when_ready(self) -> None:
+        """Reminders need the server list, which arrives once connected."""
+        await self.bot.wait_until_ready()
+        self.scheduler.start()
+
+    # -- sending reminders --------------------------------------------------------------------
+
+    async def _still_on(self, reminder: Reminder) -> bool:
+        return (await self.service.settings(reminder.guild_id)).checkins_enabled
+
+    async def send_reminder(self, reminder: Reminder) -> Outcome:
+        guild = self.bot.get_guild(reminder.guild_id)
+        if guild is None:  # the bot left the server
+            return Outcome.GONE
+        try:
+            member = await guild.fetch_member(reminder.user_id)
+        except discord.NotFound:
+            return Outcome.GONE
+        try:
+            await member.send(
+                render.reminder_text(guild.name),
+                view=render.reminder_view(guild.id, reminder.period),
+            )
+        except discord.Forbidden as exc:
+            return Outcome.DM_CLOSED if exc.code == 50007 else Outcome.FAILED
+        except discord.HTTPException:
+            log.warning("Discord refused check-in reminder %s", reminder.id, exc_info=True)
+            return Outcome.FAILED
+        return Outcome.SENT
+
+    async def reminder_action(
+        self, interaction: discord.Interaction, guild_id: int, period: str, action: str
+    ) -> None:
+        user = interaction.user.id
+        enrolment = await self.service.repo.enrolment(guild_id, user)
+        if enrolment is None:
+            await interaction.response.edit_message(
+                content="You have no check-ins in that server any more.", view=None
+            )
+            return
+        if action == "start":
+            screen = await self.service.begin(guild_id, user, period=period)
+            await self._survey().show(interaction, screen, "c")
+            return
+        if action == "tomorrow":
+            until = await self.service.snooze(guild_id, user, period)
+            zone = enrolment.schedule.zone
+            text = (
+                f"Done: I will remind you again on {render.local_time(until, zone)}."
+                if until is not None
+                else "Your check-ins are not active, so there is nothing to put off. "
+                "`/checkin resume` in the server starts them again."
+            )
+        elif action == "skip":
+            await self.service.skip(guild_id, user, period)
+            text = "Skipped. See you at the next one."
+        else:
+            await self.service.stop(guild_id, user)
+            text = (
+                "Check-ins stopped: no more reminders. Your earlier check-ins stay in your "
+                "history; `/survey delete` in the server erases everything."
+            )
+        await interaction.response.edit_message(content=text, view=None)
+
+    def _survey(self) -> Any:
+        cog = self.bot.get_cog("Survey")
+        assert cog is not None, "the survey cog is not loaded"
+        return cog
+
+    # -- opting in from the survey's thank-you ------------------------------------------------
+
+    async def open_schedule_form(self, interaction: discord.Interaction, guild_id: int) -> None:
+        settings = await self.service.settings(guild_id)
+        if not settings.checkins_enabled:
+            await send_ephemeral(interaction, OFF)
+            return
+        form = items.ScheduleForm(guild_id, settings.checkin_interval_weeks)
+        await interaction.response.send_modal(form)
+        form.stop()  # submissions arrive through on_interaction, even after a restart
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        form = ids.SCHEDULE_FORM.parse(str(data.get("custom_id", "")))
+        if form is None:
+            return
+        try:
+            at = self.bot.clock.now()
+            zone = resolve_zone(submitted_text(data, "zone"), at)
+            weekday = parse_weekday(submitted_text(data, "weekday"))
+            hour = parse_hour(submitted_text(data, "hour"))
+            every = parse_interval(submitted_text(data, "every") or "4")
+        except ScheduleInputError as exc:
+            await send_ephemeral(interaction, f"⚠️ {exc} Press **Set up check-ins** to try again.")
+            return
+        await self._enrol(interaction, int(form["guild"]), weekday, hour, zone, every)
+
+    async def _enrol(
+        self,
+        interaction: discord.Interaction,
+        guild_id: int,
+        weekday: int,
+        hour: int,
+        zone: str,
+        every: int | None,
+    ) -> None:
+        try:
+            enrolment, seeded = await self.service.enrol(
+                guild_id, interaction.user.id, weekday=weekday, hour=hour, zone=zone,
+                interval_weeks=every,
+            )  # fmt: skip
+        except CheckinsOff:
+            raise UserFacingError(OFF) from None
+        except ScheduleError as exc:
+            raise UserFacingError(str(exc)) from None
+        lines = ["✅ " + render.schedule_text(enrolment)]
+        if seeded:
+            names = ", ".join(self.service.treatment_label(t) for t in seeded)
+            lines.append(
+                f"Your regimen starts from the treatments you named in the survey: {names}. "
+                "Correct it any time with `/checkin regimen`."
+            )
+        else:
+            lines.append("`/checkin regimen` shows and corrects the treatments you are on.")
+        lines.append(render.WHAT_IS_STORED)
+        await send_ephemeral(interaction, "\n\n".join(lines))
+
+    # -- commands -----------------------------------------------------------------------------
+
+    @checkin.command(
+        name="start", description="Get a one-minute check-in in your DMs every few weeks"
+    )
+    @app_commands.describe(
+        weekday="The day you want to be asked",
+        hour="The hour, in your own time (0-23)",
+        time_zone="Your time zone: type a city (Berlin, New York) or an offset (UTC+5:30)",
+        every="How often (the server's default if left out)",
+    )
+    @app_commands.choices(weekday=WEEKDAY_CHOICES, every=INTERVAL_CHOICES)
+    @app_commands.checks.cooldown(3, 30.0, key=_member_key)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        weekday: app_commands.Choice[int],
+        hour: app_commands.Range[int, 0, 23],
+        time_zone: str,
+        every: app_commands.Choice[int] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        try:
+            zone = resolve_zone(time_zone, self.bot.clock.now())
+        except ScheduleInputError as exc:
+            raise UserFacingError(str(exc)) from None
+        await self._enrol(
+            interaction,
+            interaction.guild_id,
+            weekday.value,
+            hour,
+            zone,
+            every.value if every else None,
+        )
+
+    @start.autocomplete("time_zone")
+    async def _zones(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=z.label[:100], value=z.name)
+            for z in search_zones(current, at=self.bot.clock.now())
+        ]
+
+    @checkin.command(name="now", description="Answer a check-in now, in your DMs")
+    @app_commands.checks.cooldown(2, 30.0, key=_member_key)
+    async def now(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        if not (await self.service.settings(interaction.guild_id)).checkins_enabled:
+            raise UserFacingError(OFF)
+        await interaction.response.send_message(
+            "Check your DMs: your check-in is there.", ephemeral=True
+        )
+        try:
+            channel = await interaction.user.create_dm()
+            screen = await self.service.begin(interaction.guild_id, interaction.user.id)
+            await self._survey().send_in_dm(channel, interaction.user.id, screen, "c")
+        except discord.Forbidden:
+            await interaction.edit_original_response(content=DMS_CLOSED)
+
+    @checkin.command(name="status", description="Your check-in schedule, next date and treatments")
+    async def status(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        status = await self.service.status(interaction.guild_id, interaction.user.id)
+        await send_ephemeral(
+            interaction, render.status_text(status, self.service.treatment_label)[:1900]
+        )
+
+    @checkin.command(name="pause", description="Pause check-in reminders until you resume them")
+    async def pause(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        paused = await self.service.pause(interaction.guild_id, interaction.user.id)
+        await send_ephemeral(
+            interaction,
+            "Paused: no reminders until you run `/checkin resume`."
+            if paused
+            else "You have no active check-ins to pause.",
+        )
+
+    @checkin.command(name="resume", description="Start paused check-in reminders again")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        try:
+            enrolment = await self.service.resume(interaction.guild_id, interaction.user.id)
+        except CheckinsOff:
+            raise UserFacingError(OFF) from None
+        await send_ephemeral(
+            interaction,
+            "✅ " + render.schedule_text(enrolment)
+            if enrolment is not None
+            else "You have no paused check-ins. `/checkin start` sets them up.",
+        )
+
+    @checkin.command(name="stop", description="Stop check-in reminders (your history is kept)")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        stopped = await self.service.stop(interaction.guild_id, interaction.user.id)
+        await send_ephemeral(
+            interaction,
+            "Stopped: no more reminders. Your check-ins stay in `/checkin history`; "
+            "`/survey delete` erases everything."
+            if stopped
+            else "You have no check-ins to stop.",
+        )
+
+    @checkin.command(name="regimen", description="See or correct the treatments you are on")
+    @app_commands.describe(
+        action="What to do (leave out to just see your regimen)",
+        treatment="The treatment to add, mark stopped or remove",
+        month="When it started or stopped, as YYYY-MM (optional)",
+    )
+    @app_commands.choices(
+        action=[
+            app_commands.Choice(name="Add a treatment I am on", value="add"),
+            app_commands.Choice(name="Mark a treatment stopped", value="stop"),
+            app_commands.Choice(name="Remove one added by mistake", value="remove"),
+        ]
+    )
+    async def regimen(
+        self,
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str] | None = None,
+        treatment: str | None = None,
+        month: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild, user = interaction.guild_id, interaction.user.id
+        lead = ""
+        if action is not None:
+            if treatment not in dict(self.service.treatment_choices()):
+                raise UserFacingError("Pick the treatment from the list as you type.")
+            label = self.service.treatment_label(treatment)
+            when = _month(month)
+            if action.value == "add":
+                done = await self.service.add_treatment(guild, user, treatment, when)
+                lead = f"Added {label}." if done else f"{label} is already on your regimen."
+            elif action.value == "stop":
+                done = await self.service.stop_treatment(guild, user, treatment, when)
+                lead = f"Marked {label} stopped." if done else f"{label} is not a current one."
+            else:
+                done = await self.service.forget_treatment(guild, user, treatment)
+                lead = f"Removed {label}." if done else f"{label} is not a current one."
+        entries = await self.service.regimen(guild, user)
+        lines = render.regimen_lines(entries, self.service.treatment_label)
+        body = "\n".join(lines) if lines else "Your regimen is empty."
+        await send_ephemeral(
+            interaction, (f"{lead}\n\n" if lead else "") + f"**Your regimen**\n{body}"[:1900]
+        )
+
+    @regimen.autocomplete("treatment")
+    async def _treatments(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.casefold().strip()
+        return [
+            app_commands.Choice(name=label, value=value)
+            for value, label in self.service.treatment_choices()
+            if needle in label.casefold() or needle in value
+        ][:25]
+
+    @checkin.command(name="history", description="Your own trend over time: a chart and a table")
+    async def history(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        history = await member_history(
+            self.service.repo, self.service.questionnaire, interaction.guild_id, interaction.user.id
+        )
+        if not history.points:
+            await interaction.followup.send(
+                "No completed check-ins yet. `/checkin now` answers one.", ephemeral=True
+            )
+            return
+        png = await asyncio.to_thread(history_chart, history)
+        await interaction.followup.send(
+            render.history_table(history),
+            file=discord.File(io.BytesIO(png), filename="checkin-history.png"),
+            ephemeral=True,
+        )
+
+    # -- telling a member why their reminders stopped -------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]
+    ) -> None:
+        if interaction.guild_id is None:
+            return
+        reason = await self.service.pause_notice(interaction.guild_id, interaction.user.id)
+        if reason is not None and reason in PAUSED_NOTICE:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(PAUSED_NOTICE[reason], ephemeral=True)
+
+
+async def setup(bot: AnagenBot) -> None:
+    await bot.add_cog(CheckIns(bot))

@@ -1,0 +1,111 @@
+"""How check-in messages look in Discord: the reminder, status, regimen and history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.checkins.history import History
+from bot.checkins.parse import WEEKDAYS
+from bot.checkins.service import CheckinStatus
+from bot.storage.checkins import Enrolment, EnrolmentStatus, PauseReason, RegimenEntry
+from cogs.checkins import items
+
+WHAT_IS_STORED = (
+    "**What is stored:** your schedule and time zone, your regimen (which treatments, "
+    "since when) and your check-in answers, with your Discord user id and this server. "
+    "They build your own history; community numbers only ever show groups of several "
+    "members. `/checkin stop` ends reminders; `/survey delete` erases all of it."
+)
+PAUSE_REASONS = {
+    PauseReason.MEMBER: "you paused them",
+    PauseReason.DM_CLOSED: "I could not send you a direct message (your DMs are closed)",
+    PauseReason.GONE: "you were no longer a member of the server",
+}
+
+
+def local_time(instant: datetime, zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone})"
+
+
+def schedule_text(enrolment: Enrolment) -> str:
+    schedule = enrolment.schedule
+    rhythm = (
+        f"every {schedule.interval_weeks} weeks on {WEEKDAYS[schedule.weekday]} at "
+        f"{schedule.hour:02d}:00 ({schedule.zone})"
+    )
+    if enrolment.status is EnrolmentStatus.ACTIVE and enrolment.next_due is not None:
+        return f"Check-ins {rhythm}. Next: **{local_time(enrolment.next_due, schedule.zone)}**."
+    if enrolment.status is EnrolmentStatus.PAUSED:
+        why = PAUSE_REASONS.get(enrolment.pause_reason or PauseReason.MEMBER, "")
+        return f"Check-ins are **paused** ({why}). `/checkin resume` picks up {rhythm}."
+    return "Check-ins are **stopped**. `/checkin start` sets them up again."
+
+
+def regimen_lines(entries: Iterable[RegimenEntry], label_of: Callable[[str], str]) -> list[str]:
+    lines = []
+    for entry in entries:
+        since = f"since {entry.started_month}" if entry.started_month else "start month unknown"
+        if entry.stopped_month:
+            state = f"stopped {entry.stopped_month}"
+        elif entry.dose_changed_month:
+            state = f"dose changed {entry.dose_changed_month}"
+        else:
+            state = "current"
+        lines.append(f"• **{label_of(entry.treatment_id)}**: {since}, {state}")
+    return lines
+
+
+def status_text(status: CheckinStatus, label_of: Callable[[str], str]) -> str:
+    if status.enrolment is None:
+        head = "You have not set up check-ins. `/checkin start` does, in under a minute."
+    else:
+        head = schedule_text(status.enrolment)
+    done = (
+        f"You have completed {status.completed} check-in(s)"
+        + (f", the last on {status.last_completed[:10]}" if status.last_completed else "")
+        + "."
+    )
+    if status.in_progress:
+        done += " One is in progress: `/checkin now` continues it."
+    regimen = regimen_lines([e for e in status.regimen if e.current], label_of)
+    parts = [head, done]
+    if regimen:
+        parts.append("**Your current treatments**\n" + "\n".join(regimen))
+    return "\n\n".join(parts)
+
+
+def reminder_view(guild_id: int, period: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in items.REMINDER_BUTTONS:
+        view.add_item(items.ReminderButton(guild_id, period, action))
+    return view
+
+
+def reminder_text(guild_name: str) -> str:
+    return (
+        f"🗓️ **Time for your check-in** for **{discord.utils.escape_markdown(guild_name)}**. "
+        "A few questions about your treatments, shedding and scalp since last time: under a "
+        "minute. Your answers build your own history (`/checkin history`)."
+    )
+
+
+def history_table(history: History, limit: int = 12) -> str:
+    rows = history.table_rows()[-limit:]
+    header = ("Date", "Shedding", "Itch", "Burning", "Satisfaction")
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    lines = [
+        "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
+        for row in (header, *rows)
+    ]
+    more = len(history.table_rows()) - len(rows)
+    note = (
+        f"\n-# The chart shows all {len(history.points)}; the table the last {limit}."
+        if more > 0
+        else ""
+    )
+    return "```\n" + "\n".join(lines) + "\n```" + note
