@@ -14,13 +14,16 @@ import pytest
 
 from bot.app import AnagenBot
 from bot.survey.service import SurveyService
+from bot.checkins.service import CheckinService
+from cogs.checkins import ids as checkin_ids
 from cogs.survey import ids as survey_ids
 from cogs.treatments import ids as treatment_ids
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import iter_components
 from tests.survey_driver import CLICKS, answer_step, start_survey, step_of
 
-FORMATS = (*survey_ids.ALL, *treatment_ids.ALL)
+FORMATS = (*survey_ids.ALL, *treatment_ids.ALL, *checkin_ids.ALL)
+FORMS = (survey_ids.FORM, checkin_ids.SCHEDULE_FORM)
 SELECTS = (3, 5, 6, 7, 8)
 TYPED = "my scalp burns since March, 4 mg"
 
@@ -48,17 +51,35 @@ def sent_components(body: Any) -> Iterator[dict[str, Any]]:
             yield from sent_components(value)
 
 
+async def a_reminder(double: DiscordDouble, bot: AnagenBot, member: User) -> Message:
+    """Make the member's check-in due now and let the scheduler send its reminder."""
+    before = len(double.dms(member))
+    await bot.db.execute(
+        "UPDATE checkin_enrolments SET next_due_utc = '2000-01-03T08:00:00.000000+00:00',"
+        " anchor_date = '2000-01-03' WHERE user_id = ?",
+        (member.id,),
+    )
+    await bot.get_cog("CheckIns").scheduler.run_once()  # type: ignore[union-attr]
+    return await double.wait_for_dm(member, before + 1)
+
+
 async def use_every_control(double: DiscordDouble, bot: AnagenBot, member: User) -> None:
-    """A member and a moderator use the survey and the treatment commands, end to end."""
+    """Members and a moderator use the survey, check-ins and the treatment commands."""
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "survey-admin settings", checkins=True)
     question = await start_survey(double, member)
     while step_of(question) is not None:
         question = await answer_step(double, member, question, CLICKS[question_step(question)])
-    await double.click(member, question, "Done")
+    thanks = (await double.click(member, question, "Done")).message
+    opened = await double.click(member, thanks, "Set up check-ins")
+    values = {"zone": "Berlin", "weekday": "Mon", "hour": "9", "every": "4"}
+    await double.submit_modal(member, opened, values)
+    reminder = await a_reminder(double, bot, member)
+    await double.click(member, reminder, "Start now")
     await double.slash(member, "survey delete")
     await double.slash(member, "treatment lookup", name="propecia")
     await double.slash(member, "treatments")
     await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
-    moderator = double.add_member("mod", admin=True)
     await double.slash(moderator, "treatment-suggestions")
     await double.slash(double.add_member("sam"), "survey start")
 
@@ -82,8 +103,8 @@ async def test_every_custom_id_sent_is_parsed_back_by_its_owner(
         for component in sent_components(request.body):
             custom_id = component["custom_id"]
             assert len(custom_id) <= 100
-            if "title" in component:  # a form: answered by the survey's listener
-                assert survey_ids.FORM.parse(custom_id) is not None, custom_id
+            if "title" in component:  # a form: answered by a cog's listener
+                assert [f for f in FORMS if f.parse(custom_id)], custom_id
                 seen.add("form")
                 continue
             cls = owner_of(bot, custom_id)
@@ -142,6 +163,8 @@ async def test_a_failure_in_any_control_reaches_the_member_with_an_incident_id(
             assert "incident `" in reply.text, (cls, reply.text)
             failed.add(cls.__name__)
 
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "survey-admin settings", checkins=True)
     consent_reply = await double.slash(member, "survey start")
     assert consent_reply.message.ephemeral
     await break_each_control_on(await double.wait_for_dm(member, 1))
@@ -167,12 +190,29 @@ async def test_a_failure_in_any_control_reaches_the_member_with_an_incident_id(
     assert "March" not in logged
     failed.add("form")
 
+    # finish the survey: its thank-you offers check-ins
+    opened = await double.click(member, question, "Answer")
+    summary = (await double.submit_modal(member, opened, {"answer": "fine"})).message
+    thanks = (await double.click(member, summary, "Done")).message
+    await break_each_control_on(thanks)  # the opt-in to check-ins
+
+    # the schedule form: a failure after it is submitted is reported too
+    opened = await double.click(member, thanks, "Set up check-ins")
+    with monkeypatch.context() as patch:
+        patch.setattr(CheckinService, "enrol", _fail)
+        values = {"zone": "Berlin", "weekday": "Mon", "hour": "9", "every": "4"}
+        refused = await double.submit_modal(member, opened, values)
+    assert "incident `" in refused.message.text
+    await double.submit_modal(
+        member, await double.click(member, thanks, "Set up check-ins"), values
+    )
+    await break_each_control_on(await a_reminder(double, bot, member))
+
     await break_each_control_on((await double.slash(member, "survey delete")).message)
     lookup = await double.slash(member, "treatment lookup", name="fin")
     await break_each_control_on(lookup.message)
     await break_each_control_on((await double.slash(member, "treatments")).message)
     await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
-    moderator = double.add_member("mod", admin=True)
     queue = (await double.slash(moderator, "treatment-suggestions")).message
     await break_each_control_on(queue, moderator)
 

@@ -28,7 +28,7 @@ from bot.checkins.service import CheckinsOff, ScheduleError
 from bot.checkins.zones import search_zones
 from bot.errors import UserFacingError
 from bot.storage.checkins import PauseReason, Reminder
-from bot.tree import send_ephemeral
+from bot.tree import report_error, send_ephemeral
 from cogs.checkins import ids, items, render
 from cogs.survey.forms import submitted_text
 
@@ -118,9 +118,12 @@ class CheckIns(commands.Cog):
         except discord.NotFound:
             return Outcome.GONE
         try:
+            # The nonce makes Discord (enforce_nonce) return the first message instead of
+            # posting a second when a run killed after sending retries the same claim.
             await member.send(
                 render.reminder_text(guild.name),
                 view=render.reminder_view(guild.id, reminder.period),
+                nonce=f"anagen-r{reminder.id}",
             )
         except discord.Forbidden as exc:
             return Outcome.DM_CLOSED if exc.code == 50007 else Outcome.FAILED
@@ -188,6 +191,14 @@ class CheckIns(commands.Cog):
         if form is None:
             return
         try:
+            await self._submit_schedule(interaction, int(form["guild"]), data)
+        except Exception as exc:  # a listener has no tree to report for it
+            await report_error(interaction, exc)
+
+    async def _submit_schedule(
+        self, interaction: discord.Interaction, guild_id: int, data: dict[str, Any]
+    ) -> None:
+        try:
             at = self.bot.clock.now()
             zone = resolve_zone(submitted_text(data, "zone"), at)
             weekday = parse_weekday(submitted_text(data, "weekday"))
@@ -196,7 +207,7 @@ class CheckIns(commands.Cog):
         except ScheduleInputError as exc:
             await send_ephemeral(interaction, f"⚠️ {exc} Press **Set up check-ins** to try again.")
             return
-        await self._enrol(interaction, int(form["guild"]), weekday, hour, zone, every)
+        await self._enrol(interaction, guild_id, weekday, hour, zone, every)
 
     async def _enrol(
         self,

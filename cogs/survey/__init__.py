@@ -283,8 +283,9 @@ class Survey(commands.Cog):
         for verdict in ("erase", "keep"):
             view.add_item(items.EraseButton(interaction.guild_id, interaction.user.id, verdict))
         await interaction.response.send_message(
-            "This permanently erases all your survey answers in this server, including "
-            "earlier responses. It cannot be undone.",
+            "This permanently erases everything Anagen stores about you in this server: all "
+            "your survey answers (earlier responses too), your check-ins, regimen and "
+            "check-in schedule, and your treatment suggestions. It cannot be undone.",
             view=view,
             ephemeral=True,
         )

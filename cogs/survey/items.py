@@ -316,15 +316,20 @@ class EraseButton(
             return
         erased = await erase_member(_survey(interaction).bot.db, self.guild_id, self.user_id)
         text = (
-            f"Done: erased {erased.responses} survey response(s) with {erased.answers} "
-            f"answer(s), {erased.suggestions} treatment suggestion(s), {erased.checkins} "
-            f"check-in(s), {erased.regimen_entries} regimen entr(ies)"
-            + (" and your check-in schedule" if erased.enrolled else "")
+            f"Done: erased {_count(erased.responses, 'survey response')} with "
+            f"{_count(erased.answers, 'answer')}, {_count(erased.suggestions, 'suggestion')}, "
+            f"{_count(erased.checkins, 'check-in')} and "
+            f"{_count(erased.regimen_entries, 'regimen entry', 'regimen entries')}"
+            + (", and your check-in schedule" if erased.enrolled else "")
             + ". Nothing about you remains in Anagen for this server."
             if erased.anything
             else "There was nothing stored about you in this server."
         )
         await interaction.response.edit_message(content=text, view=None)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
