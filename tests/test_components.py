@@ -13,8 +13,8 @@ import discord
 import pytest
 
 from bot.app import AnagenBot
-from bot.survey.service import SurveyService
 from bot.checkins.service import CheckinService
+from bot.survey.service import SurveyService
 from cogs.checkins import ids as checkin_ids
 from cogs.survey import ids as survey_ids
 from cogs.treatments import ids as treatment_ids
