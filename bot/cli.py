@@ -137,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "--dry-run", action="store_true", help="only print the mapping report; store nothing"
     )
+    checkins = commands.add_parser(
+        "checkins", help="follow-up check-ins: the reminder log", description="Check-in tools."
+    )
+    checkin_commands = checkins.add_subparsers(
+        dest="checkins_command", metavar="CHECKINS_COMMAND", required=True
+    )
+    reminder_log = checkin_commands.add_parser(
+        "log",
+        help="every reminder scheduled, sent, skipped or failed in a server, newest first",
+        description="Print a server's check-in reminder log from the database, newest first: "
+        "when each was claimed, the period it was for, what happened (sent, skipped, failed, "
+        "or still claimed by a running bot) and why.",
+    )
+    reminder_log.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
+    reminder_log.add_argument("--user", type=int, metavar="ID", help="only this member")
+    reminder_log.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="at most N entries (default 100)"
+    )
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
@@ -378,6 +396,36 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_checkins(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
+    try:
+        return asyncio.run(_reminder_log(settings, args))
+    except StorageError as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+
+
+async def _reminder_log(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage.checkins import CheckinRepository
+
+    async with await Database.open(settings.database_path, readonly=True) as db:
+        entries = await CheckinRepository(db).reminder_log(
+            args.guild, user_id=args.user, limit=max(1, args.limit)
+        )
+    if not entries:
+        print(f"No check-in reminders logged for server {args.guild}.")
+        return EXIT_OK
+    print(f"{'claimed (UTC)':19}  {'member':>20}  {'period':21}  {'state':8}  {'tries':>5}  reason")
+    for entry in entries:
+        print(
+            f"{entry.claimed_at:%Y-%m-%d %H:%M:%S}  {entry.user_id:>20}  {entry.period:21}  "
+            f"{entry.state.value:8}  {entry.attempts:>5}  {entry.reason or ''}"
+        )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     match args.command:
@@ -393,5 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_preview(args)
         case "db":
             return _command_backup(args)
+        case "checkins":
+            return _command_checkins(args)
         case _:
             return _command_run(args)
