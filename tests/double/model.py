@@ -39,6 +39,7 @@ class User:
     permissions: str = MEMBER_PERMISSIONS
 
     def payload(self) -> dict[str, Any]:
+        """A user object with every field the OpenAPI description requires."""
         return {
             "id": str(self.id),
             "username": self.name,
@@ -47,18 +48,25 @@ class User:
             "avatar": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
         }
 
     def member_payload(self) -> dict[str, Any]:
+        """A guild member as REST and GUILD_CREATE give it; interactions add `permissions`."""
         return {
             "user": self.payload(),
+            "nick": None,
+            "avatar": None,
+            "banner": None,
             "roles": [],
             "joined_at": "2024-01-01T00:00:00+00:00",
+            "premium_since": None,
+            "communication_disabled_until": None,
             "deaf": False,
             "mute": False,
             "flags": 0,
             "pending": False,
-            "permissions": self.permissions,
         }
 
 
@@ -77,6 +85,7 @@ class Channel:
                 "id": str(self.id),
                 "type": 1,
                 "last_message_id": None,
+                "flags": 0,
                 "recipients": [self.recipient.payload()],
             }
         return {

@@ -3,16 +3,20 @@
 It is strict where bots break in production: every body is validated against
 Discord's OpenAPI description and documented limits (400/50035 on failure, and
 the failure is recorded so the test fails), interactions expire after 3 s
-(10062), can be answered once (40060), DMs can be closed (50007), and rate
-limits, server errors and gateway drops can be injected.
+(10062), can be answered once (40060), DMs can be closed (50007), members can
+leave (10007), a global rate limit can be switched on (429 with `global: true`),
+and rate limits, server errors and gateway drops can be injected.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import collections
 import contextlib
 import json
 import logging
+import math
 import re
 import secrets
 import time
@@ -40,6 +44,10 @@ T = TypeVar("T")
 
 BOT_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAx.GdOubl.e-not-a-real-token-0123456789abcdef"
 TOKEN_LIFETIME_S = 15 * 60
+# Discord: "Interaction endpoints are not bound to the bot's Global Rate Limit"; in the
+# double these are the callback and the interaction-token webhook routes.
+INTERACTION_PATHS = ("/interactions/", "/webhooks/")
+RATE_LIMITED = "You are being rate limited."
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
@@ -76,6 +84,8 @@ class Recorded:
     path: str
     body: Any
     status: int = 0
+    at: float = 0.0  # time.monotonic() when the request arrived
+    global_bound: bool = True  # counts towards the global rate limit (not an interaction)
 
 
 @dataclass
@@ -87,11 +97,20 @@ class GatewaySession:
 
 class DiscordDouble:
     def __init__(
-        self, *, validator: RequestValidator | None = None, heartbeat_ms: int = 2000
+        self,
+        *,
+        validator: RequestValidator | None = None,
+        heartbeat_ms: int = 2000,
+        global_rate_limit: int | None = None,
     ) -> None:
         self.validator = validator or get_validator()
         self.heartbeat_ms = heartbeat_ms
         self.interaction_deadline = 3.0
+        # Off by default; N means a 429 (global) for any request beyond N in a sliding window.
+        self.global_rate_limit = global_rate_limit
+        self.global_rate_window = 1.0
+        self.rate_limited = 0  # 429s answered, global or injected
+        self._admitted: collections.deque[float] = collections.deque()
         self.application_id = snowflake()
         self.bot = User(self.application_id, "anagen", bot=True)
         self.token = BOT_TOKEN
@@ -163,6 +182,22 @@ class DiscordDouble:
         self.guild.members.append(user)
         return user
 
+    def remove_member(self, user: User, guild: Guild | None = None) -> None:
+        """`user` leaves the guild (the default one). No gateway event: the bot's intents
+        do not include members, so Discord would not send one either."""
+        guild = guild or self.guild
+        guild.members = [m for m in guild.members if m.id != user.id]
+
+    def close_dms(self, user: User) -> None:
+        """`user` stops accepting DMs from the bot: sending answers 403/50007."""
+        user.dms_open = False
+
+    def open_dms(self, user: User) -> None:
+        user.dms_open = True
+
+    def shares_guild(self, user: User) -> bool:
+        return any(m.id == user.id for m in self.guild.members)
+
     def dm_channel(self, user: User) -> Channel:
         if user.id not in self.dm_channels:
             channel = Channel(snowflake(), 1, recipient=user)
@@ -199,6 +234,33 @@ class DiscordDouble:
     def count(self, method: str, path_pattern: str) -> int:
         pattern = re.compile(path_pattern)
         return sum(1 for r in self.requests if r.method == method and pattern.fullmatch(r.path))
+
+    def max_requests_per_window(
+        self,
+        window: float = 1.0,
+        *,
+        since: float | None = None,
+        interactions: bool = False,
+        admitted_only: bool = False,
+    ) -> int:
+        """The most REST requests that arrived within any `window` seconds (a sliding window).
+
+        By default it counts what Discord's global limit counts: not interaction endpoints
+        (`interactions=True` adds them), but requests answered 429 too, so a bot that
+        overshoots shows it (`admitted_only=True` leaves 429s out). `since` is a
+        time.monotonic() reading: only later requests count."""
+        times = sorted(
+            r.at
+            for r in self.requests
+            if (interactions or r.global_bound)
+            and (since is None or r.at >= since)
+            and not (admitted_only and r.status == 429)
+        )
+        best = 0
+        for end, at in enumerate(times):
+            start = bisect.bisect_right(times, at - window, 0, end)
+            best = max(best, end - start + 1)
+        return best
 
     async def wait_until(self, check: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Wait for the world to satisfy `check` (which returns a truthy value when it does)."""
@@ -338,6 +400,7 @@ class DiscordDouble:
             ("PUT", r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands", "_put_commands"),
             ("GET", r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands", "_get_commands"),
             ("POST", r"/users/@me/channels", "_create_dm"),
+            ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)", "_get_member"),
             ("POST", r"/channels/(?P<channel>\d+)/messages", "_create_message"),
             ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_get_message"),
             ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "_edit_message"),
@@ -364,13 +427,50 @@ class DiscordDouble:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
+        at = time.monotonic()
+        bound = not path.startswith(INTERACTION_PATHS)
+        retry_after = self._global_limit(at) if bound else None  # decided on arrival
         body, files = await self._read_body(request)
-        record = Recorded(request.method, path, body)
+        record = Recorded(request.method, path, body, at=at, global_bound=bound)
         self.requests.append(record)
-        response = await self._answer(request, path, body, files)
+        if retry_after is not None:
+            response = self._global_limited_response(retry_after)
+        else:
+            response = await self._answer(request, path, body, files)
         record.status = response.status
+        self.rate_limited += response.status == 429
         self._changed()
         return response
+
+    def _global_limit(self, now: float) -> float | None:
+        """Seconds to wait if this request is over the global limit, else None (admitted).
+        Admitted requests are tracked even while the limit is off, so switching it on
+        mid-test judges the last window truthfully."""
+        admitted = self._admitted
+        while admitted and now - admitted[0] >= self.global_rate_window:
+            admitted.popleft()
+        limit = self.global_rate_limit
+        if limit is not None and len(admitted) >= limit:
+            wait = admitted[-limit] + self.global_rate_window - now  # when one slot frees
+            return max(0.001, math.ceil(wait * 1000) / 1000)
+        admitted.append(now)
+        return None
+
+    @staticmethod
+    def _global_limited_response(retry_after: float) -> web.Response:
+        """Discord's global 429. `code` is optional in Discord's docs but required by the
+        OpenAPI description; 0 satisfies both. discord.py needs `Via` to tell a 429 from
+        Cloudflare's ban."""
+        return _json(
+            {"message": RATE_LIMITED, "retry_after": retry_after, "global": True, "code": 0},
+            status=429,
+            headers={
+                "Via": "1.1 google",
+                "Retry-After": str(math.ceil(retry_after)),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            },
+        )
 
     def _route(self, method: str, path: str) -> tuple[str, re.Match[str]] | None:
         for route_method, pattern, handler_name in self._ROUTES:
@@ -388,7 +488,7 @@ class DiscordDouble:
             self.rejections.append(f"unknown route {request.method} {path}")
             return _json({"message": "404: Not Found", "code": 0}, status=404)
         handler_name, match = route
-        public = path.startswith(("/interactions/", "/webhooks/"))
+        public = path.startswith(INTERACTION_PATHS)
         if not public and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if request.method in ("POST", "PUT", "PATCH") and (
@@ -443,9 +543,10 @@ class DiscordDouble:
         if fault.status == 429:
             return _json(
                 {
-                    "message": "You are being rate limited.",
+                    "message": RATE_LIMITED,
                     "retry_after": fault.retry_after,
                     "global": False,
+                    "code": 0,
                 },
                 status=429,
                 headers={
@@ -471,7 +572,7 @@ class DiscordDouble:
     # -- REST routes ------------------------------------------------------------------------
 
     async def _get_me(self, **_: Any) -> dict[str, Any]:
-        return {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
+        return {**self.bot.payload(), "verified": True, "mfa_enabled": False, "locale": "en-US"}
 
     async def _get_application(self, **_: Any) -> dict[str, Any]:
         return {
@@ -537,6 +638,14 @@ class DiscordDouble:
     ) -> list[dict[str, Any]]:
         return self._command_list(guild)
 
+    async def _get_member(self, guild: str, user: str, **_: Any) -> dict[str, Any]:
+        if int(guild) != self.guild.id:
+            raise DiscordError(404, 10004, "Unknown Guild")
+        found = next((m for m in self.guild.members if m.id == int(user)), None)
+        if found is None:
+            raise DiscordError(404, 10007, "Unknown Member")
+        return found.member_payload()
+
     async def _create_dm(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
         user = self.users.get(int(body["recipient_id"]))
         if user is None:
@@ -600,7 +709,9 @@ class DiscordDouble:
         self, body: dict[str, Any], files: list[Attachment], channel: str, **_: Any
     ) -> dict[str, Any]:
         target = self._channel(channel)
-        if target.type == 1 and target.recipient is not None and not target.recipient.dms_open:
+        recipient = target.recipient if target.type == 1 else None
+        # A bot can DM only users who accept DMs and share a server with it.
+        if recipient is not None and not (recipient.dms_open and self.shares_guild(recipient)):
             raise DiscordError(403, 50007, "Cannot send messages to this user")
         return self._new_message(target.id, body or {}, files).payload()
 
@@ -782,7 +893,7 @@ class DiscordDouble:
         else:
             payload |= {
                 "guild_id": str(self.guild.id),
-                "member": user.member_payload(),
+                "member": {**user.member_payload(), "permissions": user.permissions},
                 "guild_locale": "en-US",
                 "context": 0,
                 "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},

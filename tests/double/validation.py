@@ -254,7 +254,8 @@ def _split_path(path: str) -> tuple[str, ...]:
 
 
 class RequestValidator:
-    """Validates request bodies the bot sends to the double; cheap to reuse."""
+    """Validates request bodies the bot sends to the double (and, on request, the double's
+    responses); cheap to reuse."""
 
     def __init__(self, spec_path: Path | None = None) -> None:
         path = resolve_spec_path(spec_path)
@@ -263,6 +264,7 @@ class RequestValidator:
             raise ValueError(f"{path}: expected an OpenAPI 3.1 document (JSON Schema 2020-12)")
         _patch_spec(spec)
         self.spec_path = path
+        self._spec = spec
         self._routes = _index_routes(spec)
         self._registry: Registry = Registry().with_resource(
             _SPEC_URI, DRAFT202012.create_resource(spec)
@@ -290,6 +292,54 @@ class RequestValidator:
         except (TypeError, ValueError):
             return list(self._problems(route, body))
         return list(self._cached_problems(route, body_json))
+
+    def validate_response(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """Problems with a response the double gives (empty list = what the spec describes).
+
+        The schema is the operation's entry for `status`, else its "4XX"/"5XX" range entry,
+        else "default"; a status the operation does not describe is a problem itself."""
+        route = self._match(method, path)
+        if route is None:
+            return [f"unknown route {method.upper()} {path}"]
+        pointer = self._response_schema_pointer(route, status)
+        if pointer is None:
+            return [f"{route.operation_id} describes no {status} response"]
+        if pointer == "":
+            return [] if body is None else [f"{route.operation_id} {status} has no body"]
+        validator = self._validators.get(pointer)
+        if validator is None:
+            validator = Draft202012Validator(
+                {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registry
+            )
+            self._validators[pointer] = validator
+        return [
+            format_problem(problem)
+            for error in validator.iter_errors(body)
+            for problem in _explain(error)
+        ]
+
+    def _response_schema_pointer(self, route: _Route, status: int) -> str | None:
+        """JSON pointer to the response body's schema; "" for a bodiless response."""
+        responses = self._spec["paths"][route.template][route.method.lower()].get("responses", {})
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key not in responses:
+                continue
+            base = ("paths", route.template, route.method.lower(), "responses", key)
+            entry = responses[key]
+            pointer = "/" + "/".join(_escape_pointer(token) for token in base)
+            ref = entry.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                pointer, entry = ref[1:], self._resolve(ref[1:])
+            if "application/json" not in entry.get("content", {}):
+                return ""
+            return pointer + "/content/application~1json/schema"
+        return None
+
+    def _resolve(self, pointer: str) -> dict[str, Any]:
+        node: Any = self._spec
+        for token in pointer.strip("/").split("/"):
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+        return dict(node)
 
     def _problems_for_json(self, route: _Route, body_json: str) -> tuple[str, ...]:
         return self._problems(route, json.loads(body_json))
