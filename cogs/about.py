@@ -10,8 +10,10 @@ from bot.app import AnagenBot
 
 STORED = (
     "Only what you give Anagen: your survey answers, keyed by your Discord user id and the "
-    "server you started it in, with the time and questionnaire version, and any correction "
-    "you suggest with `/treatment suggest`. No messages outside the survey DM are read or kept."
+    "server you started it in, with the time and questionnaire version; if you opt in to "
+    "check-ins, your schedule and time zone, your regimen and your check-in answers; and any "
+    "correction you suggest with `/treatment suggest`. No messages outside the survey and "
+    "check-in DMs are read or kept."
 )
 WHO_SEES = (
     "Nobody sees your individual answers. Server results only show counts of groups of at "
@@ -24,8 +26,8 @@ def about_embed(version: str, source_url: str) -> discord.Embed:
     embed = discord.Embed(
         title="Anagen",
         description=(
-            "A scalp-symptom survey, treatment lookups and community results for hair-loss "
-            "communities. Not medical advice."
+            "A scalp-symptom survey, follow-up check-ins, treatment lookups and community "
+            "results for hair-loss communities. Not medical advice."
         ),
         colour=discord.Colour.teal(),
     )

@@ -7,7 +7,7 @@ import contextlib
 import io
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -31,6 +31,9 @@ from bot.storage.checkins import PauseReason, Reminder
 from bot.tree import report_error, send_ephemeral
 from cogs.checkins import ids, items, render
 from cogs.survey.forms import submitted_text
+
+if TYPE_CHECKING:
+    from cogs.survey import Survey
 
 log = logging.getLogger(__name__)
 
@@ -166,10 +169,11 @@ class CheckIns(commands.Cog):
             )
         await interaction.response.edit_message(content=text, view=None)
 
-    def _survey(self) -> Any:
+    def _survey(self) -> Survey:
+        """Check-ins are shown by the survey cog: the same engine, controls and rendering."""
         cog = self.bot.get_cog("Survey")
         assert cog is not None, "the survey cog is not loaded"
-        return cog
+        return cog  # type: ignore[return-value]
 
     # -- opting in from the survey's thank-you ------------------------------------------------
 
