@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from bot.storage import Database, StorageError, load_migrations
 
+if TYPE_CHECKING:
+    from bot.survey.groupings import TreatmentsSpec
+
 # Data files (questionnaire, knowledge base) register a validator here: it returns a
-# one-line description on success and raises ValueError with a one-line reason otherwise.
+# one-line description on success and raises ValueError with a one-line reason otherwise,
+# or CheckProblems when it found several independent problems.
 DataCheck = Callable[[Settings], str]
 DATA_CHECKS: list[DataCheck] = []
+
+
+class CheckProblems(ValueError):
+    """Several problems from one check, each printed on its own PROBLEM line so that an
+    operator fixing a file sees every mistake at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 @dataclass
@@ -59,11 +73,33 @@ def _check_questionnaire(settings: Settings) -> str:
     try:
         questionnaire = load_questionnaire(settings.questionnaire_path)
     except QuestionnaireError as exc:
-        raise ValueError(f"questionnaire {exc}") from exc
+        raise CheckProblems([f"questionnaire {exc.source}: {p}" for p in exc.problems]) from exc
+    if unknown := _unknown_entries(settings, questionnaire.results.treatments):
+        raise CheckProblems(
+            [
+                f"questionnaire {questionnaire.source}: results treatments choices: "
+                f"{entry!r} is not an entry of the knowledge base"
+                for entry in unknown
+            ]
+        )
     return (
         f"questionnaire {questionnaire.source}: version {questionnaire.version}, "
         f"{len(questionnaire.questions)} questions"
     )
+
+
+def _unknown_entries(settings: Settings, spec: TreatmentsSpec | None) -> list[str]:
+    """Knowledge-base ids the questionnaire's treatments mapping names but the knowledge
+    base lacks (none when it cannot be read: its own check reports that)."""
+    from bot.treatments.knowledge import KnowledgeBaseError, load_knowledge_base
+
+    if spec is None or not spec.entries:
+        return []
+    try:
+        kb = load_knowledge_base(settings.knowledge_base_path)
+    except KnowledgeBaseError:
+        return []
+    return [entry for entry, _ in spec.entries if kb.get(entry) is None]
 
 
 def _check_knowledge_base(settings: Settings) -> str:
@@ -83,6 +119,8 @@ async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckR
     for check in DATA_CHECKS:
         try:
             report.passed.append(check(settings))
+        except CheckProblems as exc:
+            report.problems.extend(exc.problems)
         except ValueError as exc:
             report.problems.append(str(exc))
     return report

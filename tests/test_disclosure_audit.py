@@ -31,7 +31,7 @@ from bot.storage import Database
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
-from bot.treatments.service import EFFECT_ANSWERS, TreatmentService
+from bot.treatments.service import TreatmentService
 from tests.double import DiscordDouble, User
 from tests.survey_driver import seed_response
 
@@ -48,6 +48,10 @@ SENSATIONS = (
 # What generated members actually answer (and how often).
 GENERATED_SENSATIONS = (("itch",), ("burning",), ("itch", "burning"), ("none",))
 SHEDDING = ("none", "normal", "more", "heavy")
+# The answers to "what did it do", as the bundled questionnaire's treatments report counts them.
+_REPORTS = load_questionnaire().results.treatments
+assert _REPORTS is not None
+EFFECT_ANSWERS = _REPORTS.fields[0].answers
 TREATED = (None, *EFFECT_ANSWERS)  # None: no treatment; otherwise finasteride and its effect
 
 

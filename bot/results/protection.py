@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.privacy import Disclosure, InconsistentCounts
-from bot.results.variables import MAX_PROFILE_OPTIONS, Profile, Variable
+from bot.results.variables import Profile, Variable
+from bot.survey.groupings import MAX_PROFILE_OPTIONS
 from bot.survey.questionnaire import Kind, Question
 
 Joint = dict[tuple[Profile | None, Profile | None], int]

@@ -29,8 +29,6 @@ from bot.results.protection import (
     protect_family,
 )
 from bot.results.variables import (
-    MAX_PROFILE_OPTIONS,
-    READY_MADE,
     Profile,
     Variable,
     build_variables,
@@ -41,6 +39,7 @@ from bot.results.variables import (
 from bot.storage import Database, guilds, responses
 from bot.storage import results as store
 from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings
+from bot.survey.groupings import MAX_PROFILE_OPTIONS
 from bot.survey.questionnaire import Kind, Question, Questionnaire
 
 if TYPE_CHECKING:
@@ -48,16 +47,6 @@ if TYPE_CHECKING:
 
 # scipy (~60 MB) and matplotlib (~40 MB) are imported on first use, not at start-up: most of
 # the bot's life is spent on survey answers, and they keep its resident memory small.
-
-OVERVIEW_QUESTIONS = (
-    "norwood",
-    "ludwig",
-    "areas",
-    "sensations",
-    "shedding",
-    "dandruff",
-    "oiliness",
-)
 
 
 class ComparisonRefused(Exception):
@@ -265,15 +254,20 @@ class ResultsService:
 
     # -- overview ---------------------------------------------------------------------------
 
+    def overview_questions(self) -> list[Question]:
+        """The choice questions /survey results shows, as the questionnaire file lists them."""
+        results = self.questionnaire.results
+        found = (
+            self.questionnaire.question(i)
+            for i in results.overview_for(self.questionnaire.questions)
+        )
+        return [q for q in found if q is not None and q.is_choice]
+
     async def overview(self, guild_id: int, *, chart: bool = True) -> Overview:
         settings = await self.settings(guild_id)
         imported = settings.include_imported
         panels = []
-        questions = [
-            q
-            for q in (self.questionnaire.question(i) for i in OVERVIEW_QUESTIONS)
-            if q is not None and q.is_choice
-        ]
+        questions = self.overview_questions()
         async with self.db.reading() as conn:
             respondents = await store.respondents(conn, guild_id, imported)
             counts, answered = await store.choice_counts(
@@ -346,7 +340,12 @@ class ResultsService:
         ]
 
     def ready_made(self) -> list[tuple[str, str, str]]:
-        return [(q, b, t) for q, b, t in READY_MADE if q in self.variables and b in self.variables]
+        """(question, grouping, title) of the questionnaire's ready-made comparisons."""
+        return [
+            (r.question, r.by, r.title)
+            for r in self.questionnaire.results.ready_made
+            if r.question in self.variables and r.by in self.variables
+        ]
 
     def _expand(self, variable_id: str) -> list[Variable]:
         if variable_id in self.variables:
@@ -406,6 +405,7 @@ class ResultsService:
         assert question is not None
         bins = tuple(level for level, _ in variable.levels)
         profiles = answer_profiles(question, bins)
+        number_bins = self.questionnaire.results.bins_for(question)
         everyone = question.required and question.when is None and not include_imported
         panel = next((p for p in overview.panels if p.question_id == question.id), None)
         view = (
@@ -416,7 +416,7 @@ class ResultsService:
 
         def read(raw: str) -> Profile | None:
             if question.kind in (Kind.NUMBER, Kind.SCALE):
-                level = number_bin(question, int(raw)) if raw.lstrip("-").isdigit() else None
+                level = number_bin(number_bins, int(raw)) if raw.lstrip("-").isdigit() else None
                 return (level,) if level is not None else None
             return tuple(sorted(raw.split(",")))
 

@@ -3,9 +3,11 @@ question (a profile) to a level.
 
 Every choice question is a grouping; a multi-choice question becomes one yes/no grouping
 per option (plus "any of these" when it has a "none" option and few enough options to
-model); numbers are binned; and a few derived groupings answer the thread's own questions
-(receding vs diffuse, Norwood stage groups). Counting happens in SQL on whole answers
-(bot/storage/results.py); member input only ever picks a grouping by id from this table.
+model); numbers are binned; and the questionnaire file's derived groups answer its own
+questions (for the bundled one: receding vs diffuse, Norwood stage groups). The bins and
+derived groups are declared in the file (bot/survey/groupings.py). Counting happens in SQL
+on whole answers (bot/storage/results.py); member input only ever picks a grouping by id
+from this table.
 """
 
 from __future__ import annotations
@@ -13,25 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.survey.questionnaire import Kind, Question, Questionnaire
+from bot.survey.groupings import Bin, has_any_grouping
+from bot.survey.questionnaire import Kind, Questionnaire
 
 # One member's answer to one question: the chosen choice ids (sorted) for a choice
 # question, the bin for a number.
 Profile = tuple[str, ...]
-# A multi-choice question with more options than this has too many answer combinations to
-# model one by one; its "any of these" grouping is not offered (see bot/results/protection).
-MAX_PROFILE_OPTIONS = 10
-
-SCALE_BINS = ((0, 3, "0-3 (mild)"), (4, 6, "4-6 (moderate)"), (7, 10, "7-10 (strong)"))
-NUMBER_BINS = {
-    "age": ((13, 24, "13-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 100, "45+")),
-    "onset_age": ((5, 19, "under 20"), (20, 29, "20-29"), (30, 100, "30+")),
-}
-NORWOOD_GROUPS = (
-    ("early", "Norwood 1-2A", ("nw1", "nw2", "nw2a")),
-    ("middle", "Norwood 3-4A", ("nw3", "nw3v", "nw3a", "nw4", "nw4a")),
-    ("advanced", "Norwood 5-7", ("nw5", "nw5a", "nw6", "nw7")),
-)
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
@@ -62,33 +51,10 @@ def _has_choice(choice: str) -> Callable[[Profile], str | None]:
     return lambda profile: "yes" if choice in profile else "no"
 
 
-def _stage_group(profile: Profile) -> str | None:
-    return next((level for level, _, ids in NORWOOD_GROUPS if profile and profile[0] in ids), None)
-
-
-def _loss_pattern(profile: Profile) -> str | None:
-    return "diffuse" if "diffuse" in profile else "receding" if "hairline" in profile else None
-
-
-def number_bins(question: Question) -> tuple[tuple[int, int, str], ...]:
-    assert question.min is not None
-    assert question.max is not None
-    if question.kind is Kind.SCALE:
-        return SCALE_BINS
-    middle = (question.min + question.max) // 2
-    return NUMBER_BINS.get(
-        question.id,
-        (
-            (question.min, middle, f"{question.min}-{middle}"),
-            (middle + 1, question.max, f"{middle + 1}-{question.max}"),
-        ),
-    )
-
-
-def number_bin(question: Question, number: int) -> str | None:
+def number_bin(bins: tuple[Bin, ...], number: int) -> str | None:
     """The level id ("b0", "b1", …) a number answer falls in."""
-    for index, (low, high, _) in enumerate(number_bins(question)):
-        if low <= number <= high:
+    for index, found in enumerate(bins):
+        if found.low <= number <= found.high:
             return f"b{index}"
     return None
 
@@ -115,9 +81,8 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                 )
             )
         elif question.kind is Kind.MULTI:
-            exclusive = [c.id for c in question.choices if c.exclusive]
             others = [c.id for c in question.choices if not c.exclusive]
-            if exclusive and len(others) <= MAX_PROFILE_OPTIONS:
+            if has_any_grouping(question):
                 add(
                     Variable(
                         f"{question.id}:any",
@@ -140,47 +105,24 @@ def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
                     )
         elif question.kind in (Kind.NUMBER, Kind.SCALE):
             # a number question's answer profiles are its bins already (see number_bin)
-            bins = number_bins(question)
+            bins = questionnaire.results.bins_for(question)
             add(
                 Variable(
                     question.id,
                     short(question.prompt),
-                    tuple((f"b{i}", label) for i, (_, _, label) in enumerate(bins)),
+                    tuple((f"b{i}", found.label) for i, found in enumerate(bins)),
                     question.id,
                 )
             )
 
-    if questionnaire.question("norwood") is not None:
+    for group in questionnaire.results.groups:
         add(
             Variable(
-                "stage_group",
-                "Norwood stage group",
-                tuple((level, label) for level, label, _ in NORWOOD_GROUPS),
-                "norwood",
-                _stage_group,
-            )
-        )
-    if questionnaire.question("areas") is not None:
-        add(
-            Variable(
-                "loss_pattern",
-                "Receding or diffuse",
-                (("receding", "Receding (hairline or temples)"), ("diffuse", "Diffuse thinning")),
-                "areas",
-                _loss_pattern,
+                group.id,
+                group.label,
+                tuple((level.id, level.label) for level in group.levels),
+                group.question,
+                group.level_of,
             )
         )
     return found
-
-
-# The thread's own questions, offered first in /survey compare.
-READY_MADE: tuple[tuple[str, str, str], ...] = (
-    (
-        "sensations:any",
-        "loss_pattern",
-        "Do receders feel itch or burning more than diffuse thinners?",
-    ),
-    ("sensations:any", "stage_group", "Scalp sensations by Norwood stage"),
-    ("sensations:itch", "shedding", "Does itch come with more shedding?"),
-    ("oiliness", "stage_group", "Does the scalp get oilier as hair is lost?"),
-)

@@ -149,3 +149,48 @@ async def answers_for(
             for rid, *rest in await cursor.fetchall():
                 found.setdefault(rid, []).append(tuple(rest))
     return found
+
+
+async def treatment_reports(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    tried_question: str,
+    choice_id: str,
+    effect_keys: list[str],
+    include_imported: bool,
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many members chose `choice_id` of the treatments-tried question, and their
+    answers to each effects field ("effects.shedding": the part after the dot) for it.
+
+    The questionnaire file names the questions (its [results.treatments] table)."""
+    params: dict[str, object] = {
+        **_params(guild_id, include_imported),
+        "question": tried_question,
+        "choice": choice_id,
+    }
+    latest = latest_completed(include_imported)
+    async with conn.execute(
+        f"WITH latest AS ({latest}) SELECT count(*) FROM answer_choices"
+        " JOIN latest ON answer_choices.response_id = latest.id"
+        " WHERE question_id = :question AND item = '' AND choice_id = :choice",
+        params,
+    ) as cursor:
+        row = await cursor.fetchone()
+    tried = row[0] if row else 0
+    effects: dict[str, dict[str, int]] = {}
+    if not effect_keys:
+        return tried, effects
+    marks = []
+    for index, key in enumerate(effect_keys):
+        params[f"e{index}"] = key
+        marks.append(f":e{index}")
+    async with conn.execute(
+        f"WITH latest AS ({latest}) SELECT question_id, choice_id, count(*)"
+        " FROM answer_choices JOIN latest ON answer_choices.response_id = latest.id"
+        f" WHERE question_id IN ({', '.join(marks)}) AND item = :choice"
+        " GROUP BY question_id, choice_id",
+        params,
+    ) as cursor:
+        for question_id, effect, count in await cursor.fetchall():
+            effects.setdefault(question_id.split(".", 1)[1], {})[effect] = count
+    return tried, effects

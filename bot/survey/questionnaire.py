@@ -6,12 +6,13 @@ editing a questionnaire file sees all mistakes at once (`anagen check`).
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from bot.survey.groupings import ID_RE, ResultsSpec, parse_results
 
 BUNDLED = Path(__file__).parent / "questionnaires" / "scalp-v1.toml"
 CHECKIN_BUNDLED = Path(__file__).parent / "questionnaires" / "checkin-v1.toml"
@@ -25,7 +26,6 @@ MAX_HELP = 600
 MAX_TEXT_LENGTH = 1800
 # What a `prefill` may name: answers the bot already holds about the member.
 PREFILL_SOURCES = ("regimen",)
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 
 
 class QuestionnaireError(ValueError):
@@ -120,6 +120,9 @@ class Questionnaire:
     intro: str
     questions: tuple[Question, ...]
     source: str = field(default="", compare=False)
+    # The groupings results and treatment reports use: the file's [results] table, whose
+    # every part has a default (bot/survey/groupings.py).
+    results: ResultsSpec = field(default_factory=ResultsSpec)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -161,6 +164,7 @@ def parse_questionnaire(raw: dict[str, Any], source: str = "<questionnaire>") ->
     if not questions and not problems:
         problems.append("there are no [[questions]]")
     _check_references(questions, problems)
+    results = parse_results(raw.get("results"), questions, problems)
     if problems:
         raise QuestionnaireError(source, problems)
     return Questionnaire(
@@ -169,6 +173,7 @@ def parse_questionnaire(raw: dict[str, Any], source: str = "<questionnaire>") ->
         intro=str(raw.get("intro", "")),
         questions=tuple(questions),
         source=source,
+        results=results,
     )
 
 
@@ -179,7 +184,7 @@ def _choices(raw: Any, where: str, problems: list[str]) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     for entry in raw:
         cid, label = str(entry.get("id", "")), str(entry.get("label", ""))
-        if not _ID_RE.match(cid):
+        if not ID_RE.match(cid):
             problems.append(f"{where}: choice id {cid!r} must be lowercase letters, digits, _")
         if not label or len(label) > MAX_LABEL:
             problems.append(f"{where}: choice {cid!r} needs a label of 1-{MAX_LABEL} characters")
@@ -198,7 +203,7 @@ def _choices(raw: Any, where: str, problems: list[str]) -> tuple[Choice, ...]:
 def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Question | None:
     qid = str(entry.get("id", ""))
     where = f"question {qid or f'#{index + 1}'}"
-    if not _ID_RE.match(qid):
+    if not ID_RE.match(qid):
         problems.append(f"{where}: id must be 1-24 lowercase letters, digits or _")
     try:
         kind = Kind(str(entry.get("type")))
@@ -231,7 +236,7 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
             problems.append(f"{where}: at most one field of a group may be multi")
         field_ids = [f.id for f in fields]
         for field_id in field_ids:
-            if not _ID_RE.match(field_id):
+            if not ID_RE.match(field_id):
                 problems.append(
                     f"{where}: field id {field_id!r} must be lowercase letters, digits, _"
                 )

@@ -3,56 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 
 from bot.privacy import Disclosure
-from bot.storage import Database, guilds, outcomes, results, suggestions
+from bot.storage import Database, guilds, results, suggestions
 from bot.storage.suggestions import Suggestion
+from bot.survey.groupings import EffectField, TreatmentsSpec
+from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, Treatment
 from bot.treatments.search import Match, TreatmentSearch
 
-# Knowledge-base entries → the survey's "treatments tried" choice that reports on them.
-# Several entries share a broader survey choice (every JAK inhibitor reports as "JAK inhibitor").
-SURVEY_CHOICE: dict[str, str] = {
-    "finasteride": "finasteride",
-    "dutasteride": "dutasteride",
-    "minoxidil": "minoxidil_topical",
-    "minoxidil_compounded": "minoxidil_topical",
-    "minoxidil_oral": "minoxidil_oral",
-    "ketoconazole": "ketoconazole",
-    "ciclopirox": "antidandruff_other",
-    "selenium_sulfide": "antidandruff_other",
-    "zinc_pyrithione": "antidandruff_other",
-    "coal_tar": "antidandruff_other",
-    "tea_tree_oil": "antidandruff_other",
-    "topical_steroids": "topical_steroid",
-    "fluocinolone_oil": "topical_steroid",
-    "tretinoin": "tretinoin",
-    "isotretinoin": "isotretinoin",
-    **dict.fromkeys(
-        (
-            "jak_inhibitors",
-            "jak_topical",
-            "jak_oral",
-            "tofacitinib",
-            "ruxolitinib",
-            "baricitinib",
-            "ritlecitinib",
-            "deuruxolitinib",
-            "decernotinib",
-        ),
-        "jak_inhibitor",
-    ),
-    "prp": "prp",
-    "microneedling": "microneedling",
-    "lllt": "laser",
-    "hair_transplant": "transplant",
-}
-
 MAX_SUGGESTION = 1000
-# The answers to "what did it do" (the survey's effects group), in the order they are shown.
-EFFECT_FIELDS = ("shedding", "sensations")
-EFFECT_ANSWERS = ("better", "no_change", "worse", "not_sure")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,30 +36,32 @@ def protected_report(
     k: int,
     respondents: int,
     everyone: bool,
+    fields: tuple[EffectField, ...],
 ) -> CommunityReport:
-    """The report's numbers, suppressed together. The answers to each question add up to
-    the number who tried it (`everyone`: the questions were required, as in the survey;
-    imported thread replies may have skipped them), and the respondent total is public, so
-    the members who did not try it are protected too: "all but two tried it" is a small
-    group as well."""
+    """The report's numbers, suppressed together. The answers to each effects field (the
+    questionnaire's, e.g. shedding and sensations) add up to the number who tried it
+    (`everyone`: the questions were required, as in the survey; imported thread replies may
+    have skipped them), and the respondent total is public, so the members who did not try
+    it are protected too: "all but two tried it" is a small group as well."""
     if tried < k:
         return CommunityReport(choice, k)
     disclosure = Disclosure(k)
-    levels: tuple[str | None, ...] = EFFECT_ANSWERS if everyone else (*EFFECT_ANSWERS, None)
-    cells = {(a, b): disclosure.cell() for a in levels for b in levels}
+    # one cell per combination of answers to every field
+    levels = [(*f.answers, *(() if everyone else (None,))) for f in fields]
+    cells = {key: disclosure.cell() for key in itertools.product(*levels)}
     others = disclosure.cell()
     disclosure.publish([*cells.values(), others], respondents, fixed=True)
     disclosure.guard([others], respondents - tried)
     tried_index = disclosure.publish(cells.values(), tried)
     shown_index: dict[str, dict[str, int]] = {}
-    for position, field_id in enumerate(EFFECT_FIELDS):
-        counts = effects.get(field_id, {})
-        shown_index[field_id] = {
+    for position, effect in enumerate(fields):
+        counts = effects.get(effect.id, {})
+        shown_index[effect.id] = {
             answer: disclosure.publish(
                 (c for key, c in cells.items() if key[position] == answer),
                 counts.get(answer, 0),
             )
-            for answer in EFFECT_ANSWERS
+            for answer in effect.answers
         }
     disclosure.protect()
     if disclosure.refused or not disclosure.is_exact(tried_index):
@@ -115,10 +79,17 @@ def protected_report(
 
 
 class TreatmentService:
-    def __init__(self, db: Database, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, db: Database, kb: KnowledgeBase, questionnaire: Questionnaire | None = None
+    ) -> None:
+        """`questionnaire` (default: the bundled one) says, in its [results.treatments]
+        table, which survey answers report on which entry."""
         self.db = db
         self.kb = kb
         self.search = TreatmentSearch(kb)
+        self.reports: TreatmentsSpec | None = (
+            questionnaire or load_questionnaire()
+        ).results.treatments
 
     def find(self, query: str) -> Treatment | None:
         return self.search.best(query)
@@ -133,14 +104,23 @@ class TreatmentService:
             settings = await guilds.get(conn, guild_id)
         return settings.results_visibility == "everyone" or is_manager
 
+    def survey_choice(self, treatment: Treatment) -> str | None:
+        """The survey choice whose members report on this entry, if the survey asks."""
+        return self.reports.choice_for(treatment.id) if self.reports else None
+
     async def community_report(self, guild_id: int, treatment: Treatment) -> CommunityReport:
-        choice = SURVEY_CHOICE.get(treatment.id)
+        spec, choice = self.reports, self.survey_choice(treatment)
         async with self.db.reading() as conn:
             settings = await guilds.get(conn, guild_id)
-            if choice is None:
+            if spec is None or choice is None:
                 return CommunityReport(None, settings.min_group_size)
-            tried, effects = await outcomes.treatment_outcomes(
-                conn, guild_id, choice, settings.include_imported
+            tried, effects = await results.treatment_reports(
+                conn,
+                guild_id,
+                spec.question,
+                choice,
+                [f"{spec.effects}.{f.id}" for f in spec.fields],
+                settings.include_imported,
             )
             everyone = await results.respondents(conn, guild_id, settings.include_imported)
         return await asyncio.to_thread(
@@ -151,6 +131,7 @@ class TreatmentService:
             settings.min_group_size,
             everyone,
             not settings.include_imported,
+            fields=spec.fields,
         )
 
     async def suggest(self, guild_id: int, user_id: int, treatment: Treatment, text: str) -> int:
