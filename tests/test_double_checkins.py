@@ -181,3 +181,104 @@ async def test_discordpy_waits_out_a_global_429_and_the_double_counts_it(
     retried = fetches[statuses.index(429) + 1]
     first = fetches[0]
     assert retried.at - first.at >= double.global_rate_window  # it waited for a free slot
+
+
+# -- nonces (enforce_nonce) -------------------------------------------------------------------
+
+MESSAGES_PATH = r"/channels/\d+/messages"
+
+
+async def test_the_same_nonce_sent_twice_posts_one_message(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    channel = await bot.create_dm(discord.Object(member.id))
+    first = await channel.send("Time for your check-in", nonce="anagen-r7")
+    again = await channel.send("Time for your check-in", nonce="anagen-r7")
+
+    assert again.id == first.id  # Discord answered the retry with the message it had
+    [stored] = double.dms(member)
+    assert (stored.id, stored.nonce) == (first.id, "anagen-r7")
+    posts = [r for r in double.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts] == [200, 200]
+    assert all(r.body["enforce_nonce"] is True for r in posts)  # discord.py asks for it
+
+    other = await channel.send("Time for your check-in", nonce="anagen-r8")
+    assert other.id != first.id
+    assert len(double.dms(member)) == 2
+
+
+async def test_a_nonce_only_deduplicates_when_enforced_in_the_window_and_channel(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    channel = await bot.create_dm(discord.Object(member.id))
+    await channel.send("one", nonce="n-1")
+    body = {"content": "two", "nonce": "n-1"}  # no enforce_nonce: a nonce is only echoed
+    await bot.http.request(
+        discord.http.Route("POST", "/channels/{c}/messages", c=channel.id), json=body
+    )
+    assert [m.content for m in double.dms(member)] == ["one", "two"]
+
+    elsewhere = guild_of(bot, double).text_channels[0]
+    await elsewhere.send("three", nonce="n-1")  # the same nonce in another channel
+    assert [m.content for m in double.channel_messages(double.general)] == ["three"]
+
+    double.nonce_window = 0.0  # as if the first send were more than a few minutes ago
+    await channel.send("four", nonce="n-1")
+    assert [m.content for m in double.dms(member)] == ["one", "two", "four"]
+
+
+async def test_a_held_answer_means_the_message_exists_before_the_sender_knows(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    channel = await bot.create_dm(discord.Object(member.id))
+    double.delay("POST", MESSAGES_PATH, after=1.0)
+    sending = asyncio.create_task(channel.send("held", nonce="h-1"))
+    await double.wait_until(lambda: double.holding == 1)
+    assert [m.content for m in double.dms(member)] == ["held"]
+    assert not sending.done()
+    sent = await sending
+    assert double.holding == 0
+    assert sent.id == double.dms(member)[0].id
+
+
+async def test_a_slow_request_changes_nothing_until_it_is_acted_on(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    channel = await bot.create_dm(discord.Object(member.id))
+    double.delay("POST", MESSAGES_PATH, before=1.0)
+    sending = asyncio.create_task(channel.send("slow"))
+    await double.wait_until(lambda: any(r.path.endswith("/messages") for r in double.requests))
+    assert double.dms(member) == []
+    await sending
+    assert [m.content for m in double.dms(member)] == ["slow"]
+    double.delays.clear()
+    await channel.send("fast")
+    assert double.holding == 0
+
+
+# -- scale ------------------------------------------------------------------------------------
+
+
+async def test_members_and_dms_are_found_by_id_among_thousands(
+    double: DiscordDouble, bot: AnagenBot
+) -> None:
+    crowd = [double.add_member(f"m{i}") for i in range(2000)]
+    guild = guild_of(bot, double)
+    last, middle = crowd[-1], crowd[1000]
+    assert (await guild.fetch_member(last.id)).id == last.id
+    for user in (middle, last):
+        await (await bot.create_dm(discord.Object(user.id))).send(f"hello {user.name}")
+    assert [m.content for m in double.dms(middle)] == ["hello m1000"]
+    assert double.dms(crowd[0]) == []
+
+    double.remove_member(middle)
+    assert not double.shares_guild(middle)
+    assert double.shares_guild(last)
+    with pytest.raises(discord.NotFound):
+        await guild.fetch_member(middle.id)
+
+    # A test that changes the member list directly is still seen.
+    double.guild.members.append(middle)
+    assert double.shares_guild(middle)
+    double.guild.members = [m for m in double.guild.members if m.id != last.id]
+    assert not double.shares_guild(last)

@@ -110,6 +110,28 @@ class Guild:
     owner_id: int
     channels: list[Channel]
     members: list[User]
+    # Lookups by id are O(1) for servers of 10,000 members; rebuilt if `members` was changed
+    # other than through add/remove (checked by the list's identity and length).
+    _by_id: dict[int, User] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
+
+    def member(self, user_id: int) -> User | None:
+        """The member with this id, or None if they are not (or no longer) in the server."""
+        if self._indexed != (id(self.members), len(self.members)):
+            self._by_id = {m.id: m for m in self.members}
+            self._indexed = (id(self.members), len(self.members))
+        return self._by_id.get(user_id)
+
+    def add(self, user: User) -> None:
+        self.member(user.id)  # brings the index up to date first
+        self.members.append(user)
+        self._by_id[user.id] = user
+        self._indexed = (id(self.members), len(self.members))
+
+    def remove(self, user_id: int) -> None:
+        self.members = [m for m in self.members if m.id != user_id]
+        self._by_id.pop(user_id, None)
+        self.member(user_id)  # re-indexes the new list
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -193,6 +215,7 @@ class Message:
     edited: bool = False
     deleted: bool = False
     base_url: str = ""
+    nonce: str | int | None = None  # as the sender gave it; Discord echoes it back
 
     @property
     def ephemeral(self) -> bool:
@@ -259,7 +282,31 @@ class Message:
         if self.webhook_id is not None:
             data["webhook_id"] = str(self.webhook_id)
             data["application_id"] = str(self.webhook_id)
+        if self.nonce is not None:
+            data["nonce"] = self.nonce
         return data
+
+
+class MessageStore(dict[int, Message]):
+    """Every message by id, plus each channel's messages in order of creation, so reading
+    one member's DMs does not scan the messages of 10,000 others. Messages are never
+    removed (deletion is a flag), so the per-channel lists only grow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_channel: dict[int, list[Message]] = {}
+
+    def __setitem__(self, key: int, message: Message) -> None:
+        if key in self:  # replaced: drop the old one from its channel's list
+            old = self[key]
+            listed = self._by_channel.get(old.channel_id, [])
+            listed[:] = [m for m in listed if m is not old]
+        super().__setitem__(key, message)
+        self._by_channel.setdefault(message.channel_id, []).append(message)
+
+    def in_channel(self, channel_id: int) -> list[Message]:
+        """The channel's messages, oldest first, deleted ones included."""
+        return list(self._by_channel.get(channel_id, ()))
 
 
 def iter_components(components: list[dict[str, Any]]) -> Any:

@@ -5,7 +5,8 @@ Discord's OpenAPI description and documented limits (400/50035 on failure, and
 the failure is recorded so the test fails), interactions expire after 3 s
 (10062), can be answered once (40060), DMs can be closed (50007), members can
 leave (10007), a global rate limit can be switched on (429 with `global: true`),
-and rate limits, server errors and gateway drops can be injected.
+a message sent again with the same nonce and `enforce_nonce` is not posted twice, and
+rate limits, server errors, slow answers and gateway drops can be injected.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.double.model import (
     Guild,
     Interaction,
     Message,
+    MessageStore,
     User,
     snowflake,
 )
@@ -48,6 +50,9 @@ TOKEN_LIFETIME_S = 15 * 60
 # double these are the callback and the interaction-token webhook routes.
 INTERACTION_PATHS = ("/interactions/", "/webhooks/")
 RATE_LIMITED = "You are being rate limited."
+# Discord only promises that `enforce_nonce` deduplicates "in the past few minutes"; the
+# double uses five minutes of time.monotonic(). A test can shorten `nonce_window`.
+NONCE_WINDOW_S = 5 * 60
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
@@ -76,6 +81,18 @@ class Fault:
     status: int
     times: int
     retry_after: float = 0.05
+
+
+@dataclass
+class Delay:
+    """Matching requests are slow: `before` seconds pass before Discord acts on one (a
+    client that gives up meanwhile changed nothing), `after` seconds between acting and
+    answering (the message exists, but the sender has not heard so yet)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    before: float
+    after: float
 
 
 @dataclass
@@ -123,13 +140,19 @@ class DiscordDouble:
         self.users: dict[int, User] = {u.id: u for u in (self.bot, self.owner)}
         self.dm_channels: dict[int, Channel] = {}
         self.channels: dict[int, Channel] = {self.general.id: self.general}
-        self.messages: dict[int, Message] = {}
+        self.messages: dict[int, Message] = MessageStore()
         self.interactions: dict[int, Interaction] = {}
+        self._by_token: dict[str, Interaction] = {}
+        # enforce_nonce: (channel, author, nonce) -> (time.monotonic() of creation, message)
+        self.nonce_window = NONCE_WINDOW_S
+        self._nonces: dict[tuple[int, int, str], tuple[float, Message]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.requests: list[Recorded] = []
         self.rejections: list[str] = []
         self.faults: list[Fault] = []
+        self.delays: list[Delay] = []
+        self.holding = 0  # requests acted on whose answers a Delay is still holding back
         self.identify_count = 0
         self.resume_count = 0
         self.heartbeats = 0
@@ -179,14 +202,13 @@ class DiscordDouble:
             snowflake(), name, permissions=ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS
         )
         self.users[user.id] = user
-        self.guild.members.append(user)
+        self.guild.add(user)
         return user
 
     def remove_member(self, user: User, guild: Guild | None = None) -> None:
         """`user` leaves the guild (the default one). No gateway event: the bot's intents
         do not include members, so Discord would not send one either."""
-        guild = guild or self.guild
-        guild.members = [m for m in guild.members if m.id != user.id]
+        (guild or self.guild).remove(user.id)
 
     def close_dms(self, user: User) -> None:
         """`user` stops accepting DMs from the bot: sending answers 403/50007."""
@@ -196,7 +218,7 @@ class DiscordDouble:
         user.dms_open = True
 
     def shares_guild(self, user: User) -> bool:
-        return any(m.id == user.id for m in self.guild.members)
+        return self.guild.member(user.id) is not None
 
     def dm_channel(self, user: User) -> Channel:
         if user.id not in self.dm_channels:
@@ -219,10 +241,20 @@ class DiscordDouble:
             Fault(method.upper(), re.compile(path_pattern), status, times, retry_after)
         )
 
+    def delay(
+        self, method: str, path_pattern: str, *, before: float = 0.0, after: float = 0.0
+    ) -> None:
+        """Make every matching request slow (see `Delay`) until `delays` is cleared. The
+        rate limit still judges a request on arrival; `holding` counts answers held back."""
+        self.delays.append(Delay(method.upper(), re.compile(path_pattern), before, after))
+
     # -- reading what the bot did -------------------------------------------------------------
 
     def channel_messages(self, channel: Channel) -> list[Message]:
-        return [m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted]
+        messages = self.messages
+        if isinstance(messages, MessageStore):  # indexed by channel
+            return [m for m in messages.in_channel(channel.id) if not m.deleted]
+        return [m for m in messages.values() if m.channel_id == channel.id and not m.deleted]
 
     def dms(self, user: User) -> list[Message]:
         """Messages the bot sent to `user` in DMs, oldest first."""
@@ -276,7 +308,7 @@ class DiscordDouble:
     async def wait_for_dm(self, user: User, count: int, timeout: float = 5.0) -> Message:
         """Wait until the bot has sent `user` at least `count` DMs; return the newest."""
         return await self.wait_until(
-            lambda: len(self.dms(user)) >= count and self.dms(user)[-1], timeout
+            lambda: self.dms(user)[-1] if len(self.dms(user)) >= count else None, timeout
         )
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
@@ -433,6 +465,10 @@ class DiscordDouble:
         body, files = await self._read_body(request)
         record = Recorded(request.method, path, body, at=at, global_bound=bound)
         self.requests.append(record)
+        delay = None if retry_after is not None else self._delay_for(request.method, path)
+        if delay is not None and delay.before > 0:
+            await asyncio.sleep(delay.before)
+        response: web.StreamResponse
         if retry_after is not None:
             response = self._global_limited_response(retry_after)
         else:
@@ -440,7 +476,23 @@ class DiscordDouble:
         record.status = response.status
         self.rate_limited += response.status == 429
         self._changed()
+        if delay is not None and delay.after > 0:
+            await self._hold(delay.after)
         return response
+
+    def _delay_for(self, method: str, path: str) -> Delay | None:
+        return next(
+            (d for d in self.delays if d.method == method and d.pattern.fullmatch(path)), None
+        )
+
+    async def _hold(self, seconds: float) -> None:
+        self.holding += 1
+        self._changed()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.holding -= 1
+            self._changed()
 
     def _global_limit(self, now: float) -> float | None:
         """Seconds to wait if this request is over the global limit, else None (admitted).
@@ -520,7 +572,7 @@ class DiscordDouble:
                     files.append(
                         Attachment(
                             filename=part.filename or "file",  # type: ignore[union-attr]
-                            content_type=part.headers.get(
+                            content_type=part.headers.get(  # type: ignore[union-attr]
                                 "Content-Type", "application/octet-stream"
                             ),
                             data=bytes(await part.read()),  # type: ignore[union-attr]
@@ -641,7 +693,7 @@ class DiscordDouble:
     async def _get_member(self, guild: str, user: str, **_: Any) -> dict[str, Any]:
         if int(guild) != self.guild.id:
             raise DiscordError(404, 10004, "Unknown Guild")
-        found = next((m for m in self.guild.members if m.id == int(user)), None)
+        found = self.guild.member(int(user))
         if found is None:
             raise DiscordError(404, 10007, "Unknown Member")
         return found.member_payload()
@@ -713,7 +765,27 @@ class DiscordDouble:
         # A bot can DM only users who accept DMs and share a server with it.
         if recipient is not None and not (recipient.dms_open and self.shares_guild(recipient)):
             raise DiscordError(403, 50007, "Cannot send messages to this user")
-        return self._new_message(target.id, body or {}, files).payload()
+        body = body or {}
+        nonce = body.get("nonce")
+        key = None if nonce is None else (target.id, self.bot.id, str(nonce))
+        if key is not None and body.get("enforce_nonce") and (earlier := self._sent_with(key)):
+            return earlier.payload()  # Discord answers 200 with the message it already has
+        message = self._new_message(target.id, body, files)
+        if key is not None:
+            message.nonce = nonce
+            self._nonces[key] = (time.monotonic(), message)
+        return message.payload()
+
+    def _sent_with(self, key: tuple[int, int, str]) -> Message | None:
+        """The message created with this (channel, author, nonce) within `nonce_window`."""
+        found = self._nonces.get(key)
+        if found is None:
+            return None
+        created, message = found
+        if time.monotonic() - created > self.nonce_window or message.deleted:
+            del self._nonces[key]
+            return None
+        return message
 
     async def _get_message(self, channel: str, message: str, **_: Any) -> dict[str, Any]:
         return self._message(channel, message).payload()
@@ -734,12 +806,15 @@ class DiscordDouble:
     # -- interactions -----------------------------------------------------------------------
 
     def _interaction(self, token: str) -> Interaction:
-        for interaction in self.interactions.values():
-            if interaction.token == token:
-                if time.monotonic() - interaction.sent_at > TOKEN_LIFETIME_S:
-                    raise DiscordError(401, 50027, "Invalid Webhook Token")
-                return interaction
-        raise DiscordError(404, 10015, "Unknown Webhook")
+        interaction = self._by_token.get(token)
+        if interaction is None or self.interactions.get(interaction.id) is not interaction:
+            # Not indexed: one a test put in `interactions` directly (or took out of it).
+            interaction = next((i for i in self.interactions.values() if i.token == token), None)
+        if interaction is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        if time.monotonic() - interaction.sent_at > TOKEN_LIFETIME_S:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        return interaction
 
     async def _callback(
         self, body: dict[str, Any], files: list[Attachment], interaction: str, token: str, **_: Any
@@ -905,6 +980,7 @@ class DiscordDouble:
         self, record: Interaction, payload: dict[str, Any], wait: bool
     ) -> Interaction:
         self.interactions[record.id] = record
+        self._by_token[record.token] = record
         record.sent_at = time.monotonic()
         await self._send_event("INTERACTION_CREATE", payload)
         if wait:
