@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.results.service import OVERVIEW_QUESTIONS, ResultsService
+from bot.results.service import ResultsService
 from bot.storage import Database
 from bot.storage.results import LATEST
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
@@ -51,22 +51,22 @@ def build(path: Path, questionnaire: Questionnaire, responses: int) -> None:
         " '2026-01-01' FROM n",
         (responses, GUILD),
     )
-    for question_id in OVERVIEW_QUESTIONS:
-        question = questionnaire.question(question_id)
-        if question is None or question_id == "ludwig":
+    for question_id in questionnaire.results.overview_for(questionnaire.questions):
+        question = questionnaire[question_id]
+        if question.id == "ludwig":
             continue
         ids = [c.id for c in question.choices if not c.exclusive] or [question.choices[0].id]
         literal = "json_array(" + ",".join(f"'{i}'" for i in ids) + ")"
         conn.execute(
             "INSERT INTO answers (response_id, question_id, item, skipped, answered_at)"
             " SELECT id, ?, '', 0, '2026-01-01' FROM responses",
-            (question_id,),
+            (question.id,),
         )
         conn.execute(
             "INSERT INTO answer_choices (response_id, question_id, item, choice_id)"
             f" SELECT id, ?, '', json_extract({literal}, '$[' || (abs(random()) % ?) || ']')"
             " FROM responses",
-            (question_id, len(ids)),
+            (question.id, len(ids)),
         )
     conn.commit()
     conn.execute("ANALYZE")
@@ -82,7 +82,7 @@ async def in_sql(service: ResultsService) -> dict[str, dict[str, int]]:
     }
 
 
-async def in_python(db: Database) -> dict[str, dict[str, int]]:
+async def in_python(db: Database, questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
     async with (
         db.reading() as conn,
         conn.execute(
@@ -95,7 +95,8 @@ async def in_python(db: Database) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter[str]] = {}
     for question_id, choice_id in rows:
         counts.setdefault(question_id, Counter())[choice_id] += 1
-    return {q: dict(c) for q, c in counts.items() if q in OVERVIEW_QUESTIONS}
+    shown = set(questionnaire.results.overview_for(questionnaire.questions))
+    return {q: dict(c) for q, c in counts.items() if q in shown}
 
 
 async def run(responses: int, rounds: int) -> None:
@@ -114,7 +115,7 @@ async def run(responses: int, rounds: int) -> None:
             for _ in range(rounds):
                 for name, work in (
                     ("anagen (SQL)", lambda: in_sql(service)),
-                    ("baseline (Python)", lambda: in_python(db)),
+                    ("baseline (Python)", lambda: in_python(db, questionnaire)),
                 ):
                     started = time.perf_counter()
                     results[name] = await work()
