@@ -7,7 +7,18 @@ import base64
 import html
 from datetime import UTC, datetime
 
+from bot.checkins.outcomes import (
+    HORIZONS,
+    SHEDDING,
+    SIDE_EFFECTS,
+    OutcomesReport,
+    started_treatments,
+    treatment_outcomes,
+)
 from bot.results.service import Comparison, ComparisonRefused, ResultsService
+
+# The survey question whose choice ids name treatments in the regimen and check-ins.
+TREATMENTS_QUESTION = "treatments"
 
 STYLE = """
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -65,8 +76,10 @@ async def build_report(service: ResultsService, guild_id: int) -> str:
     if overview.respondents < k:
         parts.append(
             f"<p>Fewer than {k} members have completed the survey, so there are no "
-            "results to publish yet.</p></body></html>"
+            "results to publish yet.</p>"
         )
+        parts += await _outcomes_section(service, guild_id, k)
+        parts.append("</body></html>")
         return "".join(parts)
     summary = overview.summary().replace("**", "")
     lines = [line.removeprefix("• ").removeprefix("-# ") for line in summary.splitlines()]
@@ -88,5 +101,72 @@ async def build_report(service: ResultsService, guild_id: int) -> str:
             parts.append(_table(comparison))
             parts.append(f"<p>{html.escape(comparison.statement())}</p>")
             parts.append(_img(comparison.png, comparison.title))
+    parts += await _outcomes_section(service, guild_id, k)
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _treatment_labels(service: ResultsService) -> dict[str, str]:
+    question = service.questionnaire.question(TREATMENTS_QUESTION)
+    return {c.id: c.label for c in question.choices} if question is not None else {}
+
+
+def _outcomes_table(label: str, report: OutcomesReport) -> str:
+    k = report.min_group_size
+    head = (
+        "<tr><th></th><th>Members</th>"
+        + "".join(f"<th>Shedding {html.escape(level)}</th>" for level in SHEDDING)
+        + "".join(
+            f"<th>{html.escape(effect.replace('_', ' ').capitalize())}</th>"
+            for effect in SIDE_EFFECTS
+        )
+        + "</tr>"
+    )
+    rows = []
+    for horizon in report.horizons:
+        name = f"<td>{horizon.months}+ months after starting</td>"
+        if not horizon.shown:
+            span = 1 + len(SHEDDING) + len(SIDE_EFFECTS)
+            rows.append(
+                f'<tr>{name}<td colspan="{span}">Shown once at least {k} members have '
+                "checked in this long after starting.</td></tr>"
+            )
+            continue
+        texts = [
+            horizon.cohort,
+            *(horizon.shedding[level] for level in SHEDDING),
+            *(horizon.side_effects[effect] for effect in SIDE_EFFECTS),
+        ]
+        rows.append(f"<tr>{name}{''.join(f'<td>{html.escape(t)}</td>' for t in texts)}</tr>")
+    return f"<table><caption>{html.escape(label)}</caption>{head}{''.join(rows)}</table>"
+
+
+async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> list[str]:
+    """Outcomes over time from the check-ins, for every treatment with a cohort of k or
+    more: the same protected counts `/treatment lookup` shows."""
+    labels = _treatment_labels(service)
+    choices = await started_treatments(service.db, guild_id)
+    order = {choice: index for index, choice in enumerate(labels)}
+    choices.sort(key=lambda choice: (order.get(choice, len(order)), choice))
+    tables = []
+    for choice in choices:
+        report = await treatment_outcomes(service.db, guild_id, choice)
+        if report.shown:
+            tables.append(_outcomes_table(labels.get(choice, choice), report))
+    months = str(HORIZONS[0]) + "".join(f" (or {m})" for m in HORIZONS[1:])
+    parts = [
+        "<h2>Outcomes over time</h2>",
+        '<p class="note">From the follow-up check-ins: members who gave the month they '
+        f"started a treatment, each counted at their first check-in at least {months} "
+        "months after starting, whether or not they still use it. Shedding is compared with "
+        "their previous check-in; side effects are those reported at any check-in since "
+        "starting. "
+        f"Counts below {k} (zero included) are shown as &lt;{k}, and – marks a number "
+        "hidden so that a small count cannot be worked out.</p>",
+    ]
+    if not tables:
+        parts.append(
+            f"<p>No treatment has {k} or more members who checked in {HORIZONS[0]} months or "
+            "more after starting it yet.</p>"
+        )
+    return parts + tables

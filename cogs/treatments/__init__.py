@@ -1,5 +1,5 @@
 """`/treatment …` and `/treatments`: the knowledge base, searched forgivingly, with what
-this server's members reported in the survey."""
+this server's members reported in the survey and, over time, in their check-ins."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
+from bot.checkins.outcomes import OutcomesReport, treatment_outcomes
 from bot.errors import UserFacingError
 from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
@@ -164,17 +165,25 @@ class Treatments(commands.Cog):
     async def entry(
         self, interaction: discord.Interaction, treatment: Treatment
     ) -> tuple[discord.Embed, discord.ui.View]:
-        report = None
+        report, outcomes = None, None
         if interaction.guild_id is not None and await self.service.reports_visible(
             interaction.guild_id, interaction.permissions.manage_guild
         ):
             report = await self.service.community_report(interaction.guild_id, treatment)
-        embed = treatment_embed(treatment, self.service.kb, report)
+            outcomes = await self.outcomes(interaction.guild_id, report.survey_choice)
+        embed = treatment_embed(treatment, self.service.kb, report, outcomes)
         related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:5]
         view = discord.ui.View(timeout=None)  # empty when nothing is related: no components
         for other in related:
             view.add_item(RelatedButton(other.id, other.name))
         return embed, view
+
+    async def outcomes(self, guild_id: int, survey_choice: str | None) -> OutcomesReport | None:
+        """Check-ins report on the survey's treatment choices: none when the survey does not
+        ask about the entry. Visible to whoever may see the survey's report beside it."""
+        if survey_choice is None:
+            return None
+        return await treatment_outcomes(self.bot.db, guild_id, survey_choice)
 
     def browse_page(self, category: str | None, page: int) -> tuple[discord.Embed, discord.ui.View]:
         embed, pages = browse_embed(self.service.kb, category, page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.checkins.outcomes import SHEDDING, SIDE_EFFECTS, OutcomesReport
 from bot.treatments.knowledge import Fact, KnowledgeBase, Source, Treatment
 from bot.treatments.service import CommunityReport
 
@@ -25,6 +26,8 @@ EFFECT_ORDER = (("better", "better"), ("no_change", "no change"), ("worse", "wor
 FIELD_LIMIT = 1024
 EMBED_BUDGET = 5800  # Discord allows 6000 characters per embed in total
 PAGE_SIZE = 8
+COMMUNITY = "Community reports"
+OUTCOMES = "Outcomes over time"
 
 
 def clip(text: str, limit: int) -> str:
@@ -73,7 +76,10 @@ def _status_line(fact: Fact | None) -> str:
 
 
 def treatment_embed(
-    treatment: Treatment, kb: KnowledgeBase, report: CommunityReport | None
+    treatment: Treatment,
+    kb: KnowledgeBase,
+    report: CommunityReport | None,
+    outcomes: OutcomesReport | None = None,
 ) -> discord.Embed:
     citations = _Citations()
     embed = discord.Embed(
@@ -108,7 +114,9 @@ def treatment_embed(
         value = "\n".join(_fact_text(f, citations, share) for f in facts)
         embed.add_field(name=title, value=clip(value, FIELD_LIMIT), inline=False)
     if report is not None:
-        embed.add_field(name="Community reports", value=community_text(report), inline=False)
+        embed.add_field(name=COMMUNITY, value=community_text(report), inline=False)
+    if outcomes is not None:
+        embed.add_field(name=OUTCOMES, value=outcomes_text(outcomes), inline=False)
     dates = [f.as_of for f in treatment.facts]
     used = len(embed) + 200
     embed.add_field(
@@ -123,9 +131,18 @@ def treatment_embed(
 
 
 def _trim(embed: discord.Embed) -> None:
-    """Drop the longest optional sections until the embed fits Discord's total limit."""
-    while len(embed) > EMBED_BUDGET and len(embed.fields) > 4:
-        index = max(range(3, len(embed.fields) - 1), key=lambda i: len(embed.fields[i].value or ""))
+    """Drop the longest optional sections until the embed fits Discord's total limit. The
+    community's counts are kept whole: clipped, they would lose the legend that says what
+    "<k" and "–" mean."""
+    while len(embed) > EMBED_BUDGET:
+        optional = [
+            i
+            for i in range(3, len(embed.fields) - 1)
+            if embed.fields[i].name not in (COMMUNITY, OUTCOMES)
+        ]
+        if not optional:
+            return
+        index = max(optional, key=lambda i: len(embed.fields[i].value or ""))
         field = embed.fields[index]
         embed.set_field_at(index, name=field.name, value=clip(field.value or "", 200), inline=False)
         if len(embed) > EMBED_BUDGET:
@@ -151,6 +168,45 @@ def community_text(report: CommunityReport) -> str:
     lines.append(
         f"-# Self-reported by members; not a controlled study. <{k} is 0 to {k - 1}; "
         "– is hidden so that a small count cannot be worked out."
+    )
+    return "\n".join(lines)
+
+
+def outcomes_text(report: OutcomesReport) -> str:
+    """Check-in outcomes for the entry's survey choice; only ever counts already protected
+    (`bot.checkins.outcomes`), and one line while too few members have checked in."""
+    k = report.min_group_size
+    first, *_ = report.horizons
+    if report.refused:
+        return (
+            "Members' check-ins on it cannot be shown yet without singling someone out; "
+            "more check-ins will unlock them."
+        )
+    if not report.shown:
+        return (
+            f"Outcomes over time appear once at least {k} members who started it have "
+            f"checked in {first.months} months or more after starting."
+        )
+    lines = []
+    for horizon in report.horizons:
+        title = f"**{horizon.months}+ months after starting**"
+        if not horizon.shown:
+            lines.append(f"{title}: shown once at least {k} members have checked in that long.")
+            continue
+        shedding = " · ".join(f"{level} {horizon.shedding[level]}" for level in SHEDDING)
+        effects = " · ".join(
+            f"{effect.replace('_', ' ')} {horizon.side_effects[effect]}" for effect in SIDE_EFFECTS
+        )
+        lines.append(f"{title} · {horizon.cohort} members")
+        lines.append(f"Shedding since their previous check-in: {shedding}")
+        lines.append(f"Side effects reported: {effects}")
+    first_months, *later = (str(h.months) for h in report.horizons)
+    months = first_months + "".join(f" (or {m})" for m in later)
+    lines.append(
+        f"-# Members who gave their start month, each counted at their first check-in at "
+        f"least {months} months after starting, whether or not they still use it; side "
+        "effects: reported at any check-in since starting. Self-reported; not a controlled "
+        f"study. <{k} is 0 to {k - 1}; – is hidden so that a small count cannot be worked out."
     )
     return "\n".join(lines)
 
