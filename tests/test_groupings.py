@@ -279,6 +279,22 @@ async def test_bundled_file_maps_every_treatment_entry_as_before(tmp_path: Path)
     ]
 
 
+async def test_community_reports_word_their_answers_as_the_questionnaire_does(
+    tmp_path: Path,
+) -> None:
+    async with await Database.open(tmp_path / "anagen.db") as db:
+        service = TreatmentService(db, KB, BUNDLED)
+        jak = await service.community_report(1, KB.by_id["baricitinib"])
+        finasteride = await service.community_report(1, KB.by_id["finasteride"])
+    assert jak.group == "JAK inhibitor"  # several entries report under one survey choice
+    assert finasteride.group is None
+    assert [(f, prompt) for f, prompt, _ in finasteride.labels] == [
+        ("shedding", "Effect on shedding"),
+        ("sensations", "Effect on scalp sensations"),
+    ]
+    assert finasteride.labels[0][2][1] == ("no_change", "No change")
+
+
 def test_the_checkin_questionnaire_loads_with_default_groupings() -> None:
     assert load_questionnaire(CHECKIN_BUNDLED).results == ResultsSpec()
 

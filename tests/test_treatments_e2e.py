@@ -90,7 +90,7 @@ async def test_community_reports_appear_only_from_the_group_size(
     text = {f["name"]: f["value"] for f in shown.message.embeds[0]["fields"]}["Community reports"]
     assert "**6** members here reported trying it" in text
     # zeros are masked too: "<5" is any of 0-4, so the others cannot be told from it
-    assert "Shedding: better <5 · no change <5 · worse <5 (not sure <5)" in text
+    assert "Effect on shedding: better <5 · no change <5 · worse <5 · not sure <5" in text
     assert "Self-reported" in text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.privacy import Disclosure
 from bot.storage import Database, guilds, results, suggestions
@@ -27,6 +27,9 @@ class CommunityReport:
     hidden: bool = True  # too few reports to show anything
     tried: str = ""
     effects: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> answer -> shown
+    # How the questionnaire words them: (field id, field prompt, ((answer id, label), ...)).
+    labels: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
+    group: str | None = None  # the survey choice's label when it stands for several entries
 
 
 def protected_report(
@@ -87,9 +90,8 @@ class TreatmentService:
         self.db = db
         self.kb = kb
         self.search = TreatmentSearch(kb)
-        self.reports: TreatmentsSpec | None = (
-            questionnaire or load_questionnaire()
-        ).results.treatments
+        self.questionnaire = questionnaire or load_questionnaire()
+        self.reports: TreatmentsSpec | None = self.questionnaire.results.treatments
 
     def find(self, query: str) -> Treatment | None:
         return self.search.best(query)
@@ -123,7 +125,7 @@ class TreatmentService:
                 settings.include_imported,
             )
             everyone = await results.respondents(conn, guild_id, settings.include_imported)
-        return await asyncio.to_thread(
+        report = await asyncio.to_thread(
             protected_report,
             choice,
             tried,
@@ -133,6 +135,26 @@ class TreatmentService:
             not settings.include_imported,
             fields=spec.fields,
         )
+        return replace(report, labels=self._labels(spec), group=self._group_label(spec, choice))
+
+    def _labels(
+        self, spec: TreatmentsSpec
+    ) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+        group = self.questionnaire.question(spec.effects or "")
+        found = []
+        for effect in spec.fields:
+            asked = group.field(effect.id) if group is not None else None
+            names = {c.id: c.label for c in asked.choices} if asked is not None else {}
+            prompt = asked.prompt if asked is not None else effect.id
+            found.append((effect.id, prompt, tuple((a, names.get(a, a)) for a in effect.answers)))
+        return tuple(found)
+
+    def _group_label(self, spec: TreatmentsSpec, choice: str) -> str | None:
+        if sum(1 for _, c in spec.entries if c == choice) < 2:
+            return None
+        question = self.questionnaire.question(spec.question)
+        found = question.choice(choice) if question is not None else None
+        return found.label if found is not None else choice
 
     async def suggest(self, guild_id: int, user_id: int, treatment: Treatment, text: str) -> int:
         text = text.strip()

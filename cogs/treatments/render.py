@@ -22,7 +22,6 @@ STATUS_LABELS = {
     "unconfirmed": "Unconfirmed",
     "preclinical": "Preclinical research",
 }
-EFFECT_ORDER = (("better", "better"), ("no_change", "no change"), ("worse", "worse"))
 FIELD_LIMIT = 1024
 EMBED_BUDGET = 5800  # Discord allows 6000 characters per embed in total
 PAGE_SIZE = 8
@@ -159,12 +158,14 @@ def community_text(report: CommunityReport) -> str:
             f"their answers without singling anyone out (every group shown needs {k})."
         )
     lines = [f"**{report.tried}** members here reported trying it."]
-    for field_id, label in (("shedding", "Shedding"), ("sensations", "Scalp sensations")):
+    for field_id, prompt, answers in report.labels:
         shown = report.effects.get(field_id, {})
-        parts = [f"{name} {shown.get(key, '')}" for key, name in EFFECT_ORDER]
-        lines.append(f"{label}: " + " · ".join(parts) + f" (not sure {shown.get('not_sure')})")
-    if report.survey_choice == "jak_inhibitor":
-        lines.append("-# The survey asks about JAK inhibitors as a group.")
+        lines.append(
+            f"{prompt}: "
+            + " · ".join(f"{label.lower()} {shown.get(a, '')}" for a, label in answers)
+        )
+    if report.group is not None:
+        lines.append(f"-# The survey asks about these as one group: {report.group}.")
     lines.append(
         f"-# Self-reported by members; not a controlled study. <{k} is 0 to {k - 1}; "
         "– is hidden so that a small count cannot be worked out."
