@@ -341,13 +341,15 @@ def _command_results(args: argparse.Namespace) -> int:
 
 
 async def _export(service: ResultsService, args: argparse.Namespace) -> int:
-    files = await service.export(args.guild, args.format)
-    data, codebook = files
+    """PATH gets the survey; the codebook and the check-ins (long format) go beside it."""
+    data, codebook, checkins = await service.export(args.guild, args.format)
     output: Path = args.output
     output.write_bytes(data.content)
     book = output.with_name(output.stem + ".codebook" + output.suffix)
     book.write_bytes(codebook.content)
-    print(f"Wrote {output} and its codebook {book}.")
+    long = output.with_name(output.stem + ".checkins" + output.suffix)
+    long.write_bytes(checkins.content)
+    print(f"Wrote {output}, its codebook {book} and the check-ins {long}.")
     return EXIT_OK
 
 
