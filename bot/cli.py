@@ -101,10 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb_search.add_argument("query", nargs="+", help="what a member would type")
     export = commands.add_parser(
         "export",
-        help="write a server's completed responses and codebook (as /survey-admin export)",
-        description="Write every completed response of one server, with pseudonymous "
-        "respondent ids, and a codebook describing every column, beside it "
-        "(PATH with .codebook.csv or .codebook.json).",
+        help="write a server's responses, check-ins and codebook (as /survey-admin export)",
+        description="Write every completed response of one server to PATH, with pseudonymous "
+        "respondent ids; beside it, its check-ins in long format (one row per check-in and "
+        "treatment, PATH with .checkins.csv or .checkins.json) and a codebook describing "
+        "every column of both (.codebook.csv or .codebook.json).",
     )
     export.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
