@@ -6,11 +6,11 @@ Run from the repository root:
     .venv/bin/python bench/reminders.py [--members 10000] [--clickers 20] [--think 1.0]
                                         [--baseline 60]
 
-A full run (10,000 members) takes about 16 minutes on the 2-core development machine
-(935 s measured), nearly all of it the burst itself: the bot allows itself 40 requests/s
+A full run (10,000 members) takes about 17 minutes on the 2-core development machine
+(1,033 s measured), nearly all of it the burst itself: the bot allows itself 36 requests/s
 for reminders at 3 requests each (fetch the member, open the DM, send it), and its token
-bucket's steady rate is 40 - 3 = 37 requests/s, so sending 10,000 cannot take less than
-811 s. ``--members 1000`` takes about 3 minutes (175 s measured).
+bucket's steady rate is 36 - 3 = 33 requests/s, so sending 10,000 cannot take less than
+909 s. ``--members 1000`` takes about 3 minutes (185 s measured).
 
 Everything runs in this one process, on one event loop, over loopback: the Discord double
 (``tests.double``, with Discord's global limit of 50 requests/s switched on, so an
