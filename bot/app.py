@@ -121,12 +121,12 @@ class AnagenBot(commands.Bot):
         payload = self.command_tree_payload()
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_tree_hash:{self.application_id}:{scope}"
-        meta = MetaRepository(self.db)
-        if not force and await meta.get(key) == digest:
+        synced_digest = await self.db.read(lambda tx: MetaRepository(tx).value(key))
+        if not force and synced_digest == digest:
             log.info("Application commands unchanged (%s); not syncing", scope)
             return False
         synced = await self.tree.sync(guild=guild)
-        await meta.set(key, digest)
+        await self.db.run(lambda tx: MetaRepository(tx).remember(key, digest))
         log.info("Synced %d application commands (%s)", len(synced), scope)
         return True
 
