@@ -13,6 +13,7 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.checkins.pacing import TokenBucket
 from bot.checkins.service import CheckinService
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
@@ -33,6 +34,29 @@ def extension_names() -> list[str]:
         for m in pkgutil.iter_modules(cogs.__path__)
         if not m.name.startswith("_")
     )
+
+
+# Discord allows a bot 50 requests a second across all routes (interaction responses are
+# exempt). Every other request waits for a token, at most this many in any one-second
+# window, with room below 50 for the jitter between leaving here and arriving there.
+GLOBAL_REQUESTS_PER_SECOND = 45
+_EXEMPT_ROUTES = ("/interactions/", "/webhooks/{webhook_id}/{webhook_token}")
+
+
+def pace_requests(http: Any, limit: int = GLOBAL_REQUESTS_PER_SECOND) -> TokenBucket:
+    """Make every request of discord.py's HTTP client that counts towards the global limit
+    wait its turn. discord.py only reacts to a 429; this keeps one from happening when
+    reminders, survey DMs and lookups all send at once."""
+    bucket = TokenBucket.per_second(SystemClock(), limit, 1)  # real seconds, as Discord's
+    send = http.request
+
+    async def paced(route: Any, **kwargs: Any) -> Any:
+        if not str(route.path).startswith(_EXEMPT_ROUTES):
+            await bucket.take(1)
+        return await send(route, **kwargs)
+
+    http.request = paced
+    return bucket
 
 
 def minimal_intents() -> discord.Intents:
@@ -58,6 +82,7 @@ class AnagenBot(commands.Bot):
         )
         self.settings = settings
         self.force_sync = force_sync
+        self.request_pacing = pace_requests(self.http)
         self.version = __version__
         self._db: Database | None = None
         self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)

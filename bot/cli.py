@@ -101,10 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb_search.add_argument("query", nargs="+", help="what a member would type")
     export = commands.add_parser(
         "export",
-        help="write a server's completed responses and codebook (as /survey-admin export)",
-        description="Write every completed response of one server, with pseudonymous "
-        "respondent ids, and a codebook describing every column, beside it "
-        "(PATH with .codebook.csv or .codebook.json).",
+        help="write a server's responses, check-ins and codebook (as /survey-admin export)",
+        description="Write every completed response of one server to PATH, with pseudonymous "
+        "respondent ids; beside it, its check-ins in long format (one row per check-in and "
+        "treatment, PATH with .checkins.csv or .checkins.json) and a codebook describing "
+        "every column of both (.codebook.csv or .codebook.json).",
     )
     export.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
@@ -341,13 +342,15 @@ def _command_results(args: argparse.Namespace) -> int:
 
 
 async def _export(service: ResultsService, args: argparse.Namespace) -> int:
-    files = await service.export(args.guild, args.format)
-    data, codebook = files
+    """PATH gets the survey; the codebook and the check-ins (long format) go beside it."""
+    data, codebook, checkins = await service.export(args.guild, args.format)
     output: Path = args.output
     output.write_bytes(data.content)
     book = output.with_name(output.stem + ".codebook" + output.suffix)
     book.write_bytes(codebook.content)
-    print(f"Wrote {output} and its codebook {book}.")
+    long = output.with_name(output.stem + ".checkins" + output.suffix)
+    long.write_bytes(checkins.content)
+    print(f"Wrote {output}, its codebook {book} and the check-ins {long}.")
     return EXIT_OK
 
 

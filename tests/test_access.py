@@ -307,8 +307,8 @@ async def test_mine_and_delete_only_touch_the_callers_rows(
         db, "SELECT * FROM treatment_suggestions WHERE user_id = ?", (other.id,)
     )
     erased = await double.click(member, confirm, "Erase my answers")
-    assert "erased 1 survey response(s)" in erased.message.text
-    assert "1 treatment suggestion(s)" in erased.message.text
+    assert "erased 1 survey response with" in erased.message.text
+    assert "1 suggestion," in erased.message.text
 
     assert traces_of(db, member.id, {mine_rid}) == []
     for table, kept in other_rows.items():
@@ -338,7 +338,7 @@ async def test_delete_erases_an_unfinished_survey_and_earlier_responses_everywhe
 
     confirm = (await double.slash(member, "survey delete")).message
     erased = await double.click(member, confirm, "Erase my answers")
-    assert "erased 2 survey response(s)" in erased.message.text
+    assert "erased 2 survey responses" in erased.message.text
     assert traces_of(db, member.id, {first, second}) == []
     # the old question's buttons now only say the survey is gone
     gone = await double.click(member, retake, "Male")

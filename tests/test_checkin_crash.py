@@ -33,8 +33,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
 MEMBERS = 60
 MESSAGES = r"/channels/\d+/messages"
 # Each reminder's answer is held back this long after the double has posted it, so several
-# reminders are always posted-but-unanswered while the burst goes on (about 13 go out a
-# second: the bot's pacing of 40 requests/s at 3 requests each).
+# reminders are always posted-but-unanswered while the burst goes on (about 11 go out a
+# second: the bot's pacing of 36 requests/s at 3 requests each).
 HOLD_S = 0.3
 
 

@@ -273,7 +273,7 @@ async def test_mine_retake_and_delete(
 
     confirm = await double.slash(member, "survey delete")
     erased = await double.click(member, confirm.message, "Erase my answers")
-    assert "erased 2 survey response(s)" in erased.message.text
+    assert "erased 2 survey responses" in erased.message.text
     for table in ("responses", "answers", "answer_choices"):
         leftover = rows(
             settings.database_path,

@@ -67,7 +67,9 @@ async def _always(_: Reminder) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Pacing:
-    max_requests_per_second: int = 40  # Discord allows 50/s globally; keep 10 for the rest
+    # Discord allows 50/s globally and the bot paces all its requests to 45 (bot/app.py);
+    # reminders keep to 36 of those, so lookups and survey DMs still get through.
+    max_requests_per_second: int = 36
     requests_per_reminder: int = 2  # open the DM channel, send the message
     max_in_flight: int = 10
     batch_jitter_seconds: float = 1.0

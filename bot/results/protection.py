@@ -6,6 +6,12 @@ per question, for all its groupings at once ("itch", "any sensation", "Norwood s
 and the question itself bound one another), in a model whose unknowns are the members with
 each possible whole answer and which knows what /survey results shows. Every comparison
 then keeps the same ones back.
+
+Check-in questions are answered by exactly the members with a completed check-in, whose
+number is treated as public. Beside one, a survey grouping's level splits in two, members
+with and without a check-in, and those sizes too are decided once per survey question
+(`kept_by_checkin`) and kept back the same way by every check-in comparison: otherwise the
+row totals one comparison shows ("women who checked in") could unmask a cell another hides.
 """
 
 from __future__ import annotations
@@ -99,10 +105,16 @@ def kept_levels(
     return kept
 
 
+# (grouping id, level, with a check-in) -> the range the public numbers allow
+CheckinKept = dict[tuple[str, str, bool], tuple[float, float]]
+
+
 @dataclass(frozen=True, slots=True)
 class Axis:
     """One side of a family: a question, the groupings compared from it, and every answer
-    a reader must consider possible. `everyone`: every counted member answered it."""
+    a reader must consider possible. `everyone`: every counted member answered it.
+    `presence`: exactly the members with a completed check-in answered it (a check-in
+    question; its `panel` then holds their number)."""
 
     question: Question
     variables: tuple[Variable, ...]
@@ -111,9 +123,89 @@ class Axis:
     panel: PanelView | None
     # from kept_levels: the level sizes kept back, with the range the public numbers allow
     kept: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    presence: bool = False
+    # from kept_by_checkin, beside a check-in question: level sizes split by check-in kept back
+    by_checkin: CheckinKept = field(default_factory=dict)
 
     def with_none(self) -> list[Profile | None]:
         return [*self.profiles, *([] if self.everyone else [None])]
+
+
+def kept_by_checkin(
+    side: Axis,
+    counts: dict[tuple[Profile | None, bool], int],
+    respondents: int,
+    checked_in: int,
+    k: int,
+) -> CheckinKept | None:
+    """For each level of a survey question's groupings, whether the members in it with a
+    check-in, and those without, may be known: kept back (with the range the public
+    numbers allow) when small or when they would give a small one away. `counts`: members
+    by whole answer (None: not answered) and whether they have a check-in. None when no
+    suppression protects every small count: check-in comparisons of it are refused."""
+    disclosure = Disclosure(k)
+    cells = {(p, c): disclosure.cell() for p in side.with_none() for c in (True, False)}
+    disclosure.publish(cells.values(), respondents, fixed=True, key="N")
+    with_one = [cell for (_, c), cell in cells.items() if c]
+    disclosure.publish(with_one, checked_in, fixed=True, key="checked in")
+
+    def where(
+        choice: str | None = None,
+        variable: Variable | None = None,
+        level: str = "",
+        checked: bool | None = None,
+    ) -> list[int]:
+        return [
+            cell
+            for (p, c), cell in cells.items()
+            if p is not None
+            and (choice is None or choice in p)
+            and (variable is None or variable.level_of(p) == level)
+            and (checked is None or c == checked)
+        ]
+
+    if side.panel is not None:
+        disclosure.publish_fixed(where(), side.panel.answered, key=f"{side.question.id}:n")
+        for choice, text in side.panel.bars.items():
+            disclosure.publish_fixed(where(choice), text, key=f"{side.question.id}:{choice}")
+    index: dict[tuple[str, str, bool], int] = {}
+    for variable in side.variables:
+        for level, _ in variable.levels:
+            kept = side.kept.get(variable.id, {})
+            if level in kept:
+                disclosure.keep_range(
+                    where(variable=variable, level=level),
+                    *kept[level],
+                    key=f"{variable.id}={level}",
+                )
+            else:
+                size = sum(n for (p, _), n in counts.items() if p and variable.level_of(p) == level)
+                disclosure.publish(where(variable=variable, level=level), size, fixed=True)
+            for checked in (True, False):
+                value = sum(
+                    n
+                    for (p, c), n in counts.items()
+                    if p and c == checked and variable.level_of(p) == level
+                )
+                index[(variable.id, level, checked)] = disclosure.publish(
+                    where(variable=variable, level=level, checked=checked),
+                    value,
+                    key=f"{variable.id}={level}|checked_in={checked}",
+                )
+    disclosure.protect()
+    if disclosure.refused:
+        return None
+    found: CheckinKept = {}
+    for key, number in index.items():
+        if disclosure.is_exact(number):
+            continue
+        try:
+            low, high = disclosure.feasible_range(disclosure.numbers[number].cells)
+        except InconsistentCounts:
+            return None
+        if math.floor(high + 1e-6) - math.ceil(low - 1e-6) + 1 >= k:
+            found[key] = (low, high)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +280,13 @@ def _family_model(
     dropped: set[tuple[str, str]],
 ) -> tuple[Disclosure, TableIndex]:
     disclosure = Disclosure(k)
+    # Two check-in questions are answered together or not at all: one without the other
+    # is no possible answer, and a model allowing it would think row totals less telling.
+    both = first.presence and second.presence
     cells = {
         (a, b): disclosure.cell()
         for a, b in itertools.product(first.with_none(), second.with_none())
+        if not both or (a is None) == (b is None)
     }
     disclosure.publish(cells.values(), respondents, fixed=True, key="N")
 
@@ -220,6 +316,7 @@ def _family_model(
                     disclosure.keep_range(at_level, low, high, key=f"{variable.id}={level}")
                 else:
                     disclosure.publish(at_level, sizes.get(level, 0), fixed=True)
+    _publish_by_checkin(disclosure, cells, first, second, joint)
 
     tables: TableIndex = {}
     for row_var, col_var in itertools.product(first.variables, second.variables):
@@ -266,3 +363,53 @@ def _family_model(
         tables[(row_var.id, col_var.id)] = (rows, columns, index)
 
     return disclosure, tables
+
+
+def _publish_by_checkin(
+    disclosure: Disclosure,
+    cells: dict[tuple[Profile | None, Profile | None], int],
+    first: Axis,
+    second: Axis,
+    joint: Joint,
+) -> None:
+    """Beside a check-in question, a survey grouping's level sizes among members with a
+    check-in and without one: public, or kept back as `kept_by_checkin` decided."""
+    for axis, side in enumerate((first, second)):
+        if side.presence or not (first, second)[1 - axis].presence:
+            continue
+        for variable in side.variables:
+            for level, _ in variable.levels:
+                for with_checkin in (True, False):
+                    name = f"{variable.id}={level}|checked_in={with_checkin}"
+                    part = [
+                        cell
+                        for key, cell in cells.items()
+                        if _in_part(key, axis, variable, level, with_checkin)
+                    ]
+                    kept = side.by_checkin.get((variable.id, level, with_checkin))
+                    if kept is not None:
+                        disclosure.keep_range(part, *kept, key=name)
+                        continue
+                    value = sum(
+                        n
+                        for key, n in joint.items()
+                        if _in_part(key, axis, variable, level, with_checkin)
+                    )
+                    disclosure.publish(part, value, fixed=True, key=name)
+
+
+def _in_part(
+    key: tuple[Profile | None, Profile | None],
+    axis: int,
+    variable: Variable,
+    level: str,
+    with_checkin: bool,
+) -> bool:
+    """Whether members answering `key` are at `level` of `variable` (on side `axis`) and,
+    as `with_checkin` says, have a check-in (answered the other side, a check-in question)."""
+    mine, other = key[axis], key[1 - axis]
+    return (
+        mine is not None
+        and variable.level_of(mine) == level
+        and (other is not None) == with_checkin
+    )

@@ -3,6 +3,10 @@
 Counting happens in SQL; statistics and charts run in a worker thread (`asyncio.to_thread`)
 so a slow chart never blocks the bot. Every public number passes through the server's
 minimum group size k.
+
+Check-ins join in two places: each member's latest completed check-in adds its questions
+to what /survey compare can compare ("checkin_shedding", under the same protection), and
+exports gain every check-in in long format, one row per check-in and treatment.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -25,22 +29,33 @@ from bot.results.protection import (
     PanelView,
     Table,
     answer_profiles,
+    kept_by_checkin,
     kept_levels,
     protect_family,
 )
 from bot.results.variables import (
     Profile,
+    Source,
     Variable,
+    build_checkin_variables,
     build_variables,
+    checkin_sources,
     first_choice,
     number_bin,
     short,
+    survey_sources,
 )
 from bot.storage import Database, guilds, responses
 from bot.storage import results as store
 from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings
 from bot.survey.groupings import MAX_PROFILE_OPTIONS
-from bot.survey.questionnaire import Kind, Question, Questionnaire
+from bot.survey.questionnaire import (
+    CHECKIN_BUNDLED,
+    Kind,
+    Question,
+    Questionnaire,
+    load_questionnaire,
+)
 
 if TYPE_CHECKING:
     from bot.results.stats import Test
@@ -229,10 +244,20 @@ def panel_disclosure(
 
 
 class ResultsService:
-    def __init__(self, db: Database, questionnaire: Questionnaire) -> None:
+    def __init__(
+        self, db: Database, questionnaire: Questionnaire, checkin: Questionnaire | None = None
+    ) -> None:
+        """`checkin`: the check-in questionnaire (the bundled one unless given)."""
         self.db = db
         self.questionnaire = questionnaire
+        self.checkin = checkin if checkin is not None else load_questionnaire(CHECKIN_BUNDLED)
         self.variables = build_variables(questionnaire)
+        # every comparable question by its results id, the check-in's as "checkin_…"
+        self.sources: dict[str, Source] = survey_sources(questionnaire)
+        taken = {*self.sources, *self.variables}
+        from_checkins = checkin_sources(self.checkin, taken)
+        self.sources.update(from_checkins)
+        self.variables.update(build_checkin_variables(self.checkin, from_checkins, taken))
         self._families: dict[object, dict[tuple[str, str], Table] | None] = {}
 
     # -- settings ---------------------------------------------------------------------------
@@ -325,13 +350,15 @@ class ResultsService:
     # -- comparisons ------------------------------------------------------------------------
 
     def comparable(self, query: str = "") -> list[tuple[str, str]]:
-        """(id, label) of what can be compared, ready-made questions first, for autocomplete."""
+        """(id, label) of what can be compared, for autocomplete: the survey's groupings,
+        the check-in's ("Latest check-in: …"), then multi questions option by option."""
         options = []
         for variable in self.variables.values():
             options.append((variable.id, variable.label))
-        for question in self.questionnaire.questions:
-            if question.kind is Kind.MULTI:
-                options.append((question.id, f"{short(question.prompt, 50)} (each option)"))
+        for source in self.sources.values():
+            if source.question.kind is Kind.MULTI:
+                stem = source.label + short(source.question.prompt, 50 + len(source.label))
+                options.append((source.question.id, f"{stem} (each option)"))
         words = query.casefold().split()
         return [
             (i, label)
@@ -347,11 +374,16 @@ class ResultsService:
             if r.question in self.variables and r.by in self.variables
         ]
 
+    def is_checkin(self, variable_id: str) -> bool:
+        """Whether a grouping comes from members' latest check-in."""
+        variable = self.variables.get(variable_id)
+        return variable is not None and self.sources[variable.question_id].checkin
+
     def _expand(self, variable_id: str) -> list[Variable]:
         if variable_id in self.variables:
             return [self.variables[variable_id]]
-        question = self.questionnaire.question(variable_id)
-        if question is not None and question.kind is Kind.MULTI:
+        source = self.sources.get(variable_id)
+        if source is not None and source.question.kind is Kind.MULTI:
             return [
                 v
                 for v in self.variables.values()
@@ -377,6 +409,13 @@ class ResultsService:
         for question in self._expand(question_id):
             if question.question_id == by.question_id:
                 raise ComparisonRefused("Pick two different questions to compare.")
+            if self.is_checkin(question.id) and self.is_checkin(by.id):
+                # Two check-in answers side by side would add a third face to every
+                # survey-by-check-in table: more ways to rebuild a small group.
+                raise ComparisonRefused(
+                    "A check-in answer is compared by a survey answer (or the other way "
+                    "round), not by another check-in answer."
+                )
             try:
                 for _ in range(3):
                     try:
@@ -397,26 +436,33 @@ class ResultsService:
         return found
 
     def _axis(
-        self, variable: Variable, overview: Overview, include_imported: bool
+        self, variable: Variable, overview: Overview, include_imported: bool, checked_in: int
     ) -> tuple[Axis, Callable[[str], Profile | None]]:
         """The question behind a grouping as a side of the privacy model, and how to read a
-        stored answer as one of its profiles."""
-        question = self.questionnaire.question(variable.question_id)
-        assert question is not None
+        stored answer as one of its profiles. A check-in question is answered by exactly
+        the members with a check-in, whose number (`checked_in`) the model knows."""
+        source = self.sources[variable.question_id]
+        question = source.question
         bins = tuple(level for level, _ in variable.levels)
         profiles = answer_profiles(question, bins)
-        number_bins = self.questionnaire.results.bins_for(question)
-        everyone = question.required and question.when is None and not include_imported
+        everyone = (
+            not source.checkin
+            and question.required
+            and question.when is None
+            and not include_imported
+        )
         panel = next((p for p in overview.panels if p.question_id == question.id), None)
         view = (
             PanelView(panel.answered_shown, dict(zip(panel.choice_ids, panel.shown, strict=True)))
             if panel is not None
             else None
         )
+        if source.checkin:  # not in /survey results; how many answered is public instead
+            view = PanelView(str(checked_in), {})
 
         def read(raw: str) -> Profile | None:
             if question.kind in (Kind.NUMBER, Kind.SCALE):
-                level = number_bin(number_bins, int(raw)) if raw.lstrip("-").isdigit() else None
+                level = number_bin(source.bins, int(raw)) if raw.lstrip("-").isdigit() else None
                 return (level,) if level is not None else None
             return tuple(sorted(raw.split(",")))
 
@@ -432,7 +478,7 @@ class ResultsService:
 
             return axis, read_alone
         siblings = tuple(v for v in self.variables.values() if v.question_id == question.id)
-        return Axis(question, siblings, profiles, everyone, view), read
+        return Axis(question, siblings, profiles, everyone, view, presence=source.checkin), read
 
     async def _comparison(
         self,
@@ -443,39 +489,55 @@ class ResultsService:
         overview: Overview,
     ) -> Comparison:
         k = settings.min_group_size
-        sides = sorted(
-            [
-                (question, *self._axis(question, overview, settings.include_imported)),
-                (by, *self._axis(by, overview, settings.include_imported)),
-            ],
-            key=lambda side: side[1].question.id,
+        refusal = (
+            f"Not enough answers yet to compare “{question.label}” by “{by.label.lower()}” "
+            "without exposing anyone"
         )
-        (first_var, first, read_first), (second_var, second, read_second) = sides
+        first_var, second_var = sorted((question, by), key=lambda v: v.question_id)
+        stored = [self.sources[v.question_id] for v in (first_var, second_var)]
         async with self.db.reading() as conn:
             raw = await store.answer_pairs(
-                conn, guild_id, first.question.id, second.question.id, settings.include_imported
+                conn,
+                guild_id,
+                stored[0].stored_id,
+                stored[1].stored_id,
+                settings.include_imported,
+                checkins=(stored[0].checkin, stored[1].checkin),
             )
-        joint: dict[tuple[Profile | None, Profile | None], int] = {}
-        for (a, b), n in raw.items():
-            key = (read_first(a) if a else None, read_second(b) if b else None)
-            joint[key] = joint.get(key, 0) + n
-        if sum(joint.values()) != overview.respondents:
+        if sum(raw.values()) != overview.respondents:
             # a member completed the survey between the two reads: ask again
             raise ResultsChanged
+        checked_in = sum(n for (_, _, checked), n in raw.items() if checked)
+        for axis, source in enumerate(stored):
+            if not source.checkin:
+                continue
+            if not k <= checked_in <= overview.respondents - k:
+                # Treated as public below: neither those with a check-in nor those without
+                # may be a small group (one message for both, so it does not say which).
+                raise ComparisonRefused(
+                    f"{refusal}: it takes at least {k} members who have checked in, and {k} "
+                    "who have not."
+                )
+            if sum(n for key, n in raw.items() if key[axis] is not None) != checked_in:
+                raise ComparisonRefused(f"{refusal}.")  # a check-in that did not ask it
+        sides = [
+            self._axis(v, overview, settings.include_imported, checked_in)
+            for v in (first_var, second_var)
+        ]
+        (first, read_first), (second, read_second) = sides
+        joint: dict[tuple[Profile | None, Profile | None], int] = {}
+        for (a, b, _), n in raw.items():
+            key = (read_first(a) if a else None, read_second(b) if b else None)
+            joint[key] = joint.get(key, 0) + n
         tables = await asyncio.to_thread(
-            self._family, first, second, joint, overview.respondents, k
+            self._family, first, second, joint, overview.respondents, checked_in, k
         )
         if tables is None:
-            raise ComparisonRefused(
-                f"Not enough answers yet to compare “{question.label}” by "
-                f"“{by.label.lower()}” without exposing anyone."
-            )
+            raise ComparisonRefused(f"{refusal}.")
         table = tables.get((first_var.id, second_var.id))
         if table is None:
             raise ComparisonRefused(
-                f"Not enough answers yet to compare “{question.label}” by "
-                f"“{by.label.lower()}” without exposing anyone: at least two groups and two "
-                f"answers need {k} or more members each."
+                f"{refusal}: at least two groups and two answers need {k} or more members each."
             )
         if first_var is question:  # the family's rows are the question: turn it round
             table = Table(
@@ -501,7 +563,13 @@ class ResultsService:
         )
 
     def _family(
-        self, first: Axis, second: Axis, joint: Joint, respondents: int, k: int
+        self,
+        first: Axis,
+        second: Axis,
+        joint: Joint,
+        respondents: int,
+        checked_in: int,
+        k: int,
     ) -> dict[tuple[str, str], Table] | None:
         """`protect_family`, remembered: every comparison between the same two questions
         shares one result until an answer or setting changes it."""
@@ -520,32 +588,51 @@ class ResultsService:
             second.profiles,
             tuple(sorted(joint.items(), key=repr)),
             respondents,
+            checked_in,
             k,
         )
         found = self._families.get(key, MISSING)
         if found is MISSING:
             if len(self._families) >= 64:
                 self._families.clear()
-            sides = []
-            for axis, side in enumerate((first, second)):
-                counts: dict[Profile, int] = {}
-                for pair, n in joint.items():
-                    if (profile := pair[axis]) is not None:
-                        counts[profile] = counts.get(profile, 0) + n
-                kept = kept_levels(
-                    side.question,
-                    list(side.variables),
-                    side.profiles,
-                    counts,
-                    respondents,
-                    side.panel,
-                    k,
-                    side.everyone,
-                )
-                sides.append(replace(side, kept=kept))
-            found = protect_family(sides[0], sides[1], joint, respondents, k)
+            found = self._protect(first, second, joint, respondents, checked_in, k)
             self._families[key] = found
         return found  # type: ignore[return-value]
+
+    @staticmethod
+    def _protect(
+        first: Axis, second: Axis, joint: Joint, respondents: int, checked_in: int, k: int
+    ) -> dict[tuple[str, str], Table] | None:
+        """Decide what each side keeps back (its level sizes, and beside a check-in
+        question the same split by check-in), then protect the family knowing it."""
+        sides = []
+        for axis, side in enumerate((first, second)):
+            counts: dict[Profile, int] = {}
+            for pair, n in joint.items():
+                if (profile := pair[axis]) is not None:
+                    counts[profile] = counts.get(profile, 0) + n
+            kept = kept_levels(
+                side.question,
+                list(side.variables),
+                side.profiles,
+                counts,
+                respondents,
+                side.panel,
+                k,
+                side.everyone,
+            )
+            side = replace(side, kept=kept)
+            if (first, second)[1 - axis].presence and not side.presence:
+                split: dict[tuple[Profile | None, bool], int] = {}
+                for pair, n in joint.items():
+                    part = (pair[axis], pair[1 - axis] is not None)
+                    split[part] = split.get(part, 0) + n
+                by_checkin = kept_by_checkin(side, split, respondents, checked_in, k)
+                if by_checkin is None:
+                    return None
+                side = replace(side, by_checkin=by_checkin)
+            sides.append(side)
+        return protect_family(sides[0], sides[1], joint, respondents, k)
 
     def _chart(self, comparison: Comparison) -> bytes:
         from bot.results import charts
@@ -595,7 +682,8 @@ class ResultsService:
                 "type": "id",
                 "question": "",
                 "description": "Pseudonymous id: HMAC-SHA256 of the member's Discord id with this "
-                "server's secret. Stable within the server, meaningless outside.",
+                "server's secret. Stable within the server, meaningless outside; the check-ins "
+                "file uses the same id.",
             },
             {
                 "column": "questionnaire_version",
@@ -738,11 +826,53 @@ class ResultsService:
             else:
                 row[question_id] = number if number is not None else (text or "")
 
+    # -- check-ins in long format ------------------------------------------------------------
+
+    def checkin_columns(self) -> list[dict[str, str]]:
+        """The check-ins file's columns, laid out from the check-in questionnaire."""
+        return checkin_columns(self.checkin)
+
+    def codebook(self) -> list[dict[str, str]]:
+        """Every column of both data files, each entry naming its file."""
+        return [{**c, "file": "survey"} for c in self.columns()] + [
+            {**c, "file": "checkins"} for c in self.checkin_columns()
+        ]
+
+    async def checkin_export_rows(self, guild_id: int) -> list[dict[str, object]]:
+        """Every completed check-in in the server, one row per treatment it names (one row
+        with no treatment when it names none), under the survey export's pseudonymous ids."""
+        async with self.db.transaction() as conn:
+            secret = await store.guild_secret(conn, guild_id)
+            base = [row async for row in store.completed_checkins(conn, guild_id)]
+            answers = await store.answers_for(conn, [row[0] for row in base], checkins=True)
+        names = [c["column"] for c in self.checkin_columns()]
+        made: dict[int, int] = {}  # check-ins seen so far per member
+        rows = []
+        for checkin_id, user_id, version, period, completed in base:
+            made[user_id] = made.get(user_id, 0) + 1
+            shared: dict[str, object] = dict.fromkeys(names, "")
+            shared.update(
+                respondent=pseudonym(secret, user_id),
+                checkin_number=made[user_id],
+                checkin_version=version,
+                checkin_completed_at=completed,
+                checkin_period=period or "",
+            )
+            rows += checkin_rows(self.checkin, shared, answers.get(checkin_id, []))
+        return rows
+
+    # -- files --------------------------------------------------------------------------------
+
     async def export(self, guild_id: int, fmt: str) -> list[ExportFile]:
-        """The data file and its codebook, as the admin command and the CLI deliver them."""
+        """The survey's data file, the codebook of every column, and the check-ins in long
+        format, as the admin command and the CLI deliver them (in that order)."""
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"unknown format {fmt!r}: use csv or json")
         rows = await self.export_rows(guild_id)
-        columns = self.columns()
+        checkins = await self.checkin_export_rows(guild_id)
         stem = f"anagen-survey-{guild_id}-v{self.questionnaire.version}"
+        checkin_stem = f"anagen-checkins-{guild_id}-v{self.checkin.version}"
+        book = self.codebook()
         if fmt == "json":
             data = {
                 "questionnaire_version": self.questionnaire.version,
@@ -752,34 +882,261 @@ class ResultsService:
             codebook = {
                 "questionnaire": self.questionnaire.title,
                 "version": self.questionnaire.version,
-                "columns": columns,
+                "checkins": {"questionnaire": self.checkin.title, "version": self.checkin.version},
+                "columns": book,
+            }
+            checkin_data = {
+                "questionnaire_version": self.checkin.version,
+                "checkins": len({(r["respondent"], r["checkin_number"]) for r in checkins}),
+                "rows": checkins,
             }
             return [
-                ExportFile(f"{stem}.json", json.dumps(data, indent=2, ensure_ascii=False).encode()),
-                ExportFile(
-                    f"{stem}.codebook.json",
-                    json.dumps(codebook, indent=2, ensure_ascii=False).encode(),
-                ),
+                ExportFile(f"{stem}.json", _json(data)),
+                ExportFile(f"{stem}.codebook.json", _json(codebook)),
+                ExportFile(f"{checkin_stem}.json", _json(checkin_data)),
             ]
-        if fmt != "csv":
-            raise ValueError(f"unknown format {fmt!r}: use csv or json")
-        data_buffer, book_buffer = io.StringIO(), io.StringIO()
-        # Answers to choices a later questionnaire dropped have no column: left out here,
-        # still in the JSON export.
-        writer = csv.DictWriter(
-            data_buffer, fieldnames=[c["column"] for c in columns], extrasaction="ignore"
-        )
-        writer.writeheader()
-        writer.writerows(
-            {key: spreadsheet_safe(value) for key, value in row.items()} for row in rows
-        )
-        book = csv.DictWriter(book_buffer, fieldnames=["column", "type", "question", "description"])
-        book.writeheader()
-        book.writerows(columns)
         return [
-            ExportFile(f"{stem}.csv", data_buffer.getvalue().encode()),
-            ExportFile(f"{stem}.codebook.csv", book_buffer.getvalue().encode()),
+            ExportFile(f"{stem}.csv", _csv([c["column"] for c in self.columns()], rows)),
+            ExportFile(f"{stem}.codebook.csv", _csv([*book[0]], book, safe=False)),
+            ExportFile(
+                f"{checkin_stem}.csv", _csv([c["column"] for c in self.checkin_columns()], checkins)
+            ),
         ]
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode()
+
+
+def _csv(names: list[str], rows: Sequence[Mapping[str, object]], *, safe: bool = True) -> bytes:
+    """Answers to choices a later questionnaire dropped have no column: left out here,
+    still in the JSON export. Members' text is made `spreadsheet_safe`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, extrasaction="ignore")
+    writer.writeheader()
+    if safe:
+        writer.writerows({key: spreadsheet_safe(value) for key, value in r.items()} for r in rows)
+    else:
+        writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _item_questions(checkin: Questionnaire) -> tuple[list[Question], list[Question]]:
+    """The multi questions naming treatments (those a group question asks about item by
+    item) and those group questions."""
+    groups = [q for q in checkin.questions if q.kind is Kind.GROUP and q.repeat_for]
+    named = {g.repeat_for for g in groups}
+    return [q for q in checkin.questions if q.id in named], groups
+
+
+def _choice_entry(column: str, question: str, legend: str, after: str) -> dict[str, str]:
+    return {
+        "column": column,
+        "type": "choice",
+        "question": question,
+        "description": f"One choice id: {legend}. {after}",
+    }
+
+
+def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
+    """Long format: one row per check-in and treatment. The treatments are the options of
+    the questions the check-in asks about item by item; every column but `respondent`
+    starts with "checkin_", so a join with the survey file keeps every name apart."""
+    items, groups = _item_questions(checkin)
+    treatments = {c.id: c.label for q in items for c in q.choices if not c.exclusive}
+    cols = [
+        {
+            "column": "respondent",
+            "type": "id",
+            "question": "",
+            "description": "The survey file's pseudonymous id: a member's check-ins join their "
+            "survey response on it.",
+        },
+        {
+            "column": "checkin_number",
+            "type": "number",
+            "question": "",
+            "description": "1 for the member's first completed check-in in this server, 2 for "
+            "the next, and so on: with respondent, it names the check-in a row belongs to.",
+        },
+        {
+            "column": "checkin_version",
+            "type": "number",
+            "question": "",
+            "description": "Version of the check-in questionnaire answered.",
+        },
+        {
+            "column": "checkin_completed_at",
+            "type": "date",
+            "question": "",
+            "description": "When the member pressed Done (UTC, ISO 8601).",
+        },
+        {
+            "column": "checkin_period",
+            "type": "date",
+            "question": "",
+            "description": "The scheduled check-in this one answered, as the member's local "
+            "date (YYYY-MM-DD); empty when they started it themselves.",
+        },
+        _choice_entry(
+            "checkin_treatment",
+            "",
+            "; ".join(f"{i} = {label}" for i, label in treatments.items()),
+            "The treatment this row is about. Empty: the check-in named no treatment (its "
+            "only row).",
+        ),
+    ]
+    for question in items:
+        cols.append(
+            {
+                "column": f"checkin_{question.id}",
+                "type": "0/1",
+                "question": question.prompt,
+                "description": "1 if the row's treatment was chosen, 0 if not; empty on a row "
+                "without a treatment.",
+            }
+        )
+    for group in groups:
+        for group_field in group.fields:
+            prompt = f"{group.prompt.replace('{item}', 'the treatment')} ({group_field.prompt})"
+            base = f"checkin_{group.id}.{group_field.id}"
+            if not group_field.multi:
+                legend = "; ".join(f"{c.id} = {c.label}" for c in group_field.choices)
+                cols.append(
+                    _choice_entry(base, prompt, legend, "Empty: not asked about this treatment.")
+                )
+                continue
+            for choice in group_field.choices:
+                cols.append(
+                    {
+                        "column": f"{base}.{choice.id}",
+                        "type": "0/1",
+                        "question": prompt,
+                        "description": f"1 if “{choice.label}” was chosen for the row's "
+                        "treatment, 0 if not; empty when not asked about it.",
+                    }
+                )
+    grouped = {q.id for q in (*items, *groups)}
+    for question in checkin.questions:
+        if question.id not in grouped:
+            cols += _checkin_question_columns(question)
+    return cols
+
+
+def _checkin_question_columns(question: Question) -> list[dict[str, str]]:
+    """A question asked once per check-in: its answer is repeated on each of its rows."""
+    column, prompt, same = f"checkin_{question.id}", question.prompt, "Repeated on every row."
+    if question.kind is Kind.SINGLE:
+        legend = "; ".join(f"{c.id} = {c.label}" for c in question.choices)
+        return [_choice_entry(column, prompt, legend, f"'(skipped)': skipped. {same}")]
+    if question.kind is Kind.MULTI:
+        return [
+            {
+                "column": f"{column}.{choice.id}",
+                "type": "0/1",
+                "question": prompt,
+                "description": f"1 if “{choice.label}” was chosen, 0 if not. {same}",
+            }
+            for choice in question.choices
+        ]
+    if question.kind in (Kind.NUMBER, Kind.SCALE):
+        return [
+            {
+                "column": column,
+                "type": "number",
+                "question": prompt,
+                "description": f"Whole number {question.min}-{question.max}; '(skipped)': "
+                f"skipped. {same}",
+            }
+        ]
+    if question.kind is Kind.TEXT:
+        return [
+            {
+                "column": column,
+                "type": "text",
+                "question": prompt,
+                "description": f"Free text as typed (admin exports only); '(skipped)': "
+                f"skipped. {same}",
+            }
+        ]
+    return []
+
+
+def checkin_rows(
+    checkin: Questionnaire, shared: dict[str, object], answers: list[tuple]
+) -> list[dict[str, object]]:
+    """One check-in's rows: `shared` (its own columns) plus what it says of each treatment."""
+    items, _ = _item_questions(checkin)
+    item_ids = {q.id for q in items}
+    named: dict[str, dict[str, object]] = {}  # treatment -> its columns
+    asked: set[str] = set()  # the item questions answered
+    for question_id, item, number, text, skipped, choice in answers:
+        top = checkin.question(question_id.split(".", 1)[0])
+        if top is None:
+            continue
+        if top.kind is Kind.GROUP:
+            _group_value(named.setdefault(item, {}), top, question_id, skipped, choice)
+        elif top.id in item_ids:
+            if not skipped:
+                asked.add(top.id)
+            chosen = top.choice(choice or "")
+            if chosen is not None and not chosen.exclusive:
+                named.setdefault(choice or "", {})[f"checkin_{top.id}"] = 1
+        else:
+            _shared_value(shared, top, number, text, skipped, choice)
+    if not named:
+        return [shared]
+    order = list(dict.fromkeys(c.id for q in items for c in q.choices))
+    rows = []
+    # in the questionnaire's order; a treatment it no longer offers last
+    for treatment in sorted(
+        named, key=lambda t: (t not in order, order.index(t) if t in order else 0, t)
+    ):
+        row = {**shared, "checkin_treatment": treatment}
+        row.update({f"checkin_{q}": 0 for q in asked})
+        row.update(named[treatment])
+        rows.append(row)
+    return rows
+
+
+def _group_value(
+    values: dict[str, object], group: Question, key: str, skipped: int, choice: str | None
+) -> None:
+    group_field = group.field(key.split(".", 1)[1]) if "." in key else None
+    if group_field is None:
+        return
+    column = f"checkin_{key}"
+    if skipped:
+        if not group_field.multi:
+            values[column] = "(skipped)"
+    elif group_field.multi:
+        for option in group_field.choices:
+            name = f"{column}.{option.id}"
+            values[name] = 1 if values.get(name) == 1 or option.id == choice else 0
+    else:
+        values[column] = choice or ""
+
+
+def _shared_value(
+    row: dict[str, object],
+    question: Question,
+    number: int | None,
+    text: str | None,
+    skipped: int,
+    choice: str | None,
+) -> None:
+    column = f"checkin_{question.id}"
+    if skipped:
+        if question.kind is not Kind.MULTI:
+            row[column] = "(skipped)"
+    elif question.kind is Kind.MULTI:
+        for option in question.choices:
+            name = f"{column}.{option.id}"
+            row[name] = 1 if row.get(name) == 1 or option.id == choice else 0
+    elif question.kind is Kind.SINGLE:
+        row[column] = choice or ""
+    else:
+        row[column] = number if number is not None else (text or "")
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -8,20 +8,34 @@ questions (for the bundled one: receding vs diffuse, Norwood stage groups). The 
 derived groups are declared in the file (bot/survey/groupings.py). Counting happens in SQL
 on whole answers (bot/storage/results.py); member input only ever picks a grouping by id
 from this table.
+
+The check-in questionnaire's single-choice and number questions are groupings too,
+answered by each member's latest completed check-in: they live under their own ids
+("checkin_shedding") so a check-in question never meets the survey question of the same
+name, and are built from whatever the check-in file asks rather than from a list of ids.
+Its multi-choice questions (the treatments in use) are not: they restate the survey's
+treatments almost one for one, and two near-identical groupings let a reader rebuild
+small cells of a three-way table from the two-way ones (the disclosure audit found it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 
 from bot.survey.groupings import Bin, has_any_grouping
-from bot.survey.questionnaire import Kind, Questionnaire
+from bot.survey.questionnaire import Kind, Question, Questionnaire
 
 # One member's answer to one question: the chosen choice ids (sorted) for a choice
 # question, the bin for a number.
 Profile = tuple[str, ...]
 YES_NO = (("yes", "Yes"), ("no", "No"))
+# Check-in questions and groups are compared under this prefix and labelled with CHECKIN_LABEL.
+CHECKIN_PREFIX = "checkin_"
+CHECKIN_LABEL = "Latest check-in: "
+_COMPARABLE = (Kind.SINGLE, Kind.MULTI, Kind.NUMBER, Kind.SCALE)
+_NUMBERS = (Kind.NUMBER, Kind.SCALE)
+_CHECKIN_COMPARABLE = (Kind.SINGLE, Kind.NUMBER, Kind.SCALE)
 
 
 def first_choice(profile: Profile) -> str | None:
@@ -64,65 +78,110 @@ def short(prompt: str, limit: int = 60) -> str:
     return prompt if len(prompt) <= limit else prompt[: limit - 1] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A comparable question under its results id, and where its answers are kept: the
+    survey's latest completed response, or (`checkin`) the latest completed check-in."""
+
+    question: Question  # its `id` is the results id ("checkin_shedding" for a check-in)
+    stored_id: str  # the question id its answers are stored under ("shedding")
+    bins: tuple[Bin, ...]  # for a number or scale question
+    checkin: bool = False
+    label: str = ""  # put before the prompt in labels ("Latest check-in: ")
+
+
+def question_variables(source: Source) -> list[Variable]:
+    """The groupings of one question: itself, one yes/no per option of a multi question
+    (plus "any of these"), or its number bins."""
+    question, prefix = source.question, source.label
+    # the prefix gets room of its own: a label stays as readable as a survey one
+    label = prefix + short(question.prompt, 60 + len(prefix))
+    if question.kind is Kind.SINGLE:
+        levels = tuple((c.id, c.label) for c in question.choices)
+        return [Variable(question.id, label, levels, question.id)]
+    if question.kind in (Kind.NUMBER, Kind.SCALE):
+        # a number question's answer profiles are its bins already (see number_bin)
+        levels = tuple((f"b{i}", found.label) for i, found in enumerate(source.bins))
+        return [Variable(question.id, label, levels, question.id)]
+    if question.kind is not Kind.MULTI:
+        return []
+    stem = prefix + short(question.prompt, 50 + len(prefix))
+    found = []
+    if has_any_grouping(question):
+        others = frozenset(c.id for c in question.choices if not c.exclusive)
+        found.append(
+            Variable(f"{question.id}:any", f"{stem}: any", YES_NO, question.id, _any_of(others))
+        )
+    for choice in question.choices:
+        if not choice.exclusive:
+            found.append(
+                Variable(
+                    f"{question.id}:{choice.id}",
+                    f"{stem}: {choice.label}",
+                    YES_NO,
+                    question.id,
+                    _has_choice(choice.id),
+                )
+            )
+    return found
+
+
+def survey_sources(questionnaire: Questionnaire) -> dict[str, Source]:
+    return {
+        q.id: Source(q, q.id, questionnaire.results.bins_for(q) if q.kind in _NUMBERS else ())
+        for q in questionnaire.questions
+        if q.kind in _COMPARABLE
+    }
+
+
+def checkin_sources(checkin: Questionnaire, taken: Collection[str]) -> dict[str, Source]:
+    """The check-in's comparable questions under "checkin_" ids: its single-choice and
+    number questions that every check-in asks (required, unconditional), so that exactly
+    the members with a check-in answer each; the privacy model relies on it. An id the
+    survey already uses (a question or group of that name) is left out, not shadowed."""
+    found = {}
+    for question in checkin.questions:
+        results_id = CHECKIN_PREFIX + question.id
+        asked_always = question.required and question.when is None
+        if question.kind not in _CHECKIN_COMPARABLE or not asked_always or results_id in taken:
+            continue
+        bins = checkin.results.bins_for(question) if question.kind in _NUMBERS else ()
+        renamed = replace(question, id=results_id)
+        found[results_id] = Source(renamed, question.id, bins, True, CHECKIN_LABEL)
+    return found
+
+
 def build_variables(questionnaire: Questionnaire) -> dict[str, Variable]:
     found: dict[str, Variable] = {}
-
-    def add(variable: Variable) -> None:
-        found[variable.id] = variable
-
-    for question in questionnaire.questions:
-        if question.kind is Kind.SINGLE:
-            add(
-                Variable(
-                    question.id,
-                    short(question.prompt),
-                    tuple((c.id, c.label) for c in question.choices),
-                    question.id,
-                )
-            )
-        elif question.kind is Kind.MULTI:
-            others = [c.id for c in question.choices if not c.exclusive]
-            if has_any_grouping(question):
-                add(
-                    Variable(
-                        f"{question.id}:any",
-                        f"{short(question.prompt, 50)}: any",
-                        YES_NO,
-                        question.id,
-                        _any_of(frozenset(others)),
-                    )
-                )
-            for choice in question.choices:
-                if not choice.exclusive:
-                    add(
-                        Variable(
-                            f"{question.id}:{choice.id}",
-                            f"{short(question.prompt, 50)}: {choice.label}",
-                            YES_NO,
-                            question.id,
-                            _has_choice(choice.id),
-                        )
-                    )
-        elif question.kind in (Kind.NUMBER, Kind.SCALE):
-            # a number question's answer profiles are its bins already (see number_bin)
-            bins = questionnaire.results.bins_for(question)
-            add(
-                Variable(
-                    question.id,
-                    short(question.prompt),
-                    tuple((f"b{i}", found.label) for i, found in enumerate(bins)),
-                    question.id,
-                )
-            )
-
+    for source in survey_sources(questionnaire).values():
+        found.update((v.id, v) for v in question_variables(source))
     for group in questionnaire.results.groups:
-        add(
-            Variable(
-                group.id,
-                group.label,
+        found[group.id] = Variable(
+            group.id,
+            group.label,
+            tuple((level.id, level.label) for level in group.levels),
+            group.question,
+            group.level_of,
+        )
+    return found
+
+
+def build_checkin_variables(
+    checkin: Questionnaire, sources: dict[str, Source], taken: Collection[str]
+) -> dict[str, Variable]:
+    """The groupings of the check-in `sources`, and the derived groups the check-in file
+    declares for them, under "checkin_" ids (those the survey uses are left out)."""
+    found: dict[str, Variable] = {}
+    for source in sources.values():
+        found.update((v.id, v) for v in question_variables(source))
+    for group in checkin.results.groups:
+        group_id, question_id = CHECKIN_PREFIX + group.id, CHECKIN_PREFIX + group.question
+        if question_id in sources and group_id not in taken and group_id not in found:
+            found[group_id] = Variable(
+                group_id,
+                CHECKIN_LABEL + group.label,
                 tuple((level.id, level.label) for level in group.levels),
-                group.question,
+                question_id,
                 group.level_of,
             )
-        )
     return found

@@ -68,18 +68,29 @@ class ResultsRepository:
         return counts, answered
 
     def answer_pairs(
-        self, guild_id: int, first: str, second: str
-    ) -> dict[tuple[str | None, str | None], int]:
-        """Members by their answers to two questions (None: not answered), in one query."""
+        self,
+        guild_id: int,
+        first: str,
+        second: str,
+        *,
+        checkins: tuple[bool, bool] = (False, False),
+    ) -> dict[tuple[str | None, str | None, bool], int]:
+        """Members by their answers to two questions (None: not answered) and whether they
+        have a completed check-in here, in one query so the three always agree. `checkins`
+        says which of the two is a check-in question, answered by the latest check-in."""
+        with_checkins = any(checkins)
+        checked = "checkin_of.checkin_id IS NOT NULL" if with_checkins else "0"
+        join = " LEFT JOIN checkin_of ON checkin_of.id = latest.id" if with_checkins else ""
         rows = self.tx.rows(
             f"WITH latest AS ({self.latest}),"
-            f" a AS ({_answer_values('first')}), b AS ({_answer_values('second')})"
-            " SELECT a.v, b.v, count(*) FROM latest"
+            f" checkin_of AS ({_CHECKIN_OF}),"
+            f" a AS ({_side('first', checkins[0])}), b AS ({_side('second', checkins[1])})"
+            f" SELECT a.v, b.v, {checked} AS checked, count(*) FROM latest{join}"
             " LEFT JOIN a ON a.response_id = latest.id LEFT JOIN b ON b.response_id = latest.id"
-            " GROUP BY a.v, b.v",
+            " GROUP BY a.v, b.v, checked",
             {"guild": guild_id, "first": first, "second": second},
         )
-        return {(a, b): int(n) for a, b, n in rows}
+        return {(a, b, bool(c)): int(n) for a, b, c, n in rows}
 
     def completed_rows(self, guild_id: int) -> list[tuple[int, int, int, str, str | None, int]]:
         """(response id, user id, version, started, completed, imported) per export row."""
@@ -91,17 +102,30 @@ class ResultsRepository:
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
+    def completed_checkins(self, guild_id: int) -> list[tuple[int, int, int, str | None, str]]:
+        """(check-in id, user id, version, period, completed) of every completed check-in in
+        the server, in the order they were started (never by user id: that would rank
+        accounts)."""
+        rows = self.tx.rows(
+            "SELECT id, user_id, questionnaire_version, period, completed_at"
+            " FROM checkin_responses WHERE guild_id = ? AND status = 'completed' ORDER BY id",
+            (guild_id,),
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
     def answers_for(
-        self, response_ids: list[int]
+        self, response_ids: list[int], *, checkins: bool = False
     ) -> dict[int, list[tuple[str, str, int | None, str | None, int, str | None]]]:
-        """Every answer row (question, item, number, text, skipped, choice) of these."""
+        """Every answer row (question, item, number, text, skipped, choice) of these survey
+        responses, or of these check-ins."""
+        tables = "checkin_" if checkins else ""
         found: dict[int, list[tuple[str, str, int | None, str | None, int, str | None]]] = {}
         for start in range(0, len(response_ids), 500):
             chunk = response_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for rid, *rest in self.tx.rows(
                 "SELECT a.response_id, a.question_id, a.item, a.number, a.text, a.skipped,"
-                " c.choice_id FROM answers a LEFT JOIN answer_choices c"
+                f" c.choice_id FROM {tables}answers a LEFT JOIN {tables}answer_choices c"
                 " ON c.response_id = a.response_id AND c.question_id = a.question_id"
                 " AND c.item = a.item"
                 f" WHERE a.response_id IN ({marks})",
@@ -149,15 +173,37 @@ class ResultsRepository:
         return tried, effects
 
 
-def _answer_values(parameter: str) -> str:
+def _answer_values(parameter: str, tables: str = "") -> str:
     """(response_id, v): a choice answer as its choice ids joined by commas (in no set
-    order), a number answer as its number; skipped answers have no row."""
+    order), a number answer as its number; skipped answers have no row. `tables` is ""
+    for the survey's answer tables, "checkin_" for the check-ins'."""
     return (
-        "SELECT response_id, group_concat(choice_id) AS v FROM answer_choices"
+        f"SELECT response_id, group_concat(choice_id) AS v FROM {tables}answer_choices"
         f" WHERE question_id = :{parameter} AND item = '' GROUP BY response_id"
-        " UNION ALL SELECT response_id, CAST(number AS TEXT) FROM answers"
+        f" UNION ALL SELECT response_id, CAST(number AS TEXT) FROM {tables}answers"
         f" WHERE question_id = :{parameter} AND item = '' AND skipped = 0"
         " AND number IS NOT NULL"
+    )
+
+
+# Each counted member's latest completed check-in in the server, beside their survey response.
+_CHECKIN_OF = """
+    SELECT r.id AS id, max(c.id) AS checkin_id FROM latest
+    JOIN responses r ON r.id = latest.id
+    JOIN checkin_responses c ON c.guild_id = :guild AND c.user_id = r.user_id
+        AND c.status = 'completed'
+    GROUP BY r.id
+"""
+
+
+def _side(parameter: str, checkin: bool) -> str:
+    """(response_id, v) keyed by the survey response, from the survey or the check-in."""
+    if not checkin:
+        return _answer_values(parameter)
+    return (
+        "SELECT checkin_of.id AS response_id, x.v FROM checkin_of"
+        f" JOIN ({_answer_values(parameter, 'checkin_')}) x"
+        " ON x.response_id = checkin_of.checkin_id"
     )
 
 

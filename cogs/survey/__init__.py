@@ -68,7 +68,7 @@ class Survey(commands.Cog):
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
         self.service = SurveyService(bot.db, bot.questionnaire)
-        self.results = ResultsService(bot.db, bot.questionnaire)
+        self.results = ResultsService(bot.db, bot.questionnaire, bot.checkin_questionnaire)
         # Every questionnaire the engine runs, by the prefix of its response references:
         # the survey, and check-ins (their controls and forms are the survey's own).
         self.engines: dict[str, SurveyService] = {"": self.service, "c": bot.checkins.engine}

@@ -93,7 +93,8 @@ class SurveyAdmin(
         )
 
     @app_commands.command(
-        name="export", description="Every completed response with a codebook (pseudonymous ids)"
+        name="export",
+        description="Every completed response, every check-in and a codebook (pseudonymous ids)",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(format="csv for spreadsheets, json for scripts")
@@ -110,9 +111,10 @@ class SurveyAdmin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = await self.results.export(interaction.guild_id, format.value)
         await interaction.followup.send(
-            "Completed responses and the codebook describing every column. Respondent ids are "
-            "pseudonymous (stable in this server only); free-text answers are included, so "
-            "keep these files private.",
+            "Completed responses, the codebook describing every column of both files, and "
+            "every check-in (one row per check-in and treatment). Respondent ids are "
+            "pseudonymous (stable in this server only, the same in both files so rows join); "
+            "free-text answers are included, so keep these files private.",
             files=shown.export_files(files),
             ephemeral=True,
         )

@@ -70,7 +70,12 @@ def compare_choices(
                 choices.append(
                     app_commands.Choice(name=f"★ {title}"[:100], value=f"{READY_PREFIX}{index}")
                 )
-    for value, label in service.comparable(current):
+    options = service.comparable(current)
+    # Discord shows 25: the check-in's groupings keep a place among the survey's many
+    checkins = [o for o in options if service.is_checkin(o[0])]
+    survey = [o for o in options if not service.is_checkin(o[0])]
+    room = max(0, 25 - len(choices) - len(checkins))
+    for value, label in [*survey[:room], *checkins]:
         choices.append(app_commands.Choice(name=label[:100], value=value))
     return choices[:25]
 

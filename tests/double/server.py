@@ -144,7 +144,7 @@ class DiscordDouble:
         self.interactions: dict[int, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
         # enforce_nonce: (channel, author, nonce) -> (time.monotonic() of creation, message)
-        self.nonce_window = NONCE_WINDOW_S
+        self.nonce_window: float = NONCE_WINDOW_S
         self._nonces: dict[tuple[int, int, str], tuple[float, Message]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
