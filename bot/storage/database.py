@@ -1,9 +1,10 @@
-"""The one place that owns the SQLite connection's life.
+"""The one place that owns the database connection's life, and the one entry point for
+units of work.
 
-Writes go through `transaction()`, which serialises them on a lock and wraps
-them in `BEGIN IMMEDIATE … COMMIT`, so an answer is durable before the caller
-confirms it to a member. Reads share the same lock so they never observe a
-half-finished transaction of another coroutine on this connection.
+Every use case runs its repository calls as one synchronous unit in the connection's own
+thread: `run` for writes (atomic, committed before it returns, so an answer is durable
+before a member is told; units queued meanwhile share one COMMIT), `read` for a
+consistent snapshot. One thread runs everything, in order, so no lock is needed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 APPLICATION_ID = 0x414E4147
 BUSY_TIMEOUT_MS = 5_000
 
-Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
@@ -45,7 +44,8 @@ class _Connection(aiosqlite.Connection):
     serialised by the same thread."""
 
     async def run_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._execute(lambda: work(self._conn))  # type: ignore[no-any-return]
+        result: T = await self._execute(lambda: work(self._conn))
+        return result
 
 
 def _connect(location: str, *, uri: bool = False) -> _Connection:
@@ -59,7 +59,6 @@ class Database:
     def __init__(self, path: Path, connection: _Connection) -> None:
         self.path = path
         self._conn = connection
-        self._lock = asyncio.Lock()
         self._readonly = False
         # Units that arrive while others run are committed together (group commit): one
         # hop and one COMMIT for the batch, each unit isolated in its own SAVEPOINT.
@@ -81,9 +80,10 @@ class Database:
         if readonly:
             if not path.exists():
                 raise StorageError(f"{path} does not exist.")
-            connection = await _connect(f"file:{path}?mode=ro", uri=True)
+            connection = _connect(f"file:{path}?mode=ro", uri=True)
         else:
-            connection = await _connect(str(path))
+            connection = _connect(str(path))
+        await connection  # opens it in its thread
         db = cls(path, connection)
         db._readonly = readonly
         try:
@@ -105,8 +105,7 @@ class Database:
     async def close(self) -> None:
         if self._drainer is not None and not self._drainer.done():
             await self._drainer  # let queued units commit before the connection goes
-        async with self._lock:
-            await self._conn.close()
+        await self._conn.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -115,7 +114,6 @@ class Database:
         await self.close()
 
     async def _configure(self, *, readonly: bool) -> None:
-        self._conn.row_factory = sqlite3.Row
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
@@ -158,34 +156,16 @@ class Database:
     async def migrate(self, migrations: list[Migration]) -> int:
         """Apply pending migrations, each atomically with its `user_version` bump."""
         pending = await self.pending_migrations(migrations)
-        async with self._lock:
-            for migration in pending:
-                log.info("Applying migration %04d_%s", migration.version, migration.name)
-                script = (
-                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
-                try:
-                    await self._conn.executescript(script)
-                except BaseException:
-                    if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
-                    raise
+        for migration in pending:
+            log.info("Applying migration %04d_%s", migration.version, migration.name)
+            script = (
+                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+            await self._conn.run_in_thread(functools.partial(_apply_script, script=script))
         return len(pending)
 
     # -- queries ----------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the body's statements as one atomic write, committed on exit."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
 
     async def run(self, work: Callable[[Tx], T]) -> T:
         """Run `work` atomically in the database thread; returns once it is committed.
@@ -212,16 +192,14 @@ class Database:
             finally:
                 conn.execute("COMMIT")
 
-        async with self._lock:
-            return await self._conn.run_in_thread(snapshot)
+        return await self._conn.run_in_thread(snapshot)
 
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
             transact = functools.partial(_transact, works=[work for work, _ in batch])
             try:
-                async with self._lock:
-                    outcomes = await self._conn.run_in_thread(transact)
+                outcomes = await self._conn.run_in_thread(transact)
             except BaseException as exc:  # the batch could not commit: every unit failed
                 for _, future in batch:
                     if not future.done():
@@ -237,30 +215,6 @@ class Database:
                 else:
                     future.set_exception(value)
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for several reads in a row, without another coroutine's writes between."""
-        async with self._lock:
-            yield self._conn
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the affected row count."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
     async def _scalar(self, sql: str) -> Any:
         async with self._conn.execute(sql) as cursor:
             row = await cursor.fetchone()
@@ -270,18 +224,26 @@ class Database:
 
     async def integrity_problems(self) -> list[str]:
         """`PRAGMA quick_check` findings; empty when the file is sound."""
-        async with self._lock, self._conn.execute("PRAGMA quick_check") as cursor:
-            rows = [row[0] for row in await cursor.fetchall()]
+        rows = await self.read(lambda tx: [row[0] for row in tx.rows("PRAGMA quick_check")])
         return [] if rows == ["ok"] else rows
 
     async def backup_to(self, destination: Path) -> None:
         """Copy with SQLite's online backup API: consistent even while others write."""
         target = sqlite3.connect(destination)
         try:
-            async with self._lock:
-                await self._conn.backup(target)
+            await self._conn.backup(target)
         finally:
             target.close()
+
+
+def _apply_script(conn: sqlite3.Connection, script: str) -> None:
+    """A migration: its statements and the version bump commit together or not at all."""
+    try:
+        conn.executescript(script)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _transact(

@@ -100,7 +100,7 @@ class ResultsRepository:
             " JOIN latest ON r.id = latest.id ORDER BY r.id",
             {"guild": guild_id},
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
     def completed_checkins(self, guild_id: int) -> list[tuple[int, int, int, str | None, str]]:
         """(check-in id, user id, version, period, completed) of every completed check-in in
@@ -111,7 +111,7 @@ class ResultsRepository:
             " FROM checkin_responses WHERE guild_id = ? AND status = 'completed' ORDER BY id",
             (guild_id,),
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
     def answers_for(
         self, response_ids: list[int], *, checkins: bool = False
@@ -131,7 +131,7 @@ class ResultsRepository:
                 f" WHERE a.response_id IN ({marks})",
                 chunk,
             ):
-                found.setdefault(rid, []).append(tuple(rest))  # type: ignore[arg-type]
+                found.setdefault(rid, []).append(tuple(rest))
         return found
 
     def treatment_reports(
