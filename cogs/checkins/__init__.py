@@ -81,7 +81,7 @@ class CheckIns(commands.Cog):
 
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
-        self.service = bot.checkins
+        self.service = bot.services.checkins
         self.scheduler = ReminderScheduler(
             bot.db,
             self.send_reminder,
