@@ -178,7 +178,7 @@ async def run(surveys: int) -> None:
     print(f"{'':34} {'answers/s':>10} {'us/answer':>10}   stored / moved on")
     labels = {
         "anagen": "anagen (SurveyService.choose)",
-        "store": "store (ResponseRepository in Database.run)",
+        "store": "store (repository in db.run)",
         "raw": "raw sqlite3 (same writes)",
     }
     for name in ("anagen", "store", "raw"):
