@@ -16,7 +16,7 @@ It reads the bot's RSS (after a ``gc.collect()`` in the bot and a second's pause
 
   1. started: connected and ready, zero surveys (imports, questionnaire, knowledge base);
   2. stored: after N surveys in progress were stored through the bot's own database
-     connection (``bot.db``) with the store's functions (``responses.create``, ``save_answer``,
+     connection (``bot.db``) with the store's repository (``create``, ``save_answer``,
      ``update``: age, sex and pattern answered, waiting on the next question), in batches of
      500 per transaction for speed;
   3. and 4. clicked: after S more members (default 200, in two halves) each ran
@@ -40,12 +40,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,6 +55,9 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+
+from bot.storage.responses import SURVEY
+from bot.storage.tx import Tx
 
 TARGET_MB = 120
 BATCH = 500
@@ -68,11 +73,23 @@ def rss_mb(pid: int | str = "self") -> float:
 # -- the child: the real bot -------------------------------------------------------------------
 
 
+def _seed(
+    tx: Tx, *, guild: int, users: range, version: int, seeded: tuple[dict[Any, Any], ...]
+) -> None:
+    """Surveys in progress at the third question, one unit for a batch of members."""
+    store = SURVEY.on(tx)
+    for user_id in users:
+        response = store.create(guild, user_id, version, "dm")
+        for answers in seeded:
+            for key, answer in answers.items():
+                store.save_answer(response.id, key, answer)
+        store.update(response.id, position="norwood")
+
+
 async def child(api_url: str, gateway_url: str, database: Path, token: str) -> None:
     """Run the bot against the double; seed surveys when told to on stdin."""
     from bot.app import AnagenBot
     from bot.settings import Settings
-    from bot.storage import responses as repo
     from bot.survey.flow import Answer
 
     Route.BASE = api_url  # type: ignore[misc]
@@ -97,15 +114,13 @@ async def child(api_url: str, gateway_url: str, database: Path, token: str) -> N
                     {("pattern", ""): Answer(choices=("pattern",))},
                 )
                 for first in range(0, surveys, BATCH):
-                    async with bot.db.transaction() as conn:
-                        for user_id in range(first + 1, min(first + BATCH, surveys) + 1):
-                            response = await repo.create(
-                                conn, guild, user_id, bot.questionnaire.version, "dm"
-                            )
-                            for answers in seeded:
-                                for key, answer in answers.items():
-                                    await repo.save_answer(conn, response.id, key, answer)
-                            await repo.update(conn, response.id, position="norwood")
+                    users = range(first + 1, min(first + BATCH, surveys) + 1)
+                    await bot.db.run(
+                        functools.partial(
+                            _seed, guild=guild, users=users, version=bot.questionnaire.version,
+                            seeded=seeded,
+                        )
+                    )  # fmt: skip
                 gc.collect()
                 print("SEEDED", flush=True)
             elif line[0] == "GC":

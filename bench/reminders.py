@@ -73,8 +73,11 @@ from bot.app import AnagenBot
 from bot.checkins.schedule import Schedule
 from bot.checkins.scheduler import Pacing, ReminderScheduler
 from bot.settings import Settings
-from bot.storage import Database, guilds
-from bot.storage.checkins import CheckinRepository, stamp
+from bot.storage import Database
+from bot.storage.checkins import CheckinRepository
+from bot.storage.clock import stamp
+from bot.storage.guilds import GuildSettings, GuildSettingsRepository
+from bot.storage.tx import Tx
 from tests.double import DiscordDouble, User
 from tests.survey_driver import CLICKS, answer_step, start_survey, step_of
 
@@ -153,21 +156,26 @@ async def enrol(database: Path, guild_id: int, members: list[User], hour: dateti
     """Enrol every member (first check-in four weeks away); returns the seconds it took."""
     started = time.perf_counter()
     schedule = Schedule(4, hour.weekday(), hour.hour, "UTC")
-    async with await Database.open(database) as db:
-        repo = CheckinRepository(db)
-        now = datetime.now(UTC)
+    now = datetime.now(UTC)
+
+    def unit(tx: Tx) -> None:
+        repo = CheckinRepository(tx)
         for member in members:
-            await repo.enrol(guild_id, member.id, schedule, now)
-        async with db.transaction() as conn:
-            await guilds.put(conn, guilds.GuildSettings(guild_id, checkins_enabled=True))
+            repo.enrol(guild_id, member.id, schedule, now)
+        GuildSettingsRepository(tx).save(GuildSettings(guild_id, checkins_enabled=True))
+
+    async with await Database.open(database) as db:
+        await db.run(unit)
     return time.perf_counter() - started
 
 
 async def make_due(bot: AnagenBot, hour: datetime) -> None:
     """Every enrolment due at `hour`, the schedule's first occurrence: one period owed."""
-    await bot.db.execute(
-        "UPDATE checkin_enrolments SET anchor_date = ?, next_due_utc = ?",
-        (hour.date().isoformat(), stamp(hour)),
+    await bot.db.run(
+        lambda tx: tx.run(
+            "UPDATE checkin_enrolments SET anchor_date = ?, next_due_utc = ?",
+            (hour.date().isoformat(), stamp(hour)),
+        )
     )
 
 

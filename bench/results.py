@@ -83,15 +83,13 @@ async def in_sql(service: ResultsService) -> dict[str, dict[str, int]]:
 
 
 async def in_python(db: Database, questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
-    async with (
-        db.reading() as conn,
-        conn.execute(
+    rows = await db.read(
+        lambda tx: tx.rows(
             f"WITH latest AS ({LATEST}) SELECT c.question_id, c.choice_id FROM answer_choices c"
             " JOIN latest ON c.response_id = latest.id WHERE c.item = ''",
             {"guild": GUILD},
-        ) as cursor,
-    ):
-        rows = await cursor.fetchall()
+        )
+    )
     counts: dict[str, Counter[str]] = {}
     for question_id, choice_id in rows:
         counts.setdefault(question_id, Counter())[choice_id] += 1

@@ -14,7 +14,7 @@ own committed transaction, with the same durability settings everywhere (WAL,
       button click makes: one ``Database.run`` unit of work that re-reads the response and
       its answers, checks the member owns it and is on that question, saves the answer and
       its choice row, moves the position on and builds the next screen;
-  (b) store only: ``AnswerUnit.save_answer`` + ``AnswerUnit.update`` inside
+  (b) store only: ``ResponseRepository.save_answer`` + ``.update`` inside
       ``Database.run``, the store's writes without the service's checks and screen (shows
       how much of (a) is the store and how much is the survey rules);
   (c) raw sqlite3: the same writes as (b) with the standard library's blocking ``sqlite3``:
@@ -42,8 +42,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.storage import Database
-from bot.storage import responses as repo
-from bot.storage.responses import AnswerUnit
+from bot.storage.clock import utc_now
+from bot.storage.responses import SURVEY
+from bot.storage.tx import Tx
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
 from bot.survey.service import SurveyService
@@ -95,7 +96,7 @@ def raw_answers(path: Path, choices: list[str], surveys: int) -> float:
             " answered_at) VALUES (?, ?, '', NULL, NULL, 0, ?) ON CONFLICT (response_id,"
             " question_id, item) DO UPDATE SET number = excluded.number, text = excluded.text,"
             " skipped = excluded.skipped, answered_at = excluded.answered_at",
-            (rid, QUESTION, repo.now()),
+            (rid, QUESTION, utc_now()),
         )
         conn.execute(
             "DELETE FROM answer_choices WHERE response_id = ? AND question_id = ? AND item = ''",
@@ -108,7 +109,7 @@ def raw_answers(path: Path, choices: list[str], surveys: int) -> float:
         )
         conn.execute(
             "UPDATE responses SET position = ?, updated_at = ? WHERE id = ?",
-            (NEXT, repo.now(), rid),
+            (NEXT, utc_now(), rid),
         )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
@@ -150,10 +151,10 @@ async def run(surveys: int) -> None:
     async def through_store(db: Database, rid: int) -> None:
         answer = Answer(choices=(choices[rid % len(choices)],))
 
-        def unit(conn: sqlite3.Connection) -> None:
-            store = AnswerUnit(conn)
+        def unit(tx: Tx) -> None:
+            store = SURVEY.on(tx)
             store.save_answer(rid, (QUESTION, ""), answer)
-            store.update(rid, NEXT)
+            store.update(rid, position=NEXT)
 
         await db.run(unit)
 
@@ -177,7 +178,7 @@ async def run(surveys: int) -> None:
     print(f"{'':34} {'answers/s':>10} {'us/answer':>10}   stored / moved on")
     labels = {
         "anagen": "anagen (SurveyService.choose)",
-        "store": "store (AnswerUnit in Database.run)",
+        "store": "store (repository in db.run)",
         "raw": "raw sqlite3 (same writes)",
     }
     for name in ("anagen", "store", "raw"):

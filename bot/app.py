@@ -14,8 +14,8 @@ from discord.ext import commands
 import cogs
 from bot import __version__
 from bot.checkins.pacing import TokenBucket
-from bot.checkins.service import CheckinService
 from bot.clock import Clock, SystemClock
+from bot.services import Services
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
@@ -90,7 +90,7 @@ class AnagenBot(commands.Bot):
         self.checkin_questionnaire = load_questionnaire(CHECKIN_BUNDLED)
         # Time is injected so tests move it (check-in schedules) instead of sleeping.
         self.clock: Clock = clock or SystemClock()
-        self._checkins: CheckinService | None = None
+        self._services: Services | None = None
 
     @property
     def db(self) -> Database:
@@ -99,15 +99,19 @@ class AnagenBot(commands.Bot):
         return self._db
 
     @property
-    def checkins(self) -> CheckinService:
-        if self._checkins is None:
+    def services(self) -> Services:
+        if self._services is None:
             raise RuntimeError("services are built in setup_hook; the bot has not started")
-        return self._checkins
+        return self._services
 
     async def setup_hook(self) -> None:
         self._db = await Database.open(self.settings.database_path)
-        self._checkins = CheckinService(
-            self._db, self.checkin_questionnaire, self.questionnaire, self.clock
+        self._services = Services.build(
+            self._db,
+            questionnaire=self.questionnaire,
+            checkin_questionnaire=self.checkin_questionnaire,
+            knowledge=self.knowledge,
+            clock=self.clock,
         )
         # A half-loaded bot would sync a tree without the missing commands and delete
         # them from Discord, so an extension that fails to load stops start-up.
@@ -146,12 +150,12 @@ class AnagenBot(commands.Bot):
         payload = self.command_tree_payload()
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_tree_hash:{self.application_id}:{scope}"
-        meta = MetaRepository(self.db)
-        if not force and await meta.get(key) == digest:
+        synced_digest = await self.db.read(lambda tx: MetaRepository(tx).value(key))
+        if not force and synced_digest == digest:
             log.info("Application commands unchanged (%s); not syncing", scope)
             return False
         synced = await self.tree.sync(guild=guild)
-        await meta.set(key, digest)
+        await self.db.run(lambda tx: MetaRepository(tx).remember(key, digest))
         log.info("Synced %d application commands (%s)", len(synced), scope)
         return True
 

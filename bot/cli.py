@@ -413,9 +413,10 @@ def _command_checkins(args: argparse.Namespace) -> int:
 async def _reminder_log(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.checkins import CheckinRepository
 
+    guild, user, limit = args.guild, args.user, max(1, args.limit)
     async with await Database.open(settings.database_path, readonly=True) as db:
-        entries = await CheckinRepository(db).reminder_log(
-            args.guild, user_id=args.user, limit=max(1, args.limit)
+        entries = await db.read(
+            lambda tx: CheckinRepository(tx).reminder_log(guild, user_id=user, limit=limit)
         )
     if not entries:
         print(f"No check-in reminders logged for server {args.guild}.")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.storage import Database, suggestions
-from bot.storage import checkins as checkin_rows
-from bot.storage import responses as survey_rows
+from bot.storage import Database
+from bot.storage.checkins import CheckinRepository
+from bot.storage.responses import SURVEY
+from bot.storage.suggestions import SuggestionRepository
+from bot.storage.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +36,19 @@ class Erased:
 
 
 async def erase_member(db: Database, guild_id: int, user_id: int) -> Erased:
-    async with db.transaction() as conn:
-        responses, answers = await survey_rows.erase_member(conn, guild_id, user_id)
-        suggested = await suggestions.erase_member(conn, guild_id, user_id)
-        checkins = await checkin_rows.erase_member(conn, guild_id, user_id)
-    erased = Erased(
-        responses,
-        answers,
-        suggested,
-        checkins.responses,
-        checkins.regimen_entries,
-        bool(checkins.enrolments),
-    )
+    def unit(tx: Tx) -> Erased:
+        responses, answers = SURVEY.on(tx).erase_member(guild_id, user_id)
+        suggested = SuggestionRepository(tx).erase_member(guild_id, user_id)
+        checkins = CheckinRepository(tx).erase_member(guild_id, user_id)
+        return Erased(
+            responses,
+            answers,
+            suggested,
+            checkins.responses,
+            checkins.regimen_entries,
+            bool(checkins.enrolments),
+        )
+
+    erased = await db.run(unit)
     log.info("Erased a member's data at their request: %s", erased)
     return erased

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.clock import ManualClock
+from bot.storage import Database
+from bot.storage.clock import stamp
+from bot.storage.responses import checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer, AnswerKey
 from tests.double import DiscordDouble, Message, User
 
 T = TypeVar("T")
@@ -35,9 +40,7 @@ async def enable_checkins(double: DiscordDouble, **settings: Any) -> None:
     assert "Check-ins:** on" in reply.message.text
 
 
-async def opt_in(
-    double: DiscordDouble, member: User, thanks: Message, **schedule: str
-) -> Message:
+async def opt_in(double: DiscordDouble, member: User, thanks: Message, **schedule: str) -> Message:
     """Press "Set up check-ins" on the survey's thank-you and fill in the form."""
     opened = await double.click(member, thanks, "Set up check-ins")
     values = {"zone": "Berlin", "weekday": "Monday", "hour": "9", "every": "4", **schedule}
@@ -48,3 +51,27 @@ def field_select(message: Message, field: str) -> str:
     return next(
         c for c in message.custom_ids() if c.startswith("sv:m:") and c.endswith(f":{field}")
     )
+
+
+async def store_checkin(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    answers: Mapping[AnswerKey, Answer],
+    *,
+    at: datetime,
+    period: str | None = None,
+    completed: bool = True,
+) -> int:
+    """A check-in stored as if the member had answered it at `at` (for results tests)."""
+
+    def unit(tx: Tx) -> int:
+        checkins = checkin_tables(lambda: stamp(at)).on(tx)
+        response = checkins.create(guild_id, user_id, 1, "dm", period=period)
+        for key, answer in answers.items():
+            checkins.save_answer(response.id, key, answer)
+        if completed:
+            checkins.update(response.id, position=None, completed=True)
+        return response.id
+
+    return await db.run(unit)

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.storage import Database, responses
+from bot.storage import Database
+from bot.storage.responses import SURVEY
+from bot.storage.tx import Tx
 from bot.survey.flow import Answer
 from tests.double import DiscordDouble, Message, User
 
@@ -146,12 +148,16 @@ async def seed_response(
     completed: bool = True,
 ) -> int:
     """Store a response as if the member had answered it (for results and reports tests)."""
-    async with db.transaction() as conn:
-        response = await responses.create(conn, guild_id, user_id, 1, "dm")
+
+    def unit(tx: Tx) -> int:
+        store = SURVEY.on(tx)
+        response = store.create(guild_id, user_id, 1, "dm")
         for key, answer in answers.items():
-            await responses.save_answer(conn, response.id, key, answer)
-        await responses.update(conn, response.id, position="summary", completed=completed)
-    return response.id
+            store.save_answer(response.id, key, answer)
+        store.update(response.id, position="summary", completed=completed)
+        return response.id
+
+    return await db.run(unit)
 
 
 def treatment_answers(

@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 
 from bot.checkins.schedule import Schedule
-from bot.storage import Database, guilds
-from bot.storage.checkins import CheckinRepository, stamp
+from bot.storage import Database
+from bot.storage.checkins import CheckinRepository
+from bot.storage.clock import stamp
+from bot.storage.guilds import GuildSettings, GuildSettingsRepository
+from bot.storage.tx import Tx
 from tests.double import DiscordDouble, User
 from tests.survey_driver import rows
 from tests.test_crash_safety import launch
@@ -42,16 +45,18 @@ async def seed_due(database: Path, guild_id: int, members: list[User]) -> str:
     now = datetime.now(UTC)
     due = now.replace(minute=0, second=0, microsecond=0)
     schedule = Schedule(4, due.weekday(), due.hour, "UTC")
-    async with await Database.open(database) as db:
-        repo = CheckinRepository(db)
+
+    def unit(tx: Tx) -> None:
         for member in members:
-            await repo.enrol(guild_id, member.id, schedule, now)
-        await db.execute(
+            CheckinRepository(tx).enrol(guild_id, member.id, schedule, now)
+        tx.run(
             "UPDATE checkin_enrolments SET anchor_date = ?, next_due_utc = ?",
             (due.date().isoformat(), stamp(due)),
         )
-        async with db.transaction() as conn:
-            await guilds.put(conn, guilds.GuildSettings(guild_id, checkins_enabled=True))
+        GuildSettingsRepository(tx).save(GuildSettings(guild_id, checkins_enabled=True))
+
+    async with await Database.open(database) as db:
+        await db.run(unit)
     return due.date().isoformat()
 
 

@@ -18,10 +18,9 @@ from bot.app import AnagenBot
 from bot.cli import main
 from bot.results.service import ResultsService
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
-from tests.checkin_driver import enable_checkins, field_select, opt_in
+from tests.checkin_driver import enable_checkins, field_select, opt_in, store_checkin
 from tests.double import DiscordDouble, Message, User
 from tests.survey_driver import click_through, seed_response, start_survey, step_of
 
@@ -154,12 +153,8 @@ async def seed_checkin(
     day: int = 0,
     period: str | None = None,
 ) -> None:
-    repo = CheckinRepository(db)
     when = DAY + timedelta(days=day)
-    response = await repo.create_response(guild_id, user_id, 1, when, period=period)
-    for key, answer in answers.items():
-        await repo.save_answer(response.id, key, answer, when)
-    await repo.complete_response(response.id, when)
+    await store_checkin(db, guild_id, user_id, answers, at=when, period=period)
 
 
 NOTHING_ON = {
@@ -192,8 +187,7 @@ async def test_a_checkin_naming_no_treatment_is_one_row_and_text_is_safe(db: Dat
     }
     await seed_checkin(db, GUILD, 42, on_one, day=28)
     await seed_checkin(db, GUILD + 1, 42, on_one)  # another server: not in this export
-    incomplete = await CheckinRepository(db).create_response(GUILD, 42, 1, DAY, period=None)
-    await CheckinRepository(db).save_answer(incomplete.id, ("note", ""), Answer(text="x"), DAY)
+    await store_checkin(db, GUILD, 42, {("note", ""): Answer(text="x")}, at=DAY, completed=False)
 
     data, _, checkins = await service.export(GUILD, "csv")
     rows = read_csv(checkins.content)

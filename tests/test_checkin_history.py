@@ -4,10 +4,10 @@ whose embedded series equals what the database holds."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -22,18 +22,38 @@ from bot.checkins.history import (
 from bot.results.charts import bar_panels
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
-from bot.survey.flow import Answer, AnswerKey
+from bot.storage.clock import stamp, utc_now
+from bot.storage.responses import Response, ResponseRepository, checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Choice, Questionnaire, load_questionnaire
 
+T = TypeVar("T")
+
 GUILD, USER = 1, 10
+CHECKINS = checkin_tables(utc_now)  # for reading: the clock only stamps writes
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCORES = {"less": -1, "same": 0, "more": 1}  # how the chart places the shedding answers
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[CheckinRepository]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     async with await Database.open(tmp_path / "history.db") as database:
-        yield CheckinRepository(database)
+        yield database
+
+
+async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:
+    """`work` on the check-in repository, as one unit of work."""
+    return await db.run(lambda tx: work(CheckinRepository(tx)))
+
+
+def responses(tx: Tx, at: datetime) -> ResponseRepository:
+    """The check-in responses, with `at` as the clock."""
+    return checkin_tables(lambda: stamp(at)).on(tx)
+
+
+async def history_of(db: Database, questionnaire: Questionnaire) -> History:
+    return await db.read(lambda tx: member_history(tx, CHECKINS, questionnaire, GUILD, USER))
 
 
 @pytest.fixture(scope="module")
@@ -46,35 +66,44 @@ def at(month: int, day: int) -> datetime:
 
 
 async def answer(
-    repo: CheckinRepository,
+    db: Database,
     started: datetime,
     answers: dict[AnswerKey, Answer],
     *,
     completed: bool = True,
 ) -> int:
-    response = await repo.create_response(GUILD, USER, 1, started, period=None)
-    for key, given in answers.items():
-        await repo.save_answer(response.id, key, given, started)
-    if completed:
-        await repo.complete_response(response.id, started + timedelta(minutes=2))
-    return response.id
+    def work(tx: Tx) -> int:
+        response = responses(tx, started).create(GUILD, USER, 1, "dm")
+        for key, given in answers.items():
+            responses(tx, started).save_answer(response.id, key, given)
+        if completed:
+            done = responses(tx, started + timedelta(minutes=2))
+            done.update(response.id, position=None, completed=True)
+        return response.id
+
+    return await db.run(work)
 
 
-async def four_months(repo: CheckinRepository) -> None:
+async def four_months(db: Database) -> None:
     """Four completed check-ins, one still in progress, and a regimen with every kind of mark."""
-    await repo.start_treatments(
-        GUILD,
-        USER,
-        [("finasteride", "2024-11"), ("minoxidil_topical", None)],
-        at(1, 1),
-        source="survey",
+    await unit(
+        db,
+        lambda r: r.start_treatments(
+            GUILD,
+            USER,
+            [("finasteride", "2024-11"), ("minoxidil_topical", None)],
+            at(1, 1),
+            source="survey",
+        ),
     )
-    await repo.start_treatments(GUILD, USER, [("ketoconazole", "2025-01")], at(1, 20))
-    await repo.change_dose(GUILD, USER, "finasteride", "2025-02", at(2, 17))
-    await repo.stop_treatment(GUILD, USER, "ketoconazole", "2025-03", at(3, 17))
+    await unit(
+        db, lambda r: r.start_treatments(GUILD, USER, [("ketoconazole", "2025-01")], at(1, 20))
+    )
+    await unit(db, lambda r: r.change_dose(GUILD, USER, "finasteride", "2025-02", at(2, 17)))
+    await unit(db, lambda r: r.stop_treatment(GUILD, USER, "ketoconazole", "2025-03", at(3, 17)))
     side = "regimen.side_effects"
     await answer(
-        repo,
+        db,
         at(1, 20),
         {
             ("current", ""): Answer(("finasteride", "minoxidil_topical")),
@@ -89,7 +118,7 @@ async def four_months(repo: CheckinRepository) -> None:
         },
     )
     await answer(
-        repo,
+        db,
         at(2, 17),
         {
             (side, "finasteride"): Answer(("mood", "sexual")),
@@ -100,7 +129,7 @@ async def four_months(repo: CheckinRepository) -> None:
         },
     )
     await answer(
-        repo,
+        db,
         at(3, 17),
         {
             ("shedding", ""): Answer(("less",)),
@@ -110,7 +139,7 @@ async def four_months(repo: CheckinRepository) -> None:
         },
     )
     await answer(
-        repo,
+        db,
         at(4, 14),
         {
             ("shedding", ""): Answer(skipped=True),
@@ -119,7 +148,7 @@ async def four_months(repo: CheckinRepository) -> None:
         },
     )
     await answer(  # in progress: not part of the history yet
-        repo,
+        db,
         at(5, 12),
         {("shedding", ""): Answer(("more",)), ("itch", ""): Answer(number=9)},
         completed=False,
@@ -133,10 +162,10 @@ def label(questionnaire: Questionnaire, question_id: str, choice_id: str) -> str
 
 
 async def test_the_history_holds_completed_check_ins_in_date_order(
-    repo: CheckinRepository, checkin: Questionnaire
+    db: Database, checkin: Questionnaire
 ) -> None:
-    await four_months(repo)
-    history = await member_history(repo, checkin, GUILD, USER)
+    await four_months(db)
+    history = await history_of(db, checkin)
     assert [p.day.isoformat() for p in history.points] == [
         "2025-01-20",
         "2025-02-17",
@@ -169,10 +198,10 @@ async def test_the_history_holds_completed_check_ins_in_date_order(
 
 
 async def test_table_rows_use_the_questionnaires_labels(
-    repo: CheckinRepository, checkin: Questionnaire
+    db: Database, checkin: Questionnaire
 ) -> None:
-    await four_months(repo)
-    history = await member_history(repo, checkin, GUILD, USER)
+    await four_months(db)
+    history = await history_of(db, checkin)
     shed = lambda choice: label(checkin, "shedding", choice)  # noqa: E731
     happy = lambda choice: label(checkin, "satisfaction", choice)  # noqa: E731
     assert history.table_rows() == [
@@ -199,11 +228,9 @@ def relabelled(questionnaire: Questionnaire, prefix: str) -> Questionnaire:
     )
 
 
-async def test_labels_follow_the_questionnaire_file(
-    repo: CheckinRepository, checkin: Questionnaire
-) -> None:
-    await four_months(repo)
-    history = await member_history(repo, relabelled(checkin, "Auf Deutsch:"), GUILD, USER)
+async def test_labels_follow_the_questionnaire_file(db: Database, checkin: Questionnaire) -> None:
+    await four_months(db)
+    history = await history_of(db, relabelled(checkin, "Auf Deutsch:"))
     assert history.table_rows()[0][1] == "Auf Deutsch: More"
     assert history.table_rows()[0][4] == "Auf Deutsch: Dissatisfied"
     assert history.marks[0].treatment == "Auf Deutsch: Finasteride"
@@ -211,15 +238,16 @@ async def test_labels_follow_the_questionnaire_file(
     assert series["marks"][0]["label"] == "Auf Deutsch: Finasteride started"
 
 
-async def expected_series(repo: CheckinRepository) -> dict[str, Any]:
+async def expected_series(db: Database) -> dict[str, Any]:
     """The chart's data computed straight from the stored rows, independently of the module."""
     shedding, trend, itch, burning = [], [], [], []
     total = 0
-    completed = [r for r in await repo.responses(GUILD, USER) if r.completed]
+    stored_responses = await db.read(lambda tx: CHECKINS.on(tx).history(GUILD, USER))
+    completed = [r for r in stored_responses if r.completed]
     for response in sorted(completed, key=lambda r: str(r.completed_at)):
         assert response.completed_at is not None
         when = datetime.fromisoformat(response.completed_at).isoformat()
-        stored = await repo.answers(response.id)
+        stored = await db.read(lambda tx, r=response: CHECKINS.on(tx).answers(r.id))
         level = stored.get(("shedding", ""))
         if level is not None and not level.skipped:
             total += SCORES[level.choices[0]]
@@ -232,7 +260,7 @@ async def expected_series(repo: CheckinRepository) -> dict[str, Any]:
             if value is not None and not value.skipped:
                 out.append({"at": when, "value": value.number})
     marks = []
-    for entry in await repo.regimen(GUILD, USER):
+    for entry in await unit(db, lambda r: r.regimen(GUILD, USER)):
         for month, kind in (
             (entry.started_month, "started"),
             (entry.stopped_month, "stopped"),
@@ -250,13 +278,13 @@ async def expected_series(repo: CheckinRepository) -> dict[str, Any]:
 
 
 async def test_the_charts_embedded_series_equals_the_database(
-    repo: CheckinRepository, checkin: Questionnaire
+    db: Database, checkin: Questionnaire
 ) -> None:
-    await four_months(repo)
-    png = history_chart(await member_history(repo, checkin, GUILD, USER))
+    await four_months(db)
+    png = history_chart(await history_of(db, checkin))
     assert png.startswith(PNG_SIGNATURE)
     series = read_series(png)
-    expected = await expected_series(repo)
+    expected = await expected_series(db)
     assert sorted((m["month"], m["kind"], m["treatment"]) for m in series.pop("marks")) == (
         expected.pop("marks")
     )
@@ -266,23 +294,25 @@ async def test_the_charts_embedded_series_equals_the_database(
 
 
 async def test_one_check_in_and_none_still_make_a_chart(
-    repo: CheckinRepository, checkin: Questionnaire
+    db: Database, checkin: Questionnaire
 ) -> None:
-    await repo.start_treatments(GUILD, USER, [("finasteride", "2025-05")], at(5, 1))
-    empty = await member_history(repo, checkin, GUILD, USER)
+    await unit(
+        db, lambda r: r.start_treatments(GUILD, USER, [("finasteride", "2025-05")], at(5, 1))
+    )
+    empty = await history_of(db, checkin)
     assert empty.points == ()
     assert len(empty.marks) == 1
     nothing = read_series(history_chart(empty))
     assert nothing == {"shedding": [], "shedding_trend": [], "itch": [], "burning": [], "marks": []}
 
     await answer(
-        repo, at(6, 2), {("shedding", ""): Answer(("same",)), ("itch", ""): Answer(number=3)}
+        db, at(6, 2), {("shedding", ""): Answer(("same",)), ("itch", ""): Answer(number=3)}
     )
-    single = await member_history(repo, checkin, GUILD, USER)
+    single = await history_of(db, checkin)
     png = history_chart(single)
     assert png.startswith(PNG_SIGNATURE)
     series = read_series(png)
-    expected = await expected_series(repo)
+    expected = await expected_series(db)
     assert [(m["month"], m["kind"], m["treatment"]) for m in series.pop("marks")] == (
         expected.pop("marks")
     )
@@ -292,19 +322,18 @@ async def test_one_check_in_and_none_still_make_a_chart(
 
 
 def test_build_history_ignores_answers_of_check_ins_in_progress(checkin: Questionnaire) -> None:
-    from bot.storage.checkins import CheckinResponse
-
-    responses = [
-        CheckinResponse(
-            1, GUILD, USER, None, 1, "completed", None, "a", "2025-01-01T00:00:00+00:00"
+    stored = [
+        Response(
+            1, GUILD, USER, 1, "completed", None, "dm", None, None, "a", "a",
+            "2025-01-01T00:00:00+00:00",
         ),
-        CheckinResponse(2, GUILD, USER, None, 1, "in_progress", "itch", "b", None),
-    ]
+        Response(2, GUILD, USER, 1, "in_progress", "itch", "dm", None, None, "b", "b", None),
+    ]  # fmt: skip
     answers = {
         1: {("itch", ""): Answer(number=1)},
         2: {("itch", ""): Answer(number=8)},
     }
-    history = build_history(checkin, responses, answers, [])
+    history = build_history(checkin, stored, answers, [])
     assert isinstance(history, History)
     assert [(p.response_id, p.itch) for p in history.points] == [(1, 1)]
 

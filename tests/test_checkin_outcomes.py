@@ -38,10 +38,14 @@ from bot.checkins.outcomes import (
 )
 from bot.results.report import build_report
 from bot.results.service import ResultsService
-from bot.storage import Database, guilds
+from bot.storage import Database
 from bot.storage.checkin_outcomes import Trajectory, trajectories
-from bot.storage.checkins import CheckinRepository, stamp
-from bot.survey.flow import Answer
+from bot.storage.checkins import CheckinRepository
+from bot.storage.clock import stamp
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.responses import checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer
 from bot.survey.questionnaire import CHECKIN_BUNDLED, load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
 from bot.treatments.service import CommunityReport, TreatmentService
@@ -62,8 +66,11 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def set_k(db: Database, guild_id: int, k: int) -> None:
-    async with db.transaction() as conn:
-        await guilds.put(conn, replace(await guilds.get(conn, guild_id), min_group_size=k))
+    def unit(tx: Tx) -> None:
+        settings = GuildSettingsRepository(tx)
+        settings.save(replace(settings.of(guild_id), min_group_size=k))
+
+    await db.run(unit)
 
 
 async def check_in(
@@ -77,21 +84,35 @@ async def check_in(
     completed: bool = True,
 ) -> int:
     """A check-in answered and completed at `at`, through the repository."""
-    repo = CheckinRepository(db)
-    response = await repo.create_response(guild_id, user_id, 1, at, period=None)
-    if shedding is not None:
-        await repo.save_answer(response.id, ("shedding", ""), Answer(choices=(shedding,)), at)
-    for treatment, chosen in (effects or {}).items():
-        await repo.save_answer(
-            response.id, ("regimen.side_effects", treatment), Answer(choices=chosen), at
+
+    def unit(tx: Tx) -> int:
+        responses = checkin_tables(lambda: stamp(at)).on(tx)
+        response = responses.create(guild_id, user_id, 1, "dm")
+        if shedding is not None:
+            responses.save_answer(response.id, ("shedding", ""), Answer(choices=(shedding,)))
+        for treatment, chosen in (effects or {}).items():
+            responses.save_answer(
+                response.id, ("regimen.side_effects", treatment), Answer(choices=chosen)
+            )
+        if completed:
+            responses.update(response.id, position=None, completed=True)
+        return response.id
+
+    return await db.run(unit)
+
+
+async def start_treatment(
+    db: Database, guild_id: int, user_id: int, treatment: str, month: str | None
+) -> None:
+    await db.run(
+        lambda tx: CheckinRepository(tx).start_treatments(
+            guild_id, user_id, [(treatment, month)], NOW
         )
-    if completed:
-        await repo.complete_response(response.id, at)
-    return response.id
+    )
 
 
 async def start(db: Database, user_id: int, month: str | None, guild_id: int = GUILD) -> None:
-    await CheckinRepository(db).start_treatments(guild_id, user_id, [(FIN, month)], NOW)
+    await start_treatment(db, guild_id, user_id, FIN, month)
 
 
 def at(day: str) -> datetime:
@@ -99,8 +120,9 @@ def at(day: str) -> datetime:
 
 
 async def found(db: Database, treatment: str = FIN) -> dict[Trajectory, int]:
-    async with db.reading() as conn:
-        return await trajectories(conn, GUILD, treatment, SHEDDING, SIDE_EFFECTS, *HORIZONS)
+    return await db.read(
+        lambda tx: trajectories(tx, GUILD, treatment, SHEDDING, SIDE_EFFECTS, *HORIZONS)
+    )
 
 
 # -- who is counted ----------------------------------------------------------------------------
@@ -148,7 +170,7 @@ async def test_who_is_left_out(db: Database) -> None:
     await check_in(db, 22, at("2025-08-31T09:00"))
     await start(db, 23, "2025-01", guild_id=OTHER_GUILD)  # another server
     await check_in(db, 23, at("2025-06-01T09:00"), guild_id=OTHER_GUILD)
-    await CheckinRepository(db).start_treatments(GUILD, 24, [("minoxidil_topical", "2025-01")], NOW)
+    await start_treatment(db, GUILD, 24, "minoxidil_topical", "2025-01")
     await check_in(db, 24, at("2025-06-01T09:00"), effects={FIN: ("sexual",)})  # another one
     assert await found(db) == {}
     assert await found(db, "minoxidil_topical") == {Trajectory("same", frozenset()): 1}
@@ -162,8 +184,8 @@ async def test_a_restart_counts_from_the_first_start_and_a_skipped_shedding_is_p
 ) -> None:
     # written as plain SQL: a stopped and restarted treatment, and a check-in whose shedding
     # question was skipped (the engine stores no choice for it)
-    async with db.transaction() as conn:
-        await conn.executemany(
+    def unit(tx: Tx) -> None:
+        tx.run_many(
             "INSERT INTO regimen_entries (guild_id, user_id, treatment_id, started_month,"
             " stopped_month, source, updated_at) VALUES (?, ?, ?, ?, ?, 'member', ?)",
             [
@@ -171,16 +193,19 @@ async def test_a_restart_counts_from_the_first_start_and_a_skipped_shedding_is_p
                 (GUILD, 30, FIN, "2025-06", None, stamp(NOW)),
             ],
         )
-        cursor = await conn.execute(
+        response_id = tx.value(
             "INSERT INTO checkin_responses (guild_id, user_id, questionnaire_version, status,"
-            " started_at, updated_at, completed_at) VALUES (?, ?, 1, 'completed', ?, ?, ?)",
+            " started_at, updated_at, completed_at) VALUES (?, ?, 1, 'completed', ?, ?, ?)"
+            " RETURNING id",
             (GUILD, 30, *(stamp(at("2024-09-10T10:00")),) * 3),
         )
-        await conn.execute(
+        tx.run(
             "INSERT INTO checkin_answers (response_id, question_id, item, skipped, answered_at)"
             " VALUES (?, 'shedding', '', 1, ?)",
-            (cursor.lastrowid, stamp(at("2024-09-10T10:00"))),
+            (response_id, stamp(at("2024-09-10T10:00"))),
         )
+
+    await db.run(unit)
     await check_in(db, 30, at("2024-10-10T10:00"), "more", {FIN: ("mood",)})  # 5 months on
     assert await found(db) == {Trajectory("more", frozenset({"mood"})): 1}
 
@@ -311,7 +336,7 @@ async def test_the_report_gains_outcomes_over_time(db: Database) -> None:
     for user, shedding in enumerate(SHEDDING * 3):
         await start(db, 100 + user, "2025-01")
         await check_in(db, 100 + user, at("2025-04-10T10:00"), shedding, {FIN: ("none",)})
-    await CheckinRepository(db).start_treatments(GUILD, 200, [("prp", "2025-01")], NOW)
+    await start_treatment(db, GUILD, 200, "prp", "2025-01")
     await check_in(db, 200, at("2025-04-10T10:00"), "more")
     page = await build_report(ResultsService(db, load_questionnaire(None)), GUILD)
     section = page[page.index("<h2>Outcomes over time</h2>") :]
@@ -387,33 +412,36 @@ def generate(seed: int, k: int) -> list[Member]:
 
 async def seed(db: Database, members: list[Member]) -> None:
     """Plain SQL inserts, the shape the check-in engine writes (thousands of rows fast)."""
-    async with db.transaction() as conn:
+
+    def unit(tx: Tx) -> None:
         for member in members:
-            await conn.execute(
+            tx.run(
                 "INSERT INTO regimen_entries (guild_id, user_id, treatment_id, started_month,"
                 " source, updated_at) VALUES (?, ?, ?, ?, 'checkin', ?)",
                 (GUILD, member.user_id, FIN, member.start, stamp(NOW)),
             )
             for when, shedding, effects in member.checkins:
-                cursor = await conn.execute(
+                response_id = tx.value(
                     "INSERT INTO checkin_responses (guild_id, user_id, questionnaire_version,"
                     " status, started_at, updated_at, completed_at)"
-                    " VALUES (?, ?, 1, 'completed', ?, ?, ?)",
+                    " VALUES (?, ?, 1, 'completed', ?, ?, ?) RETURNING id",
                     (GUILD, member.user_id, stamp(when), stamp(when), stamp(when)),
                 )
                 answers = [("shedding", "", (shedding,)), ("current", "", (FIN,))]
                 answers.append(("regimen.side_effects", FIN, tuple(effects) or ("none",)))
                 for question, item, choices in answers:
-                    await conn.execute(
+                    tx.run(
                         "INSERT INTO checkin_answers (response_id, question_id, item,"
                         " answered_at) VALUES (?, ?, ?, ?)",
-                        (cursor.lastrowid, question, item, stamp(when)),
+                        (response_id, question, item, stamp(when)),
                     )
-                    await conn.executemany(
+                    tx.run_many(
                         "INSERT INTO checkin_answer_choices (response_id, question_id, item,"
                         " choice_id) VALUES (?, ?, ?, ?)",
-                        [(cursor.lastrowid, question, item, choice) for choice in choices],
+                        [(response_id, question, item, choice) for choice in choices],
                     )
+
+    await db.run(unit)
     for member in members:
         if member.survey is not None:
             await seed_response(db, GUILD, member.user_id, treatment_answers(FIN, *member.survey))

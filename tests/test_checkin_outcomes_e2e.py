@@ -8,9 +8,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.app import AnagenBot
-from bot.storage import Database, guilds
+from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
-from bot.survey.flow import Answer
+from bot.storage.clock import stamp
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.responses import checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer
 from tests.double import DiscordDouble, User
 
 START = "2025-01"
@@ -23,19 +27,26 @@ async def checked_in(
 ) -> None:
     """A member who started finasteride in January and checked in twice, at three and at
     six months, saying the same about shedding both times."""
-    repo = CheckinRepository(db)
-    await repo.start_treatments(guild_id, user_id, [("finasteride", START)], THREE_MONTHS)
-    for when, effects in ((THREE_MONTHS, ("none",)), (SIX_MONTHS, ("sexual",) if sexual else ())):
-        response = await repo.create_response(guild_id, user_id, 1, when, period=None)
-        await repo.save_answer(response.id, ("current", ""), Answer(("finasteride",)), when)
-        await repo.save_answer(response.id, ("shedding", ""), Answer((shedding,)), when)
-        await repo.save_answer(
-            response.id,
-            ("regimen.side_effects", "finasteride"),
-            Answer(effects or ("none",)),
-            when,
+    await db.run(
+        lambda tx: CheckinRepository(tx).start_treatments(
+            guild_id, user_id, [("finasteride", START)], THREE_MONTHS
         )
-        await repo.complete_response(response.id, when)
+    )
+    for when, effects in ((THREE_MONTHS, ("none",)), (SIX_MONTHS, ("sexual",) if sexual else ())):
+
+        def unit(tx: Tx, when: datetime = when, effects: tuple[str, ...] = effects) -> None:
+            responses = checkin_tables(lambda: stamp(when)).on(tx)
+            response = responses.create(guild_id, user_id, 1, "dm")
+            responses.save_answer(response.id, ("current", ""), Answer(("finasteride",)))
+            responses.save_answer(response.id, ("shedding", ""), Answer((shedding,)))
+            responses.save_answer(
+                response.id,
+                ("regimen.side_effects", "finasteride"),
+                Answer(effects or ("none",)),
+            )
+            responses.update(response.id, position=None, completed=True)
+
+        await db.run(unit)
 
 
 async def outcomes_field(double: DiscordDouble, member: User, name: str) -> str | None:
@@ -89,9 +100,12 @@ async def test_outcomes_follow_the_results_visibility(
     for index, shedding in enumerate(["less", "same", "more"] * 3):
         await checked_in(bot.db, guild, 8000 + index, shedding, sexual=False)
     assert "· 9 members" in (await outcomes_field(double, member, "finasteride") or "")
-    async with bot.db.transaction() as conn:
-        current = await guilds.get(conn, guild)
-        await guilds.put(conn, replace(current, results_visibility="managers"))
+
+    def managers_only(tx: Tx) -> None:
+        settings = GuildSettingsRepository(tx)
+        settings.save(replace(settings.of(guild), results_visibility="managers"))
+
+    await bot.db.run(managers_only)
     assert await outcomes_field(double, member, "finasteride") is None
     moderator = double.add_member("mod", admin=True)
     assert "· 9 members" in (await outcomes_field(double, moderator, "finasteride") or "")

@@ -16,9 +16,9 @@ import pytest
 from bot.app import AnagenBot
 from bot.results.service import Comparison, ComparisonRefused, ResultsService
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
+from tests.checkin_driver import store_checkin
 from tests.double import DiscordDouble, User
 from tests.survey_driver import seed_response
 
@@ -38,9 +38,7 @@ async def check_in(
     completed: bool = True,
 ) -> None:
     """A check-in as the member would leave it (every question the check-in asks)."""
-    repo = CheckinRepository(db)
     when = DAY + timedelta(days=day)
-    response = await repo.create_response(guild_id, user_id, 1, when, period=None)
     answers = {
         ("current", ""): Answer(choices=("none",)),
         ("started", ""): Answer(choices=("none",)),
@@ -50,10 +48,7 @@ async def check_in(
         ("satisfaction", ""): Answer(choices=("neutral",)),
         ("note", ""): Answer(skipped=True),
     }
-    for key, answer in answers.items():
-        await repo.save_answer(response.id, key, answer, when)
-    if completed:
-        await repo.complete_response(response.id, when)
+    await store_checkin(db, guild_id, user_id, answers, at=when, completed=completed)
 
 
 async def survey(

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -27,6 +28,8 @@ from bot.storage.checkins import (
     Reminder,
     ReminderState,
 )
+
+T = TypeVar("T")
 
 GUILD = 1
 T0 = datetime(2025, 1, 7, 10, tzinfo=UTC)  # a Tuesday
@@ -65,8 +68,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
-async def enrol(repo: CheckinRepository, members: range, schedule: Schedule = MONDAY_9) -> None:
-    await asyncio.gather(*(repo.enrol(GUILD, user, schedule, T0) for user in members))
+async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:
+    """`work` on the check-in repository, as one unit of work."""
+    return await db.run(lambda tx: work(CheckinRepository(tx)))
+
+
+async def enrol(db: Database, members: range, schedule: Schedule = MONDAY_9) -> None:
+    await asyncio.gather(
+        *(unit(db, lambda r, u=user: r.enrol(GUILD, u, schedule, T0)) for user in members)
+    )
 
 
 async def run_until(
@@ -87,11 +97,11 @@ async def run_until(
 
 
 def scheduler(
-    repo: CheckinRepository, discord: FakeDiscord, clock: ManualClock, **kwargs: object
+    db: Database, discord: FakeDiscord, clock: ManualClock, **kwargs: object
 ) -> ReminderScheduler:
     kwargs.setdefault("poll_seconds", 6 * 3600)  # weeks pass in these tests: poll rarely
     return ReminderScheduler(
-        repo,
+        db,
         discord.send,
         clock=clock,
         rng=random.Random(12),
@@ -112,10 +122,9 @@ def max_requests_in_any_second(times: list[datetime], per_send: int) -> int:
 async def test_a_burst_of_10000_is_paced_and_sent_exactly_once(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
-    await enrol(repo, range(10_000))
+    await enrol(db, range(10_000))
     discord = FakeDiscord(clock)
-    reminders = scheduler(repo, discord, clock, batch_size=500)
+    reminders = scheduler(db, discord, clock, batch_size=500)
     reminders.start()
     try:
         await run_until(clock, FIRST_DUE + timedelta(hours=1))
@@ -131,7 +140,7 @@ async def test_a_burst_of_10000_is_paced_and_sent_exactly_once(
     assert max_requests_in_any_second(times, per_send=cost) <= limit
     # Paced, not dribbled: close to the rate allowed (the bucket's steady rate per reminder).
     assert max(times) - FIRST_DUE < timedelta(seconds=10_000 * cost / (limit - cost) + 60)
-    assert await repo.reminder_counts() == {ReminderState.SENT: 10_000}
+    assert await unit(db, lambda r: r.reminder_counts()) == {ReminderState.SENT: 10_000}
 
 
 async def test_a_crash_between_claim_and_send_never_duplicates_or_loses(
@@ -141,21 +150,19 @@ async def test_a_crash_between_claim_and_send_never_duplicates_or_loses(
     discord = FakeDiscord(clock)
     members = range(300)
     async with await Database.open(path) as db:
-        repo = CheckinRepository(db)
-        await enrol(repo, members)
-        first = scheduler(repo, discord, clock, batch_size=100)
+        await enrol(db, members)
+        first = scheduler(db, discord, clock, batch_size=100)
         first.start()
         await run_until(
             clock, FIRST_DUE + timedelta(hours=1), stop_when=lambda: len(discord.sent) >= 120
         )
         await first.stop()  # mid-batch: claims are held, some sends were in flight
-        counts = await repo.reminder_counts()
+        counts = await unit(db, lambda r: r.reminder_counts())
         assert counts[ReminderState.CLAIMED] > 0
         assert counts[ReminderState.SENT] == len(discord.sent) < 300
 
     async with await Database.open(path) as db:  # "restart": a new process, a new run
-        repo = CheckinRepository(db)
-        second = scheduler(repo, discord, clock, batch_size=100)
+        second = scheduler(db, discord, clock, batch_size=100)
         second.start()
         try:
             await run_until(clock, FIRST_DUE + timedelta(hours=2))
@@ -164,22 +171,22 @@ async def test_a_crash_between_claim_and_send_never_duplicates_or_loses(
         assert discord.per_member() == Counter(
             {(m, FIRST_DUE.date().isoformat()): 1 for m in members}
         )
-        assert await repo.reminder_counts() == {ReminderState.SENT: 300}
-        retried = await db.fetchone("SELECT count(*) FROM checkin_reminders WHERE attempts = 2")
-        assert retried is not None
-        assert retried[0] > 0
+        assert await unit(db, lambda r: r.reminder_counts()) == {ReminderState.SENT: 300}
+        retried = await db.read(
+            lambda tx: tx.value("SELECT count(*) FROM checkin_reminders WHERE attempts = 2")
+        )
+        assert retried > 0
 
 
 async def test_downtime_of_three_periods_sends_one_reminder(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
     fortnightly = Schedule(2, 0, 9, "UTC")
-    await repo.enrol(GUILD, 7, fortnightly, T0)
+    await unit(db, lambda r: r.enrol(GUILD, 7, fortnightly, T0))
     first = datetime(2025, 1, 20, 9, tzinfo=UTC)
     clock.set(first + timedelta(weeks=4, hours=5))  # the bot was down for three periods
     discord = FakeDiscord(clock)
-    reminders = scheduler(repo, discord, clock)
+    reminders = scheduler(db, discord, clock)
     reminders.start()
     try:
         await run_until(clock, first + timedelta(weeks=5))
@@ -188,7 +195,7 @@ async def test_downtime_of_three_periods_sends_one_reminder(
     finally:
         await reminders.stop()
     assert [p for _, p, _ in discord.sent] == ["2025-02-17", "2025-03-03"]
-    log = {e.period: (e.state, e.reason) for e in await repo.reminder_log(GUILD)}
+    log = {e.period: (e.state, e.reason) for e in await unit(db, lambda r: r.reminder_log(GUILD))}
     assert log == {
         "2025-01-20": (ReminderState.SKIPPED, "superseded"),
         "2025-02-03": (ReminderState.SKIPPED, "superseded"),
@@ -204,30 +211,32 @@ async def test_downtime_of_three_periods_sends_one_reminder(
 async def test_closed_dms_or_a_departed_member_pause_the_schedule(
     db: Database, clock: ManualClock, outcome: Outcome, reason: PauseReason
 ) -> None:
-    repo = CheckinRepository(db)
-    await enrol(repo, range(2))
+    await enrol(db, range(2))
     discord = FakeDiscord(clock)
     discord.outcome = lambda r: outcome if r.user_id == 0 else Outcome.SENT
-    reminders = scheduler(repo, discord, clock)
+    reminders = scheduler(db, discord, clock)
     reminders.start()
     try:
         await run_until(clock, FIRST_DUE + timedelta(weeks=9))  # two more periods pass
     finally:
         await reminders.stop()
-    paused = await repo.enrolment(GUILD, 0)
+    paused = await unit(db, lambda r: r.enrolment(GUILD, 0))
     assert paused is not None
     assert (paused.status, paused.pause_reason) == (EnrolmentStatus.PAUSED, reason)
-    [entry] = await repo.reminder_log(GUILD, user_id=0)  # tried once, not every period
+    [entry] = await unit(
+        db, lambda r: r.reminder_log(GUILD, user_id=0)
+    )  # tried once, not every period
     assert (entry.state, entry.reason) == (ReminderState.FAILED, outcome.value)
-    assert await repo.take_pause_notice(GUILD, 0) is reason
-    assert len(await repo.reminder_log(GUILD, user_id=1)) == 3  # the other member carries on
+    assert await unit(db, lambda r: r.take_pause_notice(GUILD, 0)) is reason
+    assert (
+        len(await unit(db, lambda r: r.reminder_log(GUILD, user_id=1))) == 3
+    )  # the other member carries on
 
 
 async def test_a_false_condition_skips_and_logs_without_sending(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
-    await enrol(repo, range(3))
+    await enrol(db, range(3))
     discord = FakeDiscord(clock)
     enabled = False
     checked: list[int] = []
@@ -236,20 +245,20 @@ async def test_a_false_condition_skips_and_logs_without_sending(
         checked.append(reminder.user_id)
         return enabled
 
-    reminders = scheduler(repo, discord, clock, should_send=checkins_enabled)
+    reminders = scheduler(db, discord, clock, should_send=checkins_enabled)
     reminders.start()
     try:
         await run_until(clock, FIRST_DUE + timedelta(hours=1))
         assert discord.sent == []
         assert sorted(checked) == [0, 1, 2]
-        log = await repo.reminder_log(GUILD)
+        log = await unit(db, lambda r: r.reminder_log(GUILD))
         assert {(e.state, e.reason) for e in log} == {(ReminderState.SKIPPED, "condition")}
         enabled = True  # a moderator switches check-ins back on
         await run_until(clock, FIRST_DUE + timedelta(weeks=4, hours=1))
     finally:
         await reminders.stop()
     assert sorted(u for u, _, _ in discord.sent) == [0, 1, 2]
-    still = await repo.enrolment(GUILD, 0)
+    still = await unit(db, lambda r: r.enrolment(GUILD, 0))
     assert still is not None
     assert still.active
 
@@ -257,31 +266,30 @@ async def test_a_false_condition_skips_and_logs_without_sending(
 async def test_a_member_who_stopped_after_the_claim_is_not_reminded(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
-    await enrol(repo, range(2))
+    await enrol(db, range(2))
 
     async def member_one_stops_meanwhile(reminder: Reminder) -> bool:
         if reminder.user_id == 1:  # e.g. /checkin stop, between the claim and the send
-            await repo.stop(GUILD, 1, clock.now())
+            now = clock.now()
+            await unit(db, lambda r: r.stop(GUILD, 1, now))
         return True
 
     discord = FakeDiscord(clock)
-    reminders = scheduler(repo, discord, clock, should_send=member_one_stops_meanwhile)
+    reminders = scheduler(db, discord, clock, should_send=member_one_stops_meanwhile)
     reminders.start()
     try:
         await run_until(clock, FIRST_DUE + timedelta(hours=1))
     finally:
         await reminders.stop()
     assert [u for u, _, _ in discord.sent] == [0]
-    [entry] = await repo.reminder_log(GUILD, user_id=1)
+    [entry] = await unit(db, lambda r: r.reminder_log(GUILD, user_id=1))
     assert (entry.state, entry.reason) == (ReminderState.SKIPPED, "not_active")
 
 
 async def test_a_send_that_raises_is_logged_as_failed_and_the_loop_goes_on(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
-    await enrol(repo, range(3))
+    await enrol(db, range(3))
     discord = FakeDiscord(clock)
 
     def explode_for_one(reminder: Reminder) -> Outcome:
@@ -290,14 +298,14 @@ async def test_a_send_that_raises_is_logged_as_failed_and_the_loop_goes_on(
         return Outcome.SENT
 
     discord.outcome = explode_for_one
-    reminders = scheduler(repo, discord, clock)
+    reminders = scheduler(db, discord, clock)
     reminders.start()
     try:
         await run_until(clock, FIRST_DUE + timedelta(hours=1))
     finally:
         await reminders.stop()
     assert sorted(u for u, _, _ in discord.sent) == [0, 2]
-    [entry] = await repo.reminder_log(GUILD, user_id=1)
+    [entry] = await unit(db, lambda r: r.reminder_log(GUILD, user_id=1))
     assert (entry.state, entry.reason) == (ReminderState.FAILED, "send_failed")
     assert reminders.counts == Counter({"sent": 2, "failed": 1})
 
@@ -305,13 +313,12 @@ async def test_a_send_that_raises_is_logged_as_failed_and_the_loop_goes_on(
 async def test_the_scheduler_sleeps_until_the_next_due_time(
     db: Database, clock: ManualClock
 ) -> None:
-    repo = CheckinRepository(db)
-    reminders = scheduler(repo, FakeDiscord(clock), clock, poll_seconds=600)
+    reminders = scheduler(db, FakeDiscord(clock), clock, poll_seconds=600)
     reminders.start()
     try:
         await asyncio.wait_for(clock.wait_for_sleepers(), STEP_TIMEOUT)
         assert clock.next_deadline == T0 + timedelta(seconds=600)  # nothing enrolled: poll
-        await enrol(repo, range(1))
+        await enrol(db, range(1))
         clock.advance_to_next()
         await asyncio.wait_for(clock.wait_for_sleepers(), STEP_TIMEOUT)
         assert clock.next_deadline == T0 + timedelta(seconds=1200)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -16,9 +17,13 @@ from bot.storage.checkins import (
     EnrolmentStatus,
     PauseReason,
     ReminderState,
-    erase_member,
 )
-from bot.survey.flow import Answer
+from bot.storage.clock import stamp
+from bot.storage.responses import ResponseRepository, checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer
+
+T = TypeVar("T")
 
 GUILD, OTHER_GUILD = 1, 2
 T0 = datetime(2025, 1, 7, 10, tzinfo=UTC)
@@ -38,139 +43,158 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
 
 
+async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:
+    """`work` on the check-in repository, as one unit of work."""
+    return await db.run(lambda tx: work(CheckinRepository(tx)))
+
+
+def responses(tx: Tx, at: datetime = T0) -> ResponseRepository:
+    """The check-in responses, with `at` as the clock."""
+    return checkin_tables(lambda: stamp(at)).on(tx)
+
+
 async def test_enrolment_starts_active_about_one_interval_ahead(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     assert enrolment.active
     assert enrolment.next_due == datetime(2025, 1, 20, 8, tzinfo=UTC)  # Monday 09:00 CET
     assert enrolment.anchor_date == date(2025, 1, 20)
-    assert await repo.enrolment(GUILD, 10) == enrolment
-    assert await repo.enrolment(OTHER_GUILD, 10) is None
+    assert await unit(db, lambda r: r.enrolment(GUILD, 10)) == enrolment
+    assert await unit(db, lambda r: r.enrolment(OTHER_GUILD, 10)) is None
 
 
 async def test_pause_resume_stop_and_the_pause_notice(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
-    assert await repo.pause(GUILD, 10, T0, PauseReason.DM_CLOSED)
-    paused = await repo.enrolment(GUILD, 10)
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
+    assert await unit(db, lambda r: r.pause(GUILD, 10, T0, PauseReason.DM_CLOSED))
+    paused = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert paused is not None
     assert (paused.status, paused.pause_reason, paused.next_due) == (
         EnrolmentStatus.PAUSED,
         PauseReason.DM_CLOSED,
         None,
     )
-    assert await repo.take_pause_notice(GUILD, 10) is PauseReason.DM_CLOSED
-    assert await repo.take_pause_notice(GUILD, 10) is None  # told once
+    assert await unit(db, lambda r: r.take_pause_notice(GUILD, 10)) is PauseReason.DM_CLOSED
+    assert await unit(db, lambda r: r.take_pause_notice(GUILD, 10)) is None  # told once
     later = T0 + timedelta(weeks=5)
-    resumed = await repo.resume(GUILD, 10, later)
+    resumed = await unit(db, lambda r: r.resume(GUILD, 10, later))
     assert resumed is not None
     assert resumed.active
     assert resumed.anchor_date == enrolment.anchor_date  # same rhythm
     assert resumed.next_due is not None
     assert resumed.next_due > later
-    assert await repo.stop(GUILD, 10, later)
-    stopped = await repo.enrolment(GUILD, 10)
+    assert await unit(db, lambda r: r.stop(GUILD, 10, later))
+    stopped = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert stopped is not None
     assert stopped.status is EnrolmentStatus.STOPPED
-    assert await repo.resume(GUILD, 10, later) is None  # stopped is not paused
-    assert not await repo.pause(GUILD, 10, later)
+    assert await unit(db, lambda r: r.resume(GUILD, 10, later)) is None  # stopped is not paused
+    assert not await unit(db, lambda r: r.pause(GUILD, 10, later))
 
 
 async def test_a_claim_is_recorded_once_per_period(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
-    assert enrolment.next_due is not None
-    assert await repo.claim_due(enrolment.next_due - timedelta(seconds=1), "run", 10) == []
-    [claim] = await repo.claim_due(enrolment.next_due, "run", 10)
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
+    due = enrolment.next_due
+    assert due is not None
+    assert await unit(db, lambda r: r.claim_due(due - timedelta(seconds=1), "run", 10)) == []
+    [claim] = await unit(db, lambda r: r.claim_due(due, "run", 10))
     assert (claim.period, claim.attempt) == ("2025-01-20", 1)
-    assert await repo.claim_due(enrolment.next_due, "run", 10) == []  # moved on already
-    moved = await repo.enrolment(GUILD, 10)
+    assert await unit(db, lambda r: r.claim_due(due, "run", 10)) == []  # moved on already
+    moved = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert moved is not None
     assert moved.next_due == occurrence(FORTNIGHTLY, enrolment.anchor_date, 1).at
     # Even a schedule change landing on the same day cannot claim that period again.
-    await repo.enrol(GUILD, 10, Schedule(2, 0, 9, "Europe/Berlin"), T0)
-    assert await repo.claim_due(enrolment.next_due, "run", 10) == []
+    await unit(db, lambda r: r.enrol(GUILD, 10, Schedule(2, 0, 9, "Europe/Berlin"), T0))
+    assert await unit(db, lambda r: r.claim_due(due, "run", 10)) == []
     with pytest.raises(sqlite3.IntegrityError):
-        await db.execute(
-            "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period, due_utc,"
-            " state, claimed_at) VALUES (?, ?, ?, ?, '', 'claimed', '')",
-            (enrolment.id, GUILD, 10, claim.period),
+        await db.run(
+            lambda tx: tx.run(
+                "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period,"
+                " due_utc, state, claimed_at) VALUES (?, ?, ?, ?, '', 'claimed', '')",
+                (enrolment.id, GUILD, 10, claim.period),
+            )
         )
 
 
 async def test_downtime_of_three_periods_claims_one_reminder(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     anchor = enrolment.anchor_date
     back = occurrence(FORTNIGHTLY, anchor, 2).at + timedelta(hours=3)  # three periods due
-    [claim] = await repo.claim_due(back, "run", 10)
+    [claim] = await unit(db, lambda r: r.claim_due(back, "run", 10))
     assert claim.period == occurrence(FORTNIGHTLY, anchor, 2).period
-    log = await repo.reminder_log(GUILD)
+    log = await unit(db, lambda r: r.reminder_log(GUILD))
     assert sorted((e.period, e.state, e.reason) for e in log) == [
         (occurrence(FORTNIGHTLY, anchor, 0).period, ReminderState.SKIPPED, "superseded"),
         (occurrence(FORTNIGHTLY, anchor, 1).period, ReminderState.SKIPPED, "superseded"),
         (claim.period, ReminderState.CLAIMED, None),
     ]
-    moved = await repo.enrolment(GUILD, 10)
+    moved = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert moved is not None
     assert moved.next_due == occurrence(FORTNIGHTLY, anchor, 3).at
 
 
 async def test_finishing_records_the_outcome_and_can_pause(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
-    assert enrolment.next_due is not None
-    [claim] = await repo.claim_due(enrolment.next_due, "run", 10)
-    await repo.finish(claim, ReminderState.FAILED, T0, reason="gone", pause=PauseReason.GONE)
-    [entry] = await repo.reminder_log(GUILD, user_id=10)
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
+    due = enrolment.next_due
+    assert due is not None
+    [claim] = await unit(db, lambda r: r.claim_due(due, "run", 10))
+    await unit(
+        db,
+        lambda r: r.finish(claim, ReminderState.FAILED, T0, reason="gone", pause=PauseReason.GONE),
+    )
+    [entry] = await unit(db, lambda r: r.reminder_log(GUILD, user_id=10))
     assert (entry.state, entry.reason, entry.finished_at) == (ReminderState.FAILED, "gone", T0)
-    paused = await repo.enrolment(GUILD, 10)
+    paused = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert paused is not None
     assert paused.pause_reason is PauseReason.GONE
     # A second outcome for the same claim changes nothing: the first one stands.
-    await repo.finish(claim, ReminderState.SENT, T0)
-    assert (await repo.reminder_log(GUILD))[0].state is ReminderState.FAILED
+    await unit(db, lambda r: r.finish(claim, ReminderState.SENT, T0))
+    assert (await unit(db, lambda r: r.reminder_log(GUILD)))[0].state is ReminderState.FAILED
 
 
 async def test_interrupted_claims_are_taken_over_once_then_closed(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
-    assert enrolment.next_due is not None
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     now = enrolment.next_due
-    [claim] = await repo.claim_due(now, "crashed-run", 10)
-    assert await repo.reclaim_interrupted(now, "crashed-run") == []  # its own claims
-    [again] = await repo.reclaim_interrupted(now, "new-run")
+    assert now is not None
+    [claim] = await unit(db, lambda r: r.claim_due(now, "crashed-run", 10))
+    assert await unit(db, lambda r: r.reclaim_interrupted(now, "crashed-run")) == []  # its own
+    [again] = await unit(db, lambda r: r.reclaim_interrupted(now, "new-run"))
     assert (again.id, again.attempt) == (claim.id, 2)
-    assert await repo.reclaim_interrupted(now, "new-run") == []
-    [third] = await repo.reclaim_interrupted(now, "newer-run")
+    assert await unit(db, lambda r: r.reclaim_interrupted(now, "new-run")) == []
+    [third] = await unit(db, lambda r: r.reclaim_interrupted(now, "newer-run"))
     assert third.attempt == 3
-    assert await repo.reclaim_interrupted(now, "newest-run", max_attempts=3) == []
-    [entry] = await repo.reminder_log(GUILD)
+    assert await unit(db, lambda r: r.reclaim_interrupted(now, "newest-run", max_attempts=3)) == []
+    [entry] = await unit(db, lambda r: r.reminder_log(GUILD))
     assert (entry.state, entry.reason) == (ReminderState.FAILED, "interrupted")
 
 
 async def test_old_interrupted_claims_expire(db: Database) -> None:
-    repo = CheckinRepository(db)
-    enrolment = await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
-    assert enrolment.next_due is not None
-    await repo.claim_due(enrolment.next_due, "crashed-run", 10)
-    later = enrolment.next_due + timedelta(days=2)
-    assert await repo.reclaim_interrupted(later, "new-run") == []
-    assert (await repo.reminder_log(GUILD))[0].reason == "expired"
+    enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
+    due = enrolment.next_due
+    assert due is not None
+    await unit(db, lambda r: r.claim_due(due, "crashed-run", 10))
+    later = due + timedelta(days=2)
+    assert await unit(db, lambda r: r.reclaim_interrupted(later, "new-run")) == []
+    assert (await unit(db, lambda r: r.reminder_log(GUILD)))[0].reason == "expired"
 
 
 async def test_regimen_tracks_starts_stops_and_dose_changes(db: Database) -> None:
-    repo = CheckinRepository(db)
-    added = await repo.start_treatments(
-        GUILD, 10, [("finasteride", "2024-06"), ("ketoconazole", None)], T0, source="survey"
+    added = await unit(
+        db,
+        lambda r: r.start_treatments(
+            GUILD, 10, [("finasteride", "2024-06"), ("ketoconazole", None)], T0, source="survey"
+        ),
     )
     assert added == 2
-    assert await repo.start_treatments(GUILD, 10, [("finasteride", "2025-01")], T0) == 0
-    assert await repo.change_dose(GUILD, 10, "finasteride", "2025-01", T0)
-    assert await repo.stop_treatment(GUILD, 10, "ketoconazole", "2025-01", T0)
-    assert not await repo.stop_treatment(GUILD, 10, "ketoconazole", "2025-02", T0)
-    assert await repo.start_treatments(GUILD, 10, [("ketoconazole", "2025-03")], T0) == 1
-    regimen = await repo.regimen(GUILD, 10)
+    assert (
+        await unit(db, lambda r: r.start_treatments(GUILD, 10, [("finasteride", "2025-01")], T0))
+        == 0
+    )
+    assert await unit(db, lambda r: r.change_dose(GUILD, 10, "finasteride", "2025-01", T0))
+    assert await unit(db, lambda r: r.stop_treatment(GUILD, 10, "ketoconazole", "2025-01", T0))
+    assert not await unit(db, lambda r: r.stop_treatment(GUILD, 10, "ketoconazole", "2025-02", T0))
+    assert (
+        await unit(db, lambda r: r.start_treatments(GUILD, 10, [("ketoconazole", "2025-03")], T0))
+        == 1
+    )
+    regimen = await unit(db, lambda r: r.regimen(GUILD, 10))
     assert [(e.treatment_id, e.current) for e in regimen] == [
         ("finasteride", True),
         ("ketoconazole", True),
@@ -179,55 +203,70 @@ async def test_regimen_tracks_starts_stops_and_dose_changes(db: Database) -> Non
     assert regimen[0].dose_changed_month == "2025-01"
     assert regimen[0].source == "survey"
     with pytest.raises(sqlite3.IntegrityError):
-        await repo.stop_treatment(GUILD, 10, "finasteride", "January", T0)
+        await unit(db, lambda r: r.stop_treatment(GUILD, 10, "finasteride", "January", T0))
 
 
 async def test_check_in_answers_round_trip(db: Database) -> None:
-    repo = CheckinRepository(db)
-    response = await repo.create_response(GUILD, 10, 1, T0, period="2025-01-20")
+    """Check-ins are answered on the survey's response code, in their own tables."""
     given = {
         ("current", ""): Answer(("finasteride", "ketoconazole")),
         ("regimen.status", "finasteride"): Answer(("still_using",)),
         ("itch", ""): Answer(number=3),
         ("note", ""): Answer(skipped=True),
     }
-    for key, answer in given.items():
-        await repo.save_answer(response.id, key, answer, T0)
-    await repo.save_answer(response.id, ("itch", ""), Answer(number=4), T0)  # changed
-    assert await repo.answers(response.id) == {**given, ("itch", ""): Answer(number=4)}
-    await repo.complete_response(response.id, T0)
-    [stored] = await repo.responses(GUILD, 10)
-    assert stored.completed
-    assert stored.period == "2025-01-20"
+    response = await db.run(
+        lambda tx: responses(tx).create(GUILD, 10, 1, "dm", period="2025-01-20")
+    )
+
+    def answer(tx: Tx) -> None:
+        for key, value in given.items():
+            responses(tx).save_answer(response.id, key, value)
+        responses(tx).save_answer(response.id, ("itch", ""), Answer(number=4))  # changed
+
+    await db.run(answer)
+    stored = await db.read(lambda tx: responses(tx).answers(response.id))
+    assert stored == {**given, ("itch", ""): Answer(number=4)}
+    await db.run(lambda tx: responses(tx).update(response.id, position=None, completed=True))
+    [done] = await db.read(lambda tx: responses(tx).history(GUILD, 10))
+    assert done.completed
+    period = await db.read(
+        lambda tx: tx.value("SELECT period FROM checkin_responses WHERE id = ?", (done.id,))
+    )
+    assert period == "2025-01-20"
 
 
 async def _rows_about(db: Database, guild_id: int, user_id: int) -> dict[str, int]:
-    counts = {}
-    for table in CHECKIN_TABLES:
-        row = await db.fetchone(
-            f"SELECT count(*) FROM {table} WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        assert row is not None
-        counts[table] = row[0]
-    for table in ("checkin_answers", "checkin_answer_choices"):
-        row = await db.fetchone(f"SELECT count(*) FROM {table}")
-        assert row is not None
-        counts[table] = row[0]
-    return counts
+    def count(tx: Tx) -> dict[str, int]:
+        counts = {}
+        for table in CHECKIN_TABLES:
+            counts[table] = tx.value(
+                f"SELECT count(*) FROM {table} WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+        for table in ("checkin_answers", "checkin_answer_choices"):
+            counts[table] = tx.value(f"SELECT count(*) FROM {table}")
+        return counts
+
+    return await db.read(count)
 
 
 async def test_erasure_leaves_nothing_about_the_member(db: Database) -> None:
-    repo = CheckinRepository(db)
     for guild in (GUILD, OTHER_GUILD):
-        enrolment = await repo.enrol(guild, 10, FORTNIGHTLY, T0)
+        enrolment = await unit(db, lambda r, g=guild: r.enrol(g, 10, FORTNIGHTLY, T0))
         assert enrolment.next_due is not None
         back = enrolment.next_due + timedelta(weeks=5)
-        await repo.claim_due(back, "run", 10)
-        await repo.start_treatments(guild, 10, [("finasteride", "2024-06")], T0)
-    response = await repo.create_response(GUILD, 10, 1, T0, period=None)
-    await repo.save_answer(response.id, ("current", ""), Answer(("finasteride",)), T0)
+        await unit(db, lambda r, b=back: r.claim_due(b, "run", 10))
+        await unit(
+            db, lambda r, g=guild: r.start_treatments(g, 10, [("finasteride", "2024-06")], T0)
+        )
 
-    erased = await repo.erase_member(GUILD, 10)
+    def answer(tx: Tx) -> None:
+        response = responses(tx).create(GUILD, 10, 1, "dm")
+        responses(tx).save_answer(response.id, ("current", ""), Answer(("finasteride",)))
+
+    await db.run(answer)
+
+    erased = await unit(db, lambda r: r.erase_member(GUILD, 10))
     assert (erased.enrolments, erased.regimen_entries, erased.responses) == (1, 1, 1)
     assert erased.reminders == 3
     assert set((await _rows_about(db, GUILD, 10)).values()) == {0}
@@ -236,17 +275,15 @@ async def test_erasure_leaves_nothing_about_the_member(db: Database) -> None:
 
 
 async def test_erasure_joins_the_callers_transaction(db: Database) -> None:
-    repo = CheckinRepository(db)
-    await repo.enrol(GUILD, 10, FORTNIGHTLY, T0)
+    await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
 
-    async def erase_then_fail() -> None:
-        async with db.transaction() as conn:
-            await erase_member(conn, GUILD, 10)
-            raise RuntimeError("the survey part of /survey delete failed")
+    def erase_then_fail(tx: Tx) -> None:
+        CheckinRepository(tx).erase_member(GUILD, 10)
+        raise RuntimeError("the survey part of /survey delete failed")
 
     with pytest.raises(RuntimeError):
-        await erase_then_fail()
-    assert await repo.enrolment(GUILD, 10) is not None  # all or nothing
+        await db.run(erase_then_fail)
+    assert await unit(db, lambda r: r.enrolment(GUILD, 10)) is not None  # all or nothing
 
 
 def test_the_check_in_questionnaire_loads_and_speaks_the_surveys_treatment_ids() -> None:

@@ -12,6 +12,7 @@ from bot.checkins.schedule import Schedule
 from bot.cli import main
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository, PauseReason, ReminderState
+from bot.storage.tx import Tx
 from tests.test_cli import run_anagen
 
 GUILD, OTHER_GUILD = 111, 222
@@ -19,21 +20,24 @@ NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 async def seed(path: Path) -> None:
-    async with await Database.open(path) as db:
-        repo = CheckinRepository(db)
+    def unit(tx: Tx) -> None:
+        repo = CheckinRepository(tx)
         schedule = Schedule(2, 0, 9, "Europe/Berlin")
         for guild, user in ((GUILD, 1), (GUILD, 2), (OTHER_GUILD, 3)):
-            await repo.enrol(guild, user, schedule, NOW - timedelta(weeks=3))
-        claimed = await repo.claim_due(NOW, "run-1", 10)
+            repo.enrol(guild, user, schedule, NOW - timedelta(weeks=3))
+        claimed = repo.claim_due(NOW, "run-1", 10)
         assert len(claimed) == 3
         for reminder in claimed:
             if reminder.user_id == 1:
-                await repo.finish(reminder, ReminderState.SENT, NOW)
+                repo.finish(reminder, ReminderState.SENT, NOW)
             elif reminder.user_id == 2:
-                await repo.finish(
+                repo.finish(
                     reminder, ReminderState.FAILED, NOW, reason="dm_closed",
                     pause=PauseReason.DM_CLOSED,
                 )  # fmt: skip
+
+    async with await Database.open(path) as db:
+        await db.run(unit)
 
 
 async def test_the_log_shows_one_server_newest_first(

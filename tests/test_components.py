@@ -54,10 +54,12 @@ def sent_components(body: Any) -> Iterator[dict[str, Any]]:
 async def a_reminder(double: DiscordDouble, bot: AnagenBot, member: User) -> Message:
     """Make the member's check-in due now and let the scheduler send its reminder."""
     before = len(double.dms(member))
-    await bot.db.execute(
-        "UPDATE checkin_enrolments SET next_due_utc = '2000-01-03T08:00:00.000000+00:00',"
-        " anchor_date = '2000-01-03' WHERE user_id = ?",
-        (member.id,),
+    await bot.db.run(
+        lambda tx: tx.run(
+            "UPDATE checkin_enrolments SET next_due_utc = '2000-01-03T08:00:00.000000+00:00',"
+            " anchor_date = '2000-01-03' WHERE user_id = ?",
+            (member.id,),
+        )
     )
     await bot.get_cog("CheckIns").scheduler.run_once()  # type: ignore[union-attr]
     return await double.wait_for_dm(member, before + 1)

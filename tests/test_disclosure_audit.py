@@ -34,11 +34,11 @@ from scipy.optimize import linprog
 from bot.app import AnagenBot
 from bot.results.service import ComparisonRefused, ResultsService
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
 from bot.treatments.service import TreatmentService
+from tests.checkin_driver import store_checkin
 from tests.double import DiscordDouble, User
 from tests.survey_driver import seed_response
 
@@ -376,11 +376,10 @@ def generate_members(seed: int) -> list[Member]:
 
 
 async def seed_checkin(
-    repo: CheckinRepository, user_id: int, checkin: Checkin, day: int, *, treated: bool
+    db: Database, user_id: int, checkin: Checkin, day: int, *, treated: bool
 ) -> None:
     """A completed check-in answering every question, as a member would."""
     when = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day)
-    response = await repo.create_response(1, user_id, 1, when, period=None)
     answers = {
         ("current", ""): Answer(choices=("finasteride",) if treated else ("none",)),
         ("started", ""): Answer(choices=("none",)),
@@ -393,9 +392,7 @@ async def seed_checkin(
     if treated:
         answers[("regimen.status", "finasteride")] = Answer(choices=("still_using",))
         answers[("regimen.side_effects", "finasteride")] = Answer(choices=("none",))
-    for key, answer in answers.items():
-        await repo.save_answer(response.id, key, answer, when)
-    await repo.complete_response(response.id, when)
+    await store_checkin(db, 1, user_id, answers, at=when)
 
 
 async def seed_members(db: Database, members: list[Member], seed: int) -> None:
@@ -403,7 +400,6 @@ async def seed_members(db: Database, members: list[Member], seed: int) -> None:
     no longer count, or one left unfinished; and a check-in by a member who never
     completed the survey (not counted at all)."""
     rng = random.Random(seed)
-    repo = CheckinRepository(db)
     for index, member in enumerate(members):
         profile = Profile(member.sex, ("none",), member.shedding, member.finasteride)
         answers = answers_of(profile)
@@ -412,14 +408,13 @@ async def seed_members(db: Database, members: list[Member], seed: int) -> None:
         treated = member.finasteride is not None
         if member.checkin is not None and rng.random() < 0.4:
             earlier = Checkin(rng.choice(TRENDS), rng.randrange(3))
-            await seed_checkin(repo, 1000 + index, earlier, 0, treated=treated)
+            await seed_checkin(db, 1000 + index, earlier, 0, treated=treated)
         if member.checkin is not None:
-            await seed_checkin(repo, 1000 + index, member.checkin, 28, treated=treated)
+            await seed_checkin(db, 1000 + index, member.checkin, 28, treated=treated)
         if rng.random() < 0.1:
-            await repo.create_response(
-                1, 1000 + index, 1, datetime(2026, 3, 1, tzinfo=UTC), period=None
-            )
-    await seed_checkin(repo, 999, Checkin("more", 2), 28, treated=True)
+            unfinished = datetime(2026, 3, 1, tzinfo=UTC)
+            await store_checkin(db, 1, 1000 + index, {}, at=unfinished, completed=False)
+    await seed_checkin(db, 999, Checkin("more", 2), 28, treated=True)
 
 
 async def audit_with_checkins(tmp_path: Path, seed: int, k: int) -> tuple[list[str], int]:

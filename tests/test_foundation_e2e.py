@@ -164,9 +164,8 @@ async def test_every_cog_is_loaded(bot: AnagenBot) -> None:
 async def test_backup_while_the_bot_holds_the_database(
     bot: AnagenBot, settings: Settings, tmp_path: Path
 ) -> None:
-    meta = MetaRepository(bot.db)
     for i in range(50):
-        await meta.set(f"row{i}", str(i))
+        await bot.db.run(lambda tx, i=i: MetaRepository(tx).remember(f"row{i}", str(i)))
     copy = tmp_path / "backup.db"
     env = {**os.environ, "ANAGEN_DATABASE": str(settings.database_path)}
     env.pop("DISCORD_TOKEN", None)
@@ -185,9 +184,9 @@ async def test_backup_while_the_bot_holds_the_database(
     _out, err = await process.communicate()
 
     assert process.returncode == 0, err.decode()
-    original = await bot.db.fetchall("SELECT key, value FROM meta ORDER BY key")
+    original = await bot.db.read(lambda tx: tx.rows("SELECT key, value FROM meta ORDER BY key"))
     with contextlib.closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall() == [
             tuple(row) for row in original
         ]
-    await meta.set("after", "backup")  # the bot still writes normally
+    await bot.db.run(lambda tx: MetaRepository(tx).remember("after", "backup"))  # still writes

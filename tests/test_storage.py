@@ -10,6 +10,7 @@ import pytest
 from bot.storage import Database, StorageError
 from bot.storage.meta import MetaRepository
 from bot.storage.migrations import Migration, load_migrations
+from bot.storage.tx import Tx
 
 
 def test_bundled_migrations_are_numbered_without_gaps() -> None:
@@ -20,9 +21,9 @@ def test_bundled_migrations_are_numbered_without_gaps() -> None:
 async def test_fresh_database_is_configured_and_migrated(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
         assert await db.schema_version() == len(load_migrations())
-        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
-        assert (await db.fetchone("PRAGMA synchronous"))[0] == 1  # NORMAL
+        assert await db.read(lambda tx: tx.value("PRAGMA journal_mode")) == "wal"
+        assert await db.read(lambda tx: tx.value("PRAGMA foreign_keys")) == 1
+        assert await db.read(lambda tx: tx.value("PRAGMA synchronous")) == 1  # NORMAL
         assert await db.pending_migrations() == []
 
 
@@ -53,7 +54,8 @@ async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> N
         await Database.open(path, migrations=broken)
     async with await Database.open(path, migrations=base) as db:
         assert await db.schema_version() == len(base)
-        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 't'") is None
+        found = await db.read(lambda tx: tx.row("SELECT name FROM sqlite_master WHERE name = 't'"))
+        assert found is None
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -76,30 +78,31 @@ async def test_corrupt_file_is_an_error_and_left_untouched(tmp_path: Path) -> No
     assert path.read_bytes() == garbage
 
 
-async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+async def test_a_unit_rolls_back_on_error(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
-        meta = MetaRepository(db)
-        await meta.set("kept", "1")
+        await db.run(lambda tx: MetaRepository(tx).remember("kept", "1"))
 
-        async def failing_write() -> None:
-            async with db.transaction() as conn:
-                await conn.execute("INSERT INTO meta (key, value) VALUES ('lost', '2')")
-                raise RuntimeError("boom")
+        def failing_write(tx: Tx) -> None:
+            MetaRepository(tx).remember("lost", "2")
+            raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError):
-            await failing_write()
-        assert await meta.get("kept") == "1"
-        assert await meta.get("lost") is None
+            await db.run(failing_write)
+        assert await db.read(lambda tx: MetaRepository(tx).value("kept")) == "1"
+        assert await db.read(lambda tx: MetaRepository(tx).value("lost")) is None
 
 
 async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "a.db") as db:
-        await db.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{i}", str(i)) for i in range(100)]
+        await db.run(
+            lambda tx: tx.run_many(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(f"k{i}", str(i)) for i in range(100)],
+            )
         )
         await db.backup_to(tmp_path / "copy.db")
     async with await Database.open(tmp_path / "copy.db", readonly=True) as copy:
-        assert len(await copy.fetchall("SELECT * FROM meta")) == 100
+        assert len(await copy.read(lambda tx: tx.rows("SELECT * FROM meta"))) == 100
         assert await copy.integrity_problems() == []
 
 
@@ -109,8 +112,8 @@ async def test_concurrent_units_commit_together_but_fail_alone(tmp_path: Path) -
     async with await Database.open(tmp_path / "a.db") as db:
 
         def write(key: str, fail: bool = False):  # type: ignore[no-untyped-def]
-            def unit(conn: sqlite3.Connection) -> str:
-                conn.execute("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
+            def unit(tx: Tx) -> str:
+                tx.run("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
                 if fail:
                     raise ValueError(key)
                 return key
@@ -123,5 +126,5 @@ async def test_concurrent_units_commit_together_but_fail_alone(tmp_path: Path) -
         )
         failed = [r for r in results if isinstance(r, ValueError)]
         assert len(failed) == 10
-        stored = {row[0] for row in await db.fetchall("SELECT key FROM meta")}
+        stored = {row[0] for row in await db.read(lambda tx: tx.rows("SELECT key FROM meta"))}
         assert stored == {f"k{i}" for i in range(50) if i % 5}

@@ -20,8 +20,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.storage.checkins import CheckinRepository, CheckinResponse, RegimenEntry
-from bot.survey.flow import Answer, AnswerKey
+from bot.storage.checkins import CheckinRepository, RegimenEntry
+from bot.storage.responses import Response, ResponseTables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import Choice, Questionnaire
 
 # The check-in questions the history reads (checkin-v1.toml).
@@ -138,7 +140,7 @@ def _number(answers: Mapping[AnswerKey, Answer], question_id: str) -> int | None
     return None if answer is None else answer.number
 
 
-def _point(response: CheckinResponse, answers: Mapping[AnswerKey, Answer]) -> HistoryPoint:
+def _point(response: Response, answers: Mapping[AnswerKey, Answer]) -> HistoryPoint:
     assert response.completed_at is not None
     side_effects = sorted(
         (item, answer.choices)
@@ -189,7 +191,7 @@ def _levels(questionnaire: Questionnaire, question_id: str) -> tuple[Choice, ...
 
 def build_history(
     questionnaire: Questionnaire,
-    responses: Iterable[CheckinResponse],
+    responses: Iterable[Response],
     answers_by_response: Mapping[int, Mapping[AnswerKey, Answer]],
     regimen: Iterable[RegimenEntry],
 ) -> History:
@@ -214,13 +216,16 @@ def build_history(
     )
 
 
-async def member_history(
-    repo: CheckinRepository, questionnaire: Questionnaire, guild_id: int, user_id: int
+def member_history(
+    tx: Tx, tables: ResponseTables, questionnaire: Questionnaire, guild_id: int, user_id: int
 ) -> History:
-    """Read what `build_history` needs for one member (answers of completed check-ins only)."""
-    responses = await repo.responses(guild_id, user_id)
-    answers = {r.id: await repo.answers(r.id) for r in responses if r.completed}
-    return build_history(questionnaire, responses, answers, await repo.regimen(guild_id, user_id))
+    """One member's history from one read unit: their check-in responses (in `tables`), the
+    answers of the completed ones, and their regimen."""
+    stored = tables.on(tx)
+    responses = stored.history(guild_id, user_id)
+    answers = {r.id: stored.answers(r.id) for r in responses if r.completed}
+    regimen = CheckinRepository(tx).regimen(guild_id, user_id)
+    return build_history(questionnaire, responses, answers, regimen)
 
 
 # -- the chart's data -------------------------------------------------------------------------

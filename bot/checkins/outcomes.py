@@ -36,8 +36,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.privacy import Disclosure
-from bot.storage import Database, checkin_outcomes, guilds
+from bot.storage import Database, checkin_outcomes
 from bot.storage.checkin_outcomes import Trajectory
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.tx import Tx
 
 HORIZONS = (3, 6)  # months after the start
 # The check-in's answers, as ids in checkin-v1.toml ("none" of the side effects is not one).
@@ -244,12 +246,15 @@ def _protected(treatment: str, items: frozenset[tuple[Trajectory, int]], k: int)
 
 async def treatment_outcomes(db: Database, guild_id: int, treatment_choice: str) -> OutcomesReport:
     """Outcomes over time for one treatment choice in one server, as the public may see them."""
-    async with db.reading() as conn:
-        settings = await guilds.get(conn, guild_id)
-        found = await checkin_outcomes.trajectories(
-            conn, guild_id, treatment_choice, SHEDDING, SIDE_EFFECTS, *HORIZONS
+
+    def unit(tx: Tx) -> tuple[int, dict[Trajectory, int]]:
+        k = GuildSettingsRepository(tx).of(guild_id).min_group_size
+        found = checkin_outcomes.trajectories(
+            tx, guild_id, treatment_choice, SHEDDING, SIDE_EFFECTS, *HORIZONS
         )
-    k = settings.min_group_size
+        return k, found
+
+    k, found = await db.read(unit)
     if sum(found.values()) < k:  # nothing to protect: no thread, no solver
         return protected_outcomes(treatment_choice, {}, k)
     return await asyncio.to_thread(protected_outcomes, treatment_choice, found, k)
@@ -257,5 +262,4 @@ async def treatment_outcomes(db: Database, guild_id: int, treatment_choice: str)
 
 async def started_treatments(db: Database, guild_id: int) -> list[str]:
     """Treatment choices that some member of the server has a known start month for."""
-    async with db.reading() as conn:
-        return await checkin_outcomes.started_treatments(conn, guild_id)
+    return await db.read(lambda tx: checkin_outcomes.started_treatments(tx, guild_id))

@@ -1,9 +1,10 @@
 """The background task that sends due check-in reminders.
 
-Claiming comes first: `CheckinRepository.claim_due` logs the period and moves the
-enrolment on in one transaction, so a period is claimed at most once, and a crash
-between claim and send leaves a claim the next run takes over (`reclaim_interrupted`)
-instead of a period that is forgotten or sent twice. After that, each reminder:
+Claiming comes first: `CheckinRepository.claim_due`, run as one unit of work, logs the
+period and moves the enrolment on in one transaction, so a period is claimed at most once,
+and a crash between claim and send leaves a claim the next run takes over
+(`reclaim_interrupted`) instead of a period that is forgotten or sent twice. After that,
+each reminder:
 
 1. is checked again just before sending (enrolment still active, the Discord side's
    `should_send` predicate: check-ins still on in the server, and so on); if not, it is
@@ -34,6 +35,7 @@ from enum import StrEnum
 
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock
+from bot.storage import Database
 from bot.storage.checkins import CheckinRepository, PauseReason, Reminder, ReminderState
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ class Pacing:
 class ReminderScheduler:
     def __init__(
         self,
-        repository: CheckinRepository,
+        db: Database,
         send: SendReminder,
         *,
         clock: Clock,
@@ -86,7 +88,7 @@ class ReminderScheduler:
         poll_seconds: float = 60.0,
         rng: random.Random | None = None,
     ) -> None:
-        self._repo = repository
+        self._db = db
         self._send = send
         self._should_send = should_send
         self._clock = clock
@@ -139,7 +141,7 @@ class ReminderScheduler:
             await self._clock.sleep(delay)
 
     async def _idle_seconds(self) -> float:
-        due = await self._repo.next_due_at()
+        due = await self._db.read(lambda tx: CheckinRepository(tx).next_due_at())
         if due is None:
             return self._poll_seconds
         until = (due - self._clock.now()).total_seconds()
@@ -150,16 +152,23 @@ class ReminderScheduler:
     async def run_once(self) -> int:
         """Claim and send everything due now; returns how many reminders were claimed."""
         claimed = 0
-        while batch := await self._repo.claim_due(self._clock.now(), self.run_id, self._batch_size):
+        while batch := await self._claim_due():
             claimed += len(batch)
             await self._dispatch(batch)
             await asyncio.sleep(0)  # let interactions in between batches
         await self._settle()
         return claimed
 
+    async def _claim_due(self) -> list[Reminder]:
+        now, run_id, limit = self._clock.now(), self.run_id, self._batch_size
+        return await self._db.run(lambda tx: CheckinRepository(tx).claim_due(now, run_id, limit))
+
     async def resume_interrupted(self) -> int:
         """Send the claims an earlier run left unfinished; returns how many were taken over."""
-        reclaimed = await self._repo.reclaim_interrupted(self._clock.now(), self.run_id)
+        now, run_id = self._clock.now(), self.run_id
+        reclaimed = await self._db.run(
+            lambda tx: CheckinRepository(tx).reclaim_interrupted(now, run_id)
+        )
         await self._dispatch(reclaimed, jitter=False)
         await self._settle()
         return len(reclaimed)
@@ -196,7 +205,9 @@ class ReminderScheduler:
             # not: the latter goes last, nearest the send.
             if not await self._should_send(reminder):
                 reason = "condition"
-            elif not await self._repo.is_active(reminder.enrolment_id):
+            elif not await self._db.read(
+                lambda tx: CheckinRepository(tx).is_active(reminder.enrolment_id)
+            ):
                 reason = "not_active"
             else:
                 return True
@@ -226,4 +237,9 @@ class ReminderScheduler:
         pause: PauseReason | None,
     ) -> None:
         self.counts[state.value] += 1
-        await self._repo.finish(reminder, state, self._clock.now(), reason=reason, pause=pause)
+        now = self._clock.now()
+        await self._db.run(
+            lambda tx: CheckinRepository(tx).finish(
+                reminder, state, now, reason=reason, pause=pause
+            )
+        )

@@ -13,25 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
+from bot.checkins.history import History, member_history
 from bot.checkins.schedule import Schedule, ScheduleError
 from bot.checkins.zones import is_known_zone
 from bot.clock import Clock
-from bot.storage import Database, guilds
-from bot.storage import responses as survey_responses
+from bot.storage import Database
 from bot.storage.checkins import (
     CheckinRepository,
     Enrolment,
     PauseReason,
     RegimenChanges,
     RegimenEntry,
-    apply_regimen_changes,
-    current_treatments,
-    stamp,
 )
-from bot.storage.responses import Response, checkin_store
-from bot.survey.flow import Answer, AnswerKey, Answers
+from bot.storage.clock import stamp
+from bot.storage.guilds import GuildSettings, GuildSettingsRepository
+from bot.storage.responses import SURVEY, Response, checkin_tables
+from bot.storage.tx import Tx
+from bot.survey.answers import Answer, AnswerKey, Answers
 from bot.survey.questionnaire import Questionnaire
 from bot.survey.screens import Screen
 from bot.survey.service import EngineTexts, SurveyService
@@ -120,6 +118,8 @@ def _first(answer: Answer | None) -> str | None:
 
 
 class CheckinService:
+    """Check-in use cases, each one unit of work (`Database.run` / `Database.read`)."""
+
     def __init__(
         self, db: Database, questionnaire: Questionnaire, survey: Questionnaire, clock: Clock
     ) -> None:
@@ -127,11 +127,12 @@ class CheckinService:
         self.questionnaire = questionnaire
         self.survey = survey
         self.clock = clock
-        self.repo = CheckinRepository(db)
+        # Check-in responses: the survey's tables' twins, stamped by the injected clock.
+        self.tables = checkin_tables(lambda: stamp(clock.now()))
         self.engine = SurveyService(
             db,
             questionnaire,
-            store=checkin_store(lambda: stamp(clock.now())),
+            tables=self.tables,
             texts=TEXTS,
             is_open=self._enabled_in,
             on_finish=self._record_regimen,
@@ -140,18 +141,11 @@ class CheckinService:
     # -- the server's switch ----------------------------------------------------------------
 
     @staticmethod
-    async def _enabled_in(conn: aiosqlite.Connection, guild_id: int) -> bool:
-        return (await guilds.get(conn, guild_id)).checkins_enabled
+    def _enabled_in(tx: Tx, guild_id: int) -> bool:
+        return GuildSettingsRepository(tx).of(guild_id).checkins_enabled
 
-    async def settings(self, guild_id: int) -> guilds.GuildSettings:
-        async with self.db.reading() as conn:
-            return await guilds.get(conn, guild_id)
-
-    async def require_enabled(self, guild_id: int) -> guilds.GuildSettings:
-        settings = await self.settings(guild_id)
-        if not settings.checkins_enabled:
-            raise CheckinsOff
-        return settings
+    async def settings(self, guild_id: int) -> GuildSettings:
+        return await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
 
     # -- opting in and out ------------------------------------------------------------------
 
@@ -167,26 +161,35 @@ class CheckinService:
     ) -> tuple[Enrolment, list[str]]:
         """Opt in (or change the schedule). Returns the enrolment and the treatments the
         regimen was seeded with from the member's survey (empty when it already existed)."""
-        settings = await self.require_enabled(guild_id)
-        if not is_known_zone(zone):
-            raise ScheduleError(f"“{zone}” is not a time zone I know; pick one from the list.")
-        schedule = Schedule(interval_weeks or settings.checkin_interval_weeks, weekday, hour, zone)
         now = self.clock.now()
-        enrolment = await self.repo.enrol(guild_id, user_id, schedule, now)
-        seeded = await self._seed_regimen(guild_id, user_id, now)
-        log.info("Member enrolled in check-ins (every %d weeks)", schedule.interval_weeks)
+
+        def unit(tx: Tx) -> tuple[Enrolment, list[str]]:
+            settings = GuildSettingsRepository(tx).of(guild_id)
+            if not settings.checkins_enabled:
+                raise CheckinsOff
+            if not is_known_zone(zone):
+                raise ScheduleError(f"“{zone}” is not a time zone I know; pick one from the list.")
+            weeks = interval_weeks or settings.checkin_interval_weeks
+            schedule = Schedule(weeks, weekday, hour, zone)
+            enrolment = CheckinRepository(tx).enrol(guild_id, user_id, schedule, now)
+            return enrolment, self._seed_regimen(tx, guild_id, user_id, now)
+
+        enrolment, seeded = await self.db.run(unit)
+        log.info("Member enrolled in check-ins (every %d weeks)", enrolment.schedule.interval_weeks)
         return enrolment, seeded
 
-    async def _seed_regimen(self, guild_id: int, user_id: int, now: datetime) -> list[str]:
-        if await self.repo.regimen(guild_id, user_id):
+    def _seed_regimen(self, tx: Tx, guild_id: int, user_id: int, now: datetime) -> list[str]:
+        """A first regimen from the treatments the member named in their latest survey."""
+        checkins = CheckinRepository(tx)
+        if checkins.regimen(guild_id, user_id):
             return []
-        async with self.db.reading() as conn:
-            response = await _latest_completed(conn, guild_id, user_id)
-            answers = {} if response is None else await survey_responses.answers(conn, response.id)
+        surveys = SURVEY.on(tx)
+        done = [r for r in surveys.history(guild_id, user_id) if r.completed]
+        answers = surveys.answers(done[-1].id) if done else {}
         tried = _chosen(answers, SURVEY_TREATMENTS)
         known = {c.id for c in self.questionnaire["current"].choices if not c.exclusive}
         seeded = [t for t in tried if t in known]
-        await self.repo.start_treatments(
+        checkins.start_treatments(
             guild_id, user_id, [(t, None) for t in seeded], now, source="survey"
         )
         return seeded
@@ -194,19 +197,31 @@ class CheckinService:
     async def offer_after_survey(self, response_id: int, user_id: int) -> int | None:
         """The server to offer check-ins for after this survey response, if any: check-ins
         are on there and the member is not already taking them."""
-        async with self.db.reading() as conn:
-            response = await survey_responses.get(conn, response_id)
+
+        def unit(tx: Tx) -> int | None:
+            response = SURVEY.on(tx).get(response_id)
             if response is None or response.user_id != user_id:
                 return None
-            if not (await guilds.get(conn, response.guild_id)).checkins_enabled:
+            if not GuildSettingsRepository(tx).of(response.guild_id).checkins_enabled:
                 return None
-        enrolment = await self.repo.enrolment(response.guild_id, user_id)
-        return None if enrolment is not None and enrolment.active else response.guild_id
+            enrolment = CheckinRepository(tx).enrolment(response.guild_id, user_id)
+            return None if enrolment is not None and enrolment.active else response.guild_id
+
+        return await self.db.read(unit)
+
+    async def enrolment(self, guild_id: int, user_id: int) -> Enrolment | None:
+        return await self.db.read(lambda tx: CheckinRepository(tx).enrolment(guild_id, user_id))
 
     async def status(self, guild_id: int, user_id: int) -> CheckinStatus:
-        enrolment = await self.repo.enrolment(guild_id, user_id)
-        regimen = await self.repo.regimen(guild_id, user_id)
-        responses = await self.repo.responses(guild_id, user_id)
+        def unit(tx: Tx) -> tuple[Enrolment | None, list[RegimenEntry], list[Response]]:
+            checkins = CheckinRepository(tx)
+            return (
+                checkins.enrolment(guild_id, user_id),
+                checkins.regimen(guild_id, user_id),
+                self.tables.on(tx).history(guild_id, user_id),
+            )
+
+        enrolment, regimen, responses = await self.db.read(unit)
         done = [r for r in responses if r.completed]
         return CheckinStatus(
             enrolment,
@@ -217,34 +232,51 @@ class CheckinService:
         )
 
     async def pause(self, guild_id: int, user_id: int) -> bool:
-        return await self.repo.pause(guild_id, user_id, self.clock.now())
+        now = self.clock.now()
+        return await self.db.run(lambda tx: CheckinRepository(tx).pause(guild_id, user_id, now))
 
     async def resume(self, guild_id: int, user_id: int) -> Enrolment | None:
-        await self.require_enabled(guild_id)
-        return await self.repo.resume(guild_id, user_id, self.clock.now())
+        now = self.clock.now()
+
+        def unit(tx: Tx) -> Enrolment | None:
+            if not GuildSettingsRepository(tx).of(guild_id).checkins_enabled:
+                raise CheckinsOff
+            return CheckinRepository(tx).resume(guild_id, user_id, now)
+
+        return await self.db.run(unit)
 
     async def stop(self, guild_id: int, user_id: int) -> bool:
-        return await self.repo.stop(guild_id, user_id, self.clock.now())
+        now = self.clock.now()
+        return await self.db.run(lambda tx: CheckinRepository(tx).stop(guild_id, user_id, now))
 
     async def pause_notice(self, guild_id: int, user_id: int) -> PauseReason | None:
         """Why the bot paused the member's check-ins, told once (cheap when there is none)."""
-        if not await self.repo.has_pause_notice(guild_id, user_id):
+        if not await self.db.read(
+            lambda tx: CheckinRepository(tx).has_pause_notice(guild_id, user_id)
+        ):
             return None
-        return await self.repo.take_pause_notice(guild_id, user_id)
+        return await self.db.run(
+            lambda tx: CheckinRepository(tx).take_pause_notice(guild_id, user_id)
+        )
 
     # -- reminders' buttons -----------------------------------------------------------------
 
     async def snooze(self, guild_id: int, user_id: int, period: str) -> datetime | None:
         until = self.clock.now() + timedelta(days=1)
-        return until if await self.repo.snooze(guild_id, user_id, period, until) else None
+        snoozed = await self.db.run(
+            lambda tx: CheckinRepository(tx).snooze(guild_id, user_id, period, until)
+        )
+        return until if snoozed else None
 
     async def skip(self, guild_id: int, user_id: int, period: str) -> None:
-        await self.repo.note_member_skipped(guild_id, user_id, period)
+        await self.db.run(
+            lambda tx: CheckinRepository(tx).note_member_skipped(guild_id, user_id, period)
+        )
 
     # -- the regimen ------------------------------------------------------------------------
 
     async def regimen(self, guild_id: int, user_id: int) -> list[RegimenEntry]:
-        return await self.repo.regimen(guild_id, user_id)
+        return await self.db.read(lambda tx: CheckinRepository(tx).regimen(guild_id, user_id))
 
     def treatment_choices(self) -> list[tuple[str, str]]:
         """(id, label) of the treatments a regimen can hold."""
@@ -258,23 +290,30 @@ class CheckinService:
         self, guild_id: int, user_id: int, treatment_id: str, started: str | None
     ) -> bool:
         self._known(treatment_id)
-        return bool(
-            await self.repo.start_treatments(
-                guild_id, user_id, [(treatment_id, started)], self.clock.now()
+        now = self.clock.now()
+        added = await self.db.run(
+            lambda tx: CheckinRepository(tx).start_treatments(
+                guild_id, user_id, [(treatment_id, started)], now
             )
         )
+        return bool(added)
 
     async def stop_treatment(
         self, guild_id: int, user_id: int, treatment_id: str, stopped: str | None
     ) -> bool:
         self._known(treatment_id)
-        month = stopped or month_of(self.clock.now().date())
-        return await self.repo.stop_treatment(
-            guild_id, user_id, treatment_id, month, self.clock.now()
+        now = self.clock.now()
+        month = stopped or month_of(now.date())
+        return await self.db.run(
+            lambda tx: CheckinRepository(tx).stop_treatment(
+                guild_id, user_id, treatment_id, month, now
+            )
         )
 
     async def forget_treatment(self, guild_id: int, user_id: int, treatment_id: str) -> bool:
-        return await self.repo.forget_treatment(guild_id, user_id, treatment_id)
+        return await self.db.run(
+            lambda tx: CheckinRepository(tx).forget_treatment(guild_id, user_id, treatment_id)
+        )
 
     def _known(self, treatment_id: str) -> None:
         if treatment_id not in dict(self.treatment_choices()):
@@ -289,8 +328,9 @@ class CheckinService:
         prefill: dict[AnswerKey, Answer] = {}
         question = self.questionnaire.question("current")
         if question is not None and question.prefill == "regimen":
-            async with self.db.reading() as conn:
-                current = await current_treatments(conn, guild_id, user_id)
+            current = await self.db.read(
+                lambda tx: CheckinRepository(tx).current_treatments(guild_id, user_id)
+            )
             if current:
                 prefill[("current", "")] = Answer(
                     choices=tuple(c.id for c in question.choices if c.id in current)
@@ -299,29 +339,21 @@ class CheckinService:
             guild_id, user_id, surface=surface, retake=True, prefill=prefill, period=period
         )
 
-    async def _record_regimen(
-        self, conn: aiosqlite.Connection, response: Response, answers: Answers
-    ) -> None:
-        before = await current_treatments(conn, response.guild_id, response.user_id)
+    def _record_regimen(self, tx: Tx, response: Response, answers: Answers) -> None:
+        """The engine's completion hook: in the unit that completes the check-in."""
+        checkins = CheckinRepository(tx)
+        before = checkins.current_treatments(response.guild_id, response.user_id)
         now = self.clock.now()
         changes = regimen_changes(self.questionnaire, before, answers, now.date())
-        await apply_regimen_changes(conn, response.guild_id, response.user_id, changes, now)
+        checkins.apply_regimen_changes(response.guild_id, response.user_id, changes, now)
 
     # -- the member's data ------------------------------------------------------------------
 
-    async def answers_by_response(self, guild_id: int, user_id: int) -> dict[int, Answers]:
-        found: dict[int, Answers] = {}
-        for response in await self.repo.responses(guild_id, user_id):
-            if response.completed:
-                found[response.id] = await self.repo.answers(response.id)
-        return found
-
-
-async def _latest_completed(
-    conn: aiosqlite.Connection, guild_id: int, user_id: int
-) -> Response | None:
-    found = [r for r in await survey_responses.history(conn, guild_id, user_id) if r.completed]
-    return found[-1] if found else None
+    async def history(self, guild_id: int, user_id: int) -> History:
+        """The member's own check-in history in this server (`/checkin history`)."""
+        return await self.db.read(
+            lambda tx: member_history(tx, self.tables, self.questionnaire, guild_id, user_id)
+        )
 
 
 __all__ = [

@@ -19,7 +19,7 @@ import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.privacy import HIDDEN, Disclosure
 from bot.results.importer import ImportedReply
@@ -45,9 +45,12 @@ from bot.results.variables import (
     short,
     survey_sources,
 )
-from bot.storage import Database, guilds, responses
-from bot.storage import results as store
-from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings
+from bot.storage import Database
+from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings, GuildSettingsRepository
+from bot.storage.imports import ImportedReplyRepository
+from bot.storage.responses import SURVEY
+from bot.storage.results import ResultsRepository, guild_secret
+from bot.storage.tx import Tx
 from bot.survey.groupings import MAX_PROFILE_OPTIONS
 from bot.survey.questionnaire import (
     CHECKIN_BUNDLED,
@@ -263,19 +266,21 @@ class ResultsService:
     # -- settings ---------------------------------------------------------------------------
 
     async def settings(self, guild_id: int) -> GuildSettings:
-        async with self.db.reading() as conn:
-            return await guilds.get(conn, guild_id)
+        return await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
 
     async def update_settings(self, guild_id: int, **changes: object) -> GuildSettings:
         if "min_group_size" in changes:
             size = int(changes["min_group_size"])  # type: ignore[call-overload]
             if size < MIN_GROUP_SIZE_FLOOR:
                 raise ValueError(f"The minimum group size cannot be below {MIN_GROUP_SIZE_FLOOR}.")
-        async with self.db.transaction() as conn:
-            current = await guilds.get(conn, guild_id)
-            updated = replace(current, **changes)  # type: ignore[arg-type]
-            await guilds.put(conn, updated)
-        return updated
+
+        def unit(tx: Tx) -> GuildSettings:
+            repository = GuildSettingsRepository(tx)
+            updated = replace(repository.of(guild_id), **changes)  # type: ignore[arg-type]
+            repository.save(updated)
+            return updated
+
+        return await self.db.run(unit)
 
     # -- overview ---------------------------------------------------------------------------
 
@@ -293,11 +298,15 @@ class ResultsService:
         imported = settings.include_imported
         panels = []
         questions = self.overview_questions()
-        async with self.db.reading() as conn:
-            respondents = await store.respondents(conn, guild_id, imported)
-            counts, answered = await store.choice_counts(
-                conn, guild_id, [q.id for q in questions], imported
+
+        def unit(tx: Tx) -> tuple[int, dict[str, dict[str, int]], dict[str, int]]:
+            counting = ResultsRepository(tx, imported)
+            return (
+                counting.respondents(guild_id),
+                *counting.choice_counts(guild_id, [q.id for q in questions]),
             )
+
+        respondents, counts, answered = await self.db.read(unit)
         k = settings.min_group_size
         for question in questions:
             if answered[question.id] < k:
@@ -495,15 +504,14 @@ class ResultsService:
         )
         first_var, second_var = sorted((question, by), key=lambda v: v.question_id)
         stored = [self.sources[v.question_id] for v in (first_var, second_var)]
-        async with self.db.reading() as conn:
-            raw = await store.answer_pairs(
-                conn,
+        raw = await self.db.read(
+            lambda tx: ResultsRepository(tx, settings.include_imported).answer_pairs(
                 guild_id,
                 stored[0].stored_id,
                 stored[1].stored_id,
-                settings.include_imported,
                 checkins=(stored[0].checkin, stored[1].checkin),
             )
+        )
         if sum(raw.values()) != overview.respondents:
             # a member completed the survey between the two reads: ask again
             raise ResultsChanged
@@ -650,27 +658,22 @@ class ResultsService:
 
     async def import_replies(self, guild_id: int, replies: list[ImportedReply]) -> list[int]:
         """Store parsed thread replies as completed, imported responses (no Discord member)."""
-        ids = []
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT coalesce(min(user_id), 0) FROM responses") as cur:
-                row = await cur.fetchone()
-            next_user = min(-1, (row[0] if row else 0) - 1)
+
+        def unit(tx: Tx) -> list[int]:
+            stored, imports = SURVEY.on(tx), ImportedReplyRepository(tx)
+            next_user = imports.next_synthetic_user()
+            ids = []
             for reply in replies:
-                response = await responses.create(
-                    conn, guild_id, next_user, self.questionnaire.version, "dm"
-                )
+                response = stored.create(guild_id, next_user, self.questionnaire.version, "dm")
                 next_user -= 1
                 for key, answer in reply.answers.items():
-                    await responses.save_answer(conn, response.id, key, answer)
-                await responses.update(conn, response.id, position="summary", completed=True)
-                await conn.execute("UPDATE responses SET imported = 1 WHERE id = ?", (response.id,))
-                await conn.execute(
-                    "INSERT INTO imported_replies (response_id, original, unmapped)"
-                    " VALUES (?, ?, ?)",
-                    (response.id, reply.original, "\n".join(reply.unmapped)),
-                )
+                    stored.save_answer(response.id, key, answer)
+                stored.update(response.id, position="summary", completed=True)
+                imports.record(response.id, reply.original, "\n".join(reply.unmapped))
                 ids.append(response.id)
-        return ids
+            return ids
+
+        return await self.db.run(unit)
 
     # -- exports ----------------------------------------------------------------------------
 
@@ -781,16 +784,20 @@ class ResultsService:
 
     async def export_rows(self, guild_id: int) -> list[dict[str, object]]:
         settings = await self.settings(guild_id)
-        async with self.db.transaction() as conn:
-            secret = await store.guild_secret(conn, guild_id)
-            base = [
-                row async for row in store.completed_rows(conn, guild_id, settings.include_imported)
-            ]
-            answers = await store.answers_for(conn, [row[0] for row in base])
-            originals = {}
-            async with conn.execute("SELECT response_id, original FROM imported_replies") as cur:
-                for rid, original in await cur.fetchall():
-                    originals[rid] = original
+
+        def unit(
+            tx: Tx,
+        ) -> tuple[bytes, list[tuple[int, int, int, str, str | None, int]], Any, dict[int, str]]:
+            counting = ResultsRepository(tx, settings.include_imported)
+            base = counting.completed_rows(guild_id)
+            return (
+                guild_secret(tx, guild_id),
+                base,
+                counting.answers_for([row[0] for row in base]),
+                ImportedReplyRepository(tx).originals(),
+            )
+
+        secret, base, answers, originals = await self.db.run(unit)
         names = [c["column"] for c in self.columns()]
         rows = []
         for rid, user_id, version, started, completed, imported in base:
@@ -841,10 +848,14 @@ class ResultsService:
     async def checkin_export_rows(self, guild_id: int) -> list[dict[str, object]]:
         """Every completed check-in in the server, one row per treatment it names (one row
         with no treatment when it names none), under the survey export's pseudonymous ids."""
-        async with self.db.transaction() as conn:
-            secret = await store.guild_secret(conn, guild_id)
-            base = [row async for row in store.completed_checkins(conn, guild_id)]
-            answers = await store.answers_for(conn, [row[0] for row in base], checkins=True)
+
+        def unit(tx: Tx) -> tuple[bytes, list[tuple[int, int, int, str | None, str]], Any]:
+            counting = ResultsRepository(tx, include_imported=False)
+            base = counting.completed_checkins(guild_id)
+            answers = counting.answers_for([row[0] for row in base], checkins=True)
+            return guild_secret(tx, guild_id), base, answers
+
+        secret, base, answers = await self.db.run(unit)
         names = [c["column"] for c in self.checkin_columns()]
         made: dict[int, int] = {}  # check-ins seen so far per member
         rows = []

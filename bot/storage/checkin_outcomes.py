@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
+from bot.storage.tx import Tx
 
 # Where the check-in questionnaire (checkin-v1.toml) stores the answers counted here.
 SHEDDING_QUESTION = "shedding"
@@ -92,8 +92,8 @@ def _choices(text: str) -> frozenset[str]:
     return frozenset(text.split(",")) if text else frozenset()
 
 
-async def trajectories(
-    conn: aiosqlite.Connection,
+def trajectories(
+    tx: Tx,
     guild_id: int,
     treatment_id: str,
     shedding_levels: Sequence[str],
@@ -122,25 +122,24 @@ async def trajectories(
         **effects,
     }
     found: dict[Trajectory, int] = {}
-    async with conn.execute(sql, params) as cursor:
-        for first, first_effects, later, later_effects, one, count in await cursor.fetchall():
-            trajectory = Trajectory(
-                first,
-                _choices(first_effects),
-                later,
-                _choices(later_effects) if later is not None else frozenset(),
-                bool(one),
-            )
-            # group_concat's order is not defined: equal sets may arrive as two rows
-            found[trajectory] = found.get(trajectory, 0) + count
+    for first, first_effects, later, later_effects, one, count in tx.rows(sql, params):
+        trajectory = Trajectory(
+            first,
+            _choices(first_effects),
+            later,
+            _choices(later_effects) if later is not None else frozenset(),
+            bool(one),
+        )
+        # group_concat's order is not defined: equal sets may arrive as two rows
+        found[trajectory] = found.get(trajectory, 0) + count
     return found
 
 
-async def started_treatments(conn: aiosqlite.Connection, guild_id: int) -> list[str]:
+def started_treatments(tx: Tx, guild_id: int) -> list[str]:
     """The treatments some member of the server has a known start month for."""
-    async with conn.execute(
+    rows = tx.rows(
         "SELECT DISTINCT treatment_id FROM regimen_entries WHERE guild_id = ?"
         " AND started_month IS NOT NULL ORDER BY treatment_id",
         (guild_id,),
-    ) as cursor:
-        return [row[0] for row in await cursor.fetchall()]
+    )
+    return [row[0] for row in rows]

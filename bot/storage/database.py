@@ -1,25 +1,26 @@
-"""The one place that owns the SQLite connection's life.
+"""The one place that owns the database connection's life, and the one entry point for
+units of work.
 
-Writes go through `transaction()`, which serialises them on a lock and wraps
-them in `BEGIN IMMEDIATE … COMMIT`, so an answer is durable before the caller
-confirms it to a member. Reads share the same lock so they never observe a
-half-finished transaction of another coroutine on this connection.
+Every use case runs its repository calls as one synchronous unit in the connection's own
+thread: `run` for writes (atomic, committed before it returns, so an answer is durable
+before a member is told; units queued meanwhile share one COMMIT), `read` for a
+consistent snapshot. One thread runs everything, in order, so no lock is needed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import aiosqlite
 
 from bot.storage.migrations import Migration, load_migrations
+from bot.storage.tx import SQLiteTx, Tx
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 APPLICATION_ID = 0x414E4147
 BUSY_TIMEOUT_MS = 5_000
 
-Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
@@ -35,19 +35,34 @@ class StorageError(Exception):
     """The database cannot be used; the message says why and what to do, in one line."""
 
 
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection, which also runs a whole unit of work in its thread.
+
+    aiosqlite queues each call to its one worker thread; `run_in_thread` queues a function
+    of the sqlite3 connection the same way (through aiosqlite's own queueing method), so a
+    unit of many statements costs one hop, and units and aiosqlite's own calls are
+    serialised by the same thread."""
+
+    async def run_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self._execute(lambda: work(self._conn))
+        return result
+
+
+def _connect(location: str, *, uri: bool = False) -> _Connection:
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(location, uri=uri, isolation_level=None, check_same_thread=False)
+
+    return _Connection(connector, 64)
+
+
 class Database:
-    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+    def __init__(self, path: Path, connection: _Connection) -> None:
         self.path = path
         self._conn = connection
-        self._lock = asyncio.Lock()
-        # The hot path (a survey answer) runs as one synchronous unit of work on this second
-        # connection in its own thread: one hop instead of one per statement. The same lock
-        # guards both connections, so they never contend for SQLite's write lock.
-        self._unit_conn: sqlite3.Connection | None = None
-        self._unit_thread: ThreadPoolExecutor | None = None
+        self._readonly = False
         # Units that arrive while others run are committed together (group commit): one
         # hop and one COMMIT for the batch, each unit isolated in its own SAVEPOINT.
-        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
     # -- life -------------------------------------------------------------------------------
@@ -65,19 +80,17 @@ class Database:
         if readonly:
             if not path.exists():
                 raise StorageError(f"{path} does not exist.")
-            connection = await aiosqlite.connect(
-                f"file:{path}?mode=ro", uri=True, isolation_level=None
-            )
+            connection = _connect(f"file:{path}?mode=ro", uri=True)
         else:
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection = _connect(str(path))
+        await connection  # opens it in its thread
         db = cls(path, connection)
+        db._readonly = readonly
         try:
             await db._configure(readonly=readonly)
             await db._verify_identity(readonly=readonly)
             if migrate and not readonly:
                 await db.migrate(load_migrations() if migrations is None else migrations)
-            if not readonly:
-                db._open_unit_connection()
         except sqlite3.DatabaseError as exc:
             await db.close()
             raise StorageError(
@@ -89,24 +102,10 @@ class Database:
             raise
         return db
 
-    def _open_unit_connection(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        self._unit_conn = conn
-        self._unit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anagen-db")
-
     async def close(self) -> None:
         if self._drainer is not None and not self._drainer.done():
             await self._drainer  # let queued units commit before the connection goes
-        async with self._lock:
-            await self._conn.close()
-            if self._unit_thread is not None:
-                self._unit_thread.shutdown(wait=True)
-            if self._unit_conn is not None:
-                self._unit_conn.close()
-            self._unit_conn = self._unit_thread = None
+        await self._conn.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -115,7 +114,6 @@ class Database:
         await self.close()
 
     async def _configure(self, *, readonly: bool) -> None:
-        self._conn.row_factory = sqlite3.Row
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
@@ -158,43 +156,25 @@ class Database:
     async def migrate(self, migrations: list[Migration]) -> int:
         """Apply pending migrations, each atomically with its `user_version` bump."""
         pending = await self.pending_migrations(migrations)
-        async with self._lock:
-            for migration in pending:
-                log.info("Applying migration %04d_%s", migration.version, migration.name)
-                script = (
-                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
-                try:
-                    await self._conn.executescript(script)
-                except BaseException:
-                    if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
-                    raise
+        for migration in pending:
+            log.info("Applying migration %04d_%s", migration.version, migration.name)
+            script = (
+                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+            await self._conn.run_in_thread(functools.partial(_apply_script, script=script))
         return len(pending)
 
     # -- queries ----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the body's statements as one atomic write, committed on exit."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
-
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, work: Callable[[Tx], T]) -> T:
         """Run `work` atomically in the database thread; returns once it is committed.
 
-        For use cases that must be fast under load: `work` is plain synchronous code (SQL
-        and the pure rules around it), so a unit costs one thread hop, and units queued
-        meanwhile share the next hop and COMMIT. If `work` raises, only its own writes are
-        rolled back and the exception reaches the caller."""
-        if self._unit_conn is None or self._unit_thread is None:
+        For every write: `work` is plain synchronous code (repository calls and the pure
+        rules around them), so a unit costs one thread hop, and units queued meanwhile
+        share the next hop and COMMIT. If `work` raises, only its own writes are rolled
+        back and the exception reaches the caller."""
+        if self._readonly:
             raise StorageError(f"{self.path} is open read-only.")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((work, future))
@@ -202,15 +182,24 @@ class Database:
             self._drainer = asyncio.create_task(self._drain())
         return await future
 
+    async def read(self, work: Callable[[Tx], T]) -> T:
+        """Run `work`'s queries in one read transaction (one consistent snapshot, one hop)."""
+
+        def snapshot(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN")
+            try:
+                return work(SQLiteTx(conn))
+            finally:
+                conn.execute("COMMIT")
+
+        return await self._conn.run_in_thread(snapshot)
+
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._pending:
             batch, self._pending = self._pending, []
+            transact = functools.partial(_transact, works=[work for work, _ in batch])
             try:
-                async with self._lock:
-                    outcomes = await loop.run_in_executor(
-                        self._unit_thread, self._transact, [work for work, _ in batch]
-                    )
+                outcomes = await self._conn.run_in_thread(transact)
             except BaseException as exc:  # the batch could not commit: every unit failed
                 for _, future in batch:
                     if not future.done():
@@ -226,53 +215,6 @@ class Database:
                 else:
                     future.set_exception(value)
 
-    def _transact(self, works: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
-        conn = self._unit_conn
-        assert conn is not None
-        outcomes: list[tuple[bool, Any]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for work in works:
-                conn.execute("SAVEPOINT unit")
-                try:
-                    value = work(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO unit")
-                    conn.execute("RELEASE unit")
-                    outcomes.append((False, exc))
-                else:
-                    conn.execute("RELEASE unit")
-                    outcomes.append((True, value))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return outcomes
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for several reads in a row, without another coroutine's writes between."""
-        async with self._lock:
-            yield self._conn
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the affected row count."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
     async def _scalar(self, sql: str) -> Any:
         async with self._conn.execute(sql) as cursor:
             row = await cursor.fetchone()
@@ -282,15 +224,49 @@ class Database:
 
     async def integrity_problems(self) -> list[str]:
         """`PRAGMA quick_check` findings; empty when the file is sound."""
-        async with self._lock, self._conn.execute("PRAGMA quick_check") as cursor:
-            rows = [row[0] for row in await cursor.fetchall()]
+        rows = await self.read(lambda tx: [row[0] for row in tx.rows("PRAGMA quick_check")])
         return [] if rows == ["ok"] else rows
 
     async def backup_to(self, destination: Path) -> None:
         """Copy with SQLite's online backup API: consistent even while others write."""
         target = sqlite3.connect(destination)
         try:
-            async with self._lock:
-                await self._conn.backup(target)
+            await self._conn.backup(target)
         finally:
             target.close()
+
+
+def _apply_script(conn: sqlite3.Connection, script: str) -> None:
+    """A migration: its statements and the version bump commit together or not at all."""
+    try:
+        conn.executescript(script)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _transact(
+    conn: sqlite3.Connection, works: list[Callable[[Tx], Any]]
+) -> list[tuple[bool, Any]]:
+    """One transaction for a batch of units, each in its own savepoint."""
+    tx = SQLiteTx(conn)
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT unit")
+            try:
+                value = work(tx)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO unit")
+                conn.execute("RELEASE unit")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE unit")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return outcomes

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from bot.storage.responses import now
+from bot.storage.clock import utc_now
+from bot.storage.tx import Tx
 
 DEFAULT_MIN_GROUP_SIZE = 5
 MIN_GROUP_SIZE_FLOOR = 3
@@ -23,37 +22,42 @@ class GuildSettings:
     checkin_interval_weeks: int = 4
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
-    async with conn.execute(
-        "SELECT min_group_size, results_visibility, survey_open, include_imported,"
-        " checkins_enabled, checkin_interval_weeks FROM guild_settings WHERE guild_id = ?",
-        (guild_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return GuildSettings(guild_id)
-    return GuildSettings(guild_id, row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]), row[5])
+class GuildSettingsRepository:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
 
+    def of(self, guild_id: int) -> GuildSettings:
+        row = self.tx.row(
+            "SELECT min_group_size, results_visibility, survey_open, include_imported,"
+            " checkins_enabled, checkin_interval_weeks FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return GuildSettings(guild_id)
+        size, visibility, open_, imported, checkins, weeks = row
+        return GuildSettings(
+            guild_id, size, visibility, bool(open_), bool(imported), bool(checkins), weeks
+        )
 
-async def put(conn: aiosqlite.Connection, settings: GuildSettings) -> None:
-    await conn.execute(
-        "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility, survey_open,"
-        " include_imported, checkins_enabled, checkin_interval_weeks, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
-        " SET min_group_size = excluded.min_group_size,"
-        " results_visibility = excluded.results_visibility, survey_open = excluded.survey_open,"
-        " include_imported = excluded.include_imported,"
-        " checkins_enabled = excluded.checkins_enabled,"
-        " checkin_interval_weeks = excluded.checkin_interval_weeks,"
-        " updated_at = excluded.updated_at",
-        (
-            settings.guild_id,
-            max(MIN_GROUP_SIZE_FLOOR, settings.min_group_size),
-            settings.results_visibility,
-            int(settings.survey_open),
-            int(settings.include_imported),
-            int(settings.checkins_enabled),
-            settings.checkin_interval_weeks,
-            now(),
-        ),
-    )
+    def save(self, settings: GuildSettings) -> None:
+        self.tx.run(
+            "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility,"
+            " survey_open, include_imported, checkins_enabled, checkin_interval_weeks,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
+            " SET min_group_size = excluded.min_group_size,"
+            " results_visibility = excluded.results_visibility,"
+            " survey_open = excluded.survey_open, include_imported = excluded.include_imported,"
+            " checkins_enabled = excluded.checkins_enabled,"
+            " checkin_interval_weeks = excluded.checkin_interval_weeks,"
+            " updated_at = excluded.updated_at",
+            (
+                settings.guild_id,
+                max(MIN_GROUP_SIZE_FLOOR, settings.min_group_size),
+                settings.results_visibility,
+                int(settings.survey_open),
+                int(settings.include_imported),
+                int(settings.checkins_enabled),
+                settings.checkin_interval_weeks,
+                utc_now(),
+            ),
+        )

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from bot.storage.database import Database
+from bot.storage.tx import Tx
 
 
 class MetaRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
 
-    async def get(self, key: str) -> str | None:
-        row = await self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else str(row["value"])
+    def value(self, key: str) -> str | None:
+        found = self.tx.value("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if found is None else str(found)
 
-    async def set(self, key: str, value: str) -> None:
-        await self._db.execute(
+    def remember(self, key: str, value: str) -> None:
+        self.tx.run(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),

@@ -1,28 +1,18 @@
 """Responses and their answers, for the survey and for check-ins alike.
 
 The two live in tables of the same shape (kept apart so survey results never mistake a
-check-in for a survey), so one `ResponseStore` serves both: `SURVEY` and `CHECKINS`.
-Its async methods take the connection of the caller's transaction
-(`Database.transaction()` for writes, `Database.reading()` for reads). `AnswerUnit` offers
-the same operations synchronously, sharing the SQL, for the answer hot path that runs as
-one unit of work in the database thread (`Database.run`). The module-level functions are
-the survey's store, for callers that only ever mean the survey."""
+check-in for a survey): `ResponseTables` writes the SQL for one family once (`SURVEY`,
+`checkin_tables()`), and `ResponseRepository` runs it inside a unit of work's `Tx`."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.survey.flow import Answer, AnswerKey
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from bot.storage.clock import utc_now
+from bot.storage.tx import Row, Tx
+from bot.survey.answers import Answer, AnswerKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +35,7 @@ class Response:
         return self.status == "completed"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Response:
+    def from_row(cls, row: Row) -> Response:
         return cls(*row)  # rows are selected in field order (_COLUMNS)
 
 
@@ -64,7 +54,7 @@ def answers_from(rows: Iterable[Sequence[Any]]) -> dict[AnswerKey, Answer]:
     return found
 
 
-class ResponseStore:
+class ResponseTables:
     """The SQL for one family of response tables, written once for both families."""
 
     def __init__(
@@ -73,7 +63,7 @@ class ResponseStore:
         answers: str,
         choices: str,
         *,
-        clock: Callable[[], str] = now,
+        clock: Callable[[], str] = utc_now,
         has_period: bool = False,
     ) -> None:
         self.table = responses
@@ -110,79 +100,56 @@ class ResponseStore:
             f" (SELECT id FROM {responses} WHERE guild_id = ? AND user_id = ?)"
         )
 
-    def answer_rows(
-        self, response_id: int, key: AnswerKey, answer: Answer
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
-        question_id, item = key
-        return (
-            (
-                response_id,
-                question_id,
-                item,
-                answer.number,
-                answer.text,
-                int(answer.skipped),
-                self.clock(),
-            ),
-            (response_id, question_id, item),
-            [(response_id, question_id, item, choice) for choice in answer.choices],
-        )
+    def on(self, tx: Tx) -> ResponseRepository:
+        return ResponseRepository(tx, self)
 
-    def update_row(
-        self, response_id: int, position: str | None, completed: bool
-    ) -> tuple[Any, ...]:
-        stamp = self.clock()
-        return (position, stamp, completed, completed, stamp, response_id)
 
-    async def _one(
-        self, conn: aiosqlite.Connection, where: str, params: tuple[object, ...]
-    ) -> Response | None:
-        # execute_fetchall is one hop to the database thread; execute + fetch + close are three.
-        found = await conn.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM {self.table} WHERE {where}", params
-        )
-        return Response.from_row(next(iter(found))) if found else None
+class ResponseRepository:
+    """Responses of one family, inside one unit of work."""
 
-    async def get(self, conn: aiosqlite.Connection, response_id: int) -> Response | None:
-        if not 0 < response_id < 2**63:  # a forged id SQLite could not even bind
+    __slots__ = ("tables", "tx")
+
+    def __init__(self, tx: Tx, tables: ResponseTables) -> None:
+        self.tx = tx
+        self.tables = tables
+
+    def _one(self, where: str, params: tuple[object, ...]) -> Response | None:
+        row = self.tx.row(f"SELECT {_COLUMNS} FROM {self.tables.table} WHERE {where}", params)
+        return None if row is None else Response.from_row(row)
+
+    def get(self, response_id: int) -> Response | None:
+        if not 0 < response_id < 2**63:  # a forged id the database could not even bind
             return None
-        return await self._one(conn, "id = ?", (response_id,))
+        return self._one("id = ?", (response_id,))
 
-    async def open_response(
-        self, conn: aiosqlite.Connection, guild_id: int, user_id: int
-    ) -> Response | None:
-        return await self._one(
-            conn, "guild_id = ? AND user_id = ? AND status = 'in_progress'", (guild_id, user_id)
+    def open_response(self, guild_id: int, user_id: int) -> Response | None:
+        return self._one(
+            "guild_id = ? AND user_id = ? AND status = 'in_progress'", (guild_id, user_id)
         )
 
-    async def latest(
-        self, conn: aiosqlite.Connection, guild_id: int, user_id: int
-    ) -> Response | None:
-        return await self._one(
-            conn, "guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (guild_id, user_id)
+    def latest(self, guild_id: int, user_id: int) -> Response | None:
+        return self._one(
+            "guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (guild_id, user_id)
         )
 
-    async def active_in_dms(self, conn: aiosqlite.Connection, user_id: int) -> Response | None:
+    def active_in_dms(self, user_id: int) -> Response | None:
         """The DM response a typed reply belongs to: the member's most recently touched one."""
-        return await self._one(
-            conn,
+        return self._one(
             "user_id = ? AND status = 'in_progress' AND surface = 'dm' "
             "ORDER BY updated_at DESC, id DESC LIMIT 1",
             (user_id,),
         )
 
-    async def history(
-        self, conn: aiosqlite.Connection, guild_id: int, user_id: int
-    ) -> list[Response]:
-        rows = await conn.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM {self.table} WHERE guild_id = ? AND user_id = ? ORDER BY id",
+    def history(self, guild_id: int, user_id: int) -> list[Response]:
+        rows = self.tx.rows(
+            f"SELECT {_COLUMNS} FROM {self.tables.table} WHERE guild_id = ? AND user_id = ?"
+            " ORDER BY id",
             (guild_id, user_id),
         )
         return [Response.from_row(row) for row in rows]
 
-    async def create(
+    def create(
         self,
-        conn: aiosqlite.Connection,
         guild_id: int,
         user_id: int,
         version: int,
@@ -190,140 +157,81 @@ class ResponseStore:
         *,
         period: str | None = None,
     ) -> Response:
-        stamp = self.clock()
+        stamp = self.tables.clock()
         columns = "guild_id, user_id, questionnaire_version, surface, started_at, updated_at"
         values: tuple[object, ...] = (guild_id, user_id, version, surface, stamp, stamp)
-        if self.has_period:
+        if self.tables.has_period:
             columns, values = columns + ", period", (*values, period)
         marks = ", ".join("?" * len(values))
-        cursor = await conn.execute(
-            f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", values
+        row = self.tx.row(
+            f"INSERT INTO {self.tables.table} ({columns}) VALUES ({marks}) RETURNING {_COLUMNS}",
+            values,
         )
-        response = await self.get(conn, cursor.lastrowid or 0)
-        assert response is not None
-        return response
+        assert row is not None
+        return Response.from_row(row)
 
-    async def answers(
-        self, conn: aiosqlite.Connection, response_id: int
-    ) -> dict[AnswerKey, Answer]:
-        return answers_from(await conn.execute_fetchall(self.answers_sql, (response_id,)))
+    def answers(self, response_id: int) -> dict[AnswerKey, Answer]:
+        return answers_from(self.tx.rows(self.tables.answers_sql, (response_id,)))
 
-    async def save_answer(
-        self, conn: aiosqlite.Connection, response_id: int, key: AnswerKey, answer: Answer
-    ) -> None:
-        answer_row, choice_key, choice_rows = self.answer_rows(response_id, key, answer)
-        await conn.execute(self.save_answer_sql, answer_row)
-        await conn.execute(self.clear_choices_sql, choice_key)
-        await conn.executemany(self.add_choice_sql, choice_rows)
-
-    async def delete_answers(
-        self, conn: aiosqlite.Connection, response_id: int, keys: list[AnswerKey]
-    ) -> None:
-        await conn.executemany(
-            self.delete_answer_sql, [(response_id, qid, item) for qid, item in keys]
+    def save_answer(self, response_id: int, key: AnswerKey, answer: Answer) -> None:
+        question_id, item = key
+        self.tx.run(
+            self.tables.save_answer_sql,
+            (
+                response_id,
+                question_id,
+                item,
+                answer.number,
+                answer.text,
+                int(answer.skipped),
+                self.tables.clock(),
+            ),
+        )
+        self.tx.run(self.tables.clear_choices_sql, (response_id, question_id, item))
+        self.tx.run_many(
+            self.tables.add_choice_sql,
+            [(response_id, question_id, item, choice) for choice in answer.choices],
         )
 
-    async def update(
-        self,
-        conn: aiosqlite.Connection,
-        response_id: int,
-        *,
-        position: str | None,
-        completed: bool = False,
-    ) -> None:
-        await conn.execute(self.update_sql, self.update_row(response_id, position, completed))
+    def delete_answers(self, response_id: int, keys: list[AnswerKey]) -> None:
+        self.tx.run_many(
+            self.tables.delete_answer_sql, [(response_id, qid, item) for qid, item in keys]
+        )
 
-    async def set_prompt(
-        self,
-        conn: aiosqlite.Connection,
-        response_id: int,
-        channel_id: int | None,
-        message_id: int | None,
-        surface: str,
+    def update(self, response_id: int, *, position: str | None, completed: bool = False) -> None:
+        stamp = self.tables.clock()
+        self.tx.run(
+            self.tables.update_sql, (position, stamp, completed, completed, stamp, response_id)
+        )
+
+    def set_prompt(
+        self, response_id: int, channel_id: int | None, message_id: int | None, surface: str
     ) -> None:
-        await conn.execute(
-            f"UPDATE {self.table} SET prompt_channel_id = ?, prompt_message_id = ?, surface = ?"
-            " WHERE id = ?",
+        self.tx.run(
+            f"UPDATE {self.tables.table} SET prompt_channel_id = ?, prompt_message_id = ?,"
+            " surface = ? WHERE id = ?",
             (channel_id, message_id, surface, response_id),
         )
 
-    async def delete_response(self, conn: aiosqlite.Connection, response_id: int) -> None:
-        await conn.execute(f"DELETE FROM {self.table} WHERE id = ?", (response_id,))
-
-    async def erase_member(
-        self, conn: aiosqlite.Connection, guild_id: int, user_id: int
-    ) -> tuple[int, int]:
-        """Delete every response of the member in the server; returns (responses, answers)."""
-        found = await conn.execute_fetchall(self.count_answers_sql, (guild_id, user_id))
-        answer_count = next(iter(found))[0] if found else 0
-        cursor = await conn.execute(
-            f"DELETE FROM {self.table} WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        return cursor.rowcount, answer_count
-
-    def unit(self, conn: sqlite3.Connection) -> AnswerUnit:
-        return AnswerUnit(conn, self)
-
-
-class AnswerUnit:
-    """The same operations, synchronous, for the answer hot path run by `Database.run`."""
-
-    def __init__(self, conn: sqlite3.Connection, store: ResponseStore | None = None) -> None:
-        self.conn = conn
-        self.store = store or SURVEY
-
-    def get(self, response_id: int) -> Response | None:
-        if not 0 < response_id < 2**63:
-            return None
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM {self.store.table} WHERE id = ?", (response_id,)
-        ).fetchone()
-        return None if row is None else Response.from_row(row)
-
-    def answers(self, response_id: int) -> dict[AnswerKey, Answer]:
-        return answers_from(self.conn.execute(self.store.answers_sql, (response_id,)))
-
-    def save_answer(self, response_id: int, key: AnswerKey, answer: Answer) -> None:
-        answer_row, choice_key, choice_rows = self.store.answer_rows(response_id, key, answer)
-        self.conn.execute(self.store.save_answer_sql, answer_row)
-        self.conn.execute(self.store.clear_choices_sql, choice_key)
-        self.conn.executemany(self.store.add_choice_sql, choice_rows)
-
-    def delete_answers(self, response_id: int, keys: list[AnswerKey]) -> None:
-        self.conn.executemany(
-            self.store.delete_answer_sql, [(response_id, q, item) for q, item in keys]
-        )
-
-    def update(self, response_id: int, position: str | None) -> None:
-        self.conn.execute(
-            self.store.update_sql, self.store.update_row(response_id, position, False)
-        )
-
     def delete_response(self, response_id: int) -> None:
-        self.conn.execute(f"DELETE FROM {self.store.table} WHERE id = ?", (response_id,))
+        self.tx.run(f"DELETE FROM {self.tables.table} WHERE id = ?", (response_id,))
+
+    def erase_member(self, guild_id: int, user_id: int) -> tuple[int, int]:
+        """Delete every response of the member in the server; returns (responses, answers)."""
+        answers = int(self.tx.value(self.tables.count_answers_sql, (guild_id, user_id)) or 0)
+        deleted = self.tx.run(
+            f"DELETE FROM {self.tables.table} WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return deleted, answers
 
 
-SURVEY = ResponseStore("responses", "answers", "answer_choices")
-
-# The survey's store as plain functions, for callers that only ever mean the survey.
-get = SURVEY.get
-open_response = SURVEY.open_response
-latest = SURVEY.latest
-active_in_dms = SURVEY.active_in_dms
-history = SURVEY.history
-create = SURVEY.create
-answers = SURVEY.answers
-save_answer = SURVEY.save_answer
-delete_answers = SURVEY.delete_answers
-update = SURVEY.update
-set_prompt = SURVEY.set_prompt
-delete_response = SURVEY.delete_response
-erase_member = SURVEY.erase_member
+SURVEY = ResponseTables("responses", "answers", "answer_choices")
 
 
-def checkin_store(clock: Callable[[], str]) -> ResponseStore:
+def checkin_tables(clock: Callable[[], str]) -> ResponseTables:
     """The check-ins' tables (migration 0005), stamped by the injected clock."""
-    return ResponseStore(
+    return ResponseTables(
         "checkin_responses",
         "checkin_answers",
         "checkin_answer_choices",

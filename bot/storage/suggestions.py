@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from bot.storage.responses import now
+from bot.storage.clock import utc_now
+from bot.storage.tx import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,55 +22,57 @@ class Suggestion:
 _COLUMNS = "id, guild_id, user_id, treatment_id, text, status, created_at"
 
 
-async def add(
-    conn: aiosqlite.Connection, guild_id: int, user_id: int, treatment_id: str, text: str
-) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO treatment_suggestions (guild_id, user_id, treatment_id, text, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (guild_id, user_id, treatment_id, text, now()),
-    )
-    return cursor.lastrowid or 0
+class SuggestionRepository:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
 
+    def add(self, guild_id: int, user_id: int, treatment_id: str, text: str) -> int:
+        return int(
+            self.tx.value(
+                "INSERT INTO treatment_suggestions (guild_id, user_id, treatment_id, text,"
+                " created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (guild_id, user_id, treatment_id, text, utc_now()),
+            )
+        )
 
-async def open_queue(
-    conn: aiosqlite.Connection, guild_id: int, limit: int, offset: int = 0
-) -> tuple[list[Suggestion], int]:
-    """A page of open suggestions, oldest first, and how many are open in total."""
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM treatment_suggestions WHERE guild_id = ? AND status = 'open'"
-        " ORDER BY id LIMIT ? OFFSET ?",
-        (guild_id, limit, offset),
-    ) as cursor:
-        page = [Suggestion(*row) for row in await cursor.fetchall()]
-    async with conn.execute(
-        "SELECT count(*) FROM treatment_suggestions WHERE guild_id = ? AND status = 'open'",
-        (guild_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return page, row[0] if row else 0
+    def open_queue(
+        self, guild_id: int, limit: int, offset: int = 0
+    ) -> tuple[list[Suggestion], int]:
+        """A page of open suggestions, oldest first, and how many are open in total."""
+        page = [
+            Suggestion(*row)
+            for row in self.tx.rows(
+                f"SELECT {_COLUMNS} FROM treatment_suggestions WHERE guild_id = ?"
+                " AND status = 'open' ORDER BY id LIMIT ? OFFSET ?",
+                (guild_id, limit, offset),
+            )
+        ]
+        total = self.tx.value(
+            "SELECT count(*) FROM treatment_suggestions WHERE guild_id = ? AND status = 'open'",
+            (guild_id,),
+        )
+        return page, int(total or 0)
 
+    def resolve(self, guild_id: int, suggestion_id: int, status: str, moderator_id: int) -> bool:
+        """Mark an open suggestion of this server handled; False if it was not open here."""
+        return (
+            self.tx.run(
+                "UPDATE treatment_suggestions SET status = ?, resolved_by = ?, resolved_at = ?"
+                " WHERE id = ? AND guild_id = ? AND status = 'open'",
+                (status, moderator_id, utc_now(), suggestion_id, guild_id),
+            )
+            == 1
+        )
 
-async def resolve(
-    conn: aiosqlite.Connection, guild_id: int, suggestion_id: int, status: str, moderator_id: int
-) -> bool:
-    """Mark an open suggestion of this server handled; False if it was not open here."""
-    cursor = await conn.execute(
-        "UPDATE treatment_suggestions SET status = ?, resolved_by = ?, resolved_at = ?"
-        " WHERE id = ? AND guild_id = ? AND status = 'open'",
-        (status, moderator_id, now(), suggestion_id, guild_id),
-    )
-    return cursor.rowcount == 1
-
-
-async def erase_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
-    """Delete the member's suggestions and forget them as the moderator who resolved others."""
-    cursor = await conn.execute(
-        "DELETE FROM treatment_suggestions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    )
-    await conn.execute(
-        "UPDATE treatment_suggestions SET resolved_by = NULL"
-        " WHERE guild_id = ? AND resolved_by = ?",
-        (guild_id, user_id),
-    )
-    return cursor.rowcount
+    def erase_member(self, guild_id: int, user_id: int) -> int:
+        """Delete the member's suggestions and forget them as the moderator of others."""
+        deleted = self.tx.run(
+            "DELETE FROM treatment_suggestions WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        self.tx.run(
+            "UPDATE treatment_suggestions SET resolved_by = NULL"
+            " WHERE guild_id = ? AND resolved_by = ?",
+            (guild_id, user_id),
+        )
+        return deleted

@@ -7,12 +7,11 @@ group's fields are stored under `"<group>.<field>"`; everything here is pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.survey.answers import Answer, AnswerKey, Answers
 from bot.survey.questionnaire import Kind, Question, Questionnaire
-
-AnswerKey = tuple[str, str]
 
 
 class InvalidAnswer(ValueError):
@@ -21,17 +20,6 @@ class InvalidAnswer(ValueError):
 
 class Refused(Exception):
     """The answer ends the survey (under Discord's minimum age); the message says so kindly."""
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    choices: tuple[str, ...] = ()
-    number: int | None = None
-    text: str | None = None
-    skipped: bool = False
-
-
-Answers = Mapping[AnswerKey, Answer]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,15 @@ stale buttons are harmless, and one member can never touch another's survey.
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
-from bot.storage import Database, guilds
-from bot.storage.responses import SURVEY, Response, ResponseStore
+from bot.storage import Database
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.responses import SURVEY, Response, ResponseTables
+from bot.storage.tx import Tx
 from bot.survey.flow import (
     Answer,
     Answers,
@@ -96,8 +95,8 @@ class Status:
 AnswerBuilder = Callable[[Step], dict[str, Answer]]
 # Runs inside the transaction that completes a response, so whatever it records (a
 # check-in's regimen changes) is committed together with the completion, or not at all.
-FinishHook = Callable[[aiosqlite.Connection, Response, Answers], Awaitable[None]]
-OpenCheck = Callable[[aiosqlite.Connection, int], Awaitable[bool]]
+FinishHook = Callable[[Tx, Response, Answers], None]
+OpenCheck = Callable[[Tx, int], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +110,8 @@ class EngineTexts:
     gone: str = GONE
 
 
-async def _survey_open(conn: aiosqlite.Connection, guild_id: int) -> bool:
-    return (await guilds.get(conn, guild_id)).survey_open
+def _survey_open(tx: Tx, guild_id: int) -> bool:
+    return GuildSettingsRepository(tx).of(guild_id).survey_open
 
 
 class SurveyService:
@@ -124,14 +123,14 @@ class SurveyService:
         db: Database,
         questionnaire: Questionnaire,
         *,
-        store: ResponseStore = SURVEY,
+        tables: ResponseTables = SURVEY,
         texts: EngineTexts = EngineTexts(),
         is_open: OpenCheck = _survey_open,
         on_finish: FinishHook | None = None,
     ) -> None:
         self.db = db
         self.questionnaire = questionnaire
-        self.store = store
+        self.tables = tables
         self.texts = texts
         self._is_open = is_open
         self._on_finish = on_finish
@@ -139,10 +138,15 @@ class SurveyService:
     # -- starting ---------------------------------------------------------------------------
 
     async def start_state(self, guild_id: int, user_id: int) -> tuple[StartState, Response | None]:
-        async with self.db.reading() as conn:
-            if (open_ := await self.store.open_response(conn, guild_id, user_id)) is not None:
-                return StartState.RESUME, open_
-            latest = await self.store.latest(conn, guild_id, user_id)
+        return await self.db.read(lambda tx: self._start_state(tx, guild_id, user_id))
+
+    def _start_state(
+        self, tx: Tx, guild_id: int, user_id: int
+    ) -> tuple[StartState, Response | None]:
+        responses = self.tables.on(tx)
+        if (open_ := responses.open_response(guild_id, user_id)) is not None:
+            return StartState.RESUME, open_
+        latest = responses.latest(guild_id, user_id)
         if latest is not None and latest.completed:
             return StartState.COMPLETED, latest
         return StartState.NEW, None
@@ -161,30 +165,37 @@ class SurveyService:
 
         `prefill` answers questions the bot already knows (a check-in's current treatments)
         in the new response; the member lands after them and can go back to correct them."""
-        async with self.db.transaction() as conn:
-            response = await self.store.open_response(conn, guild_id, user_id)
+
+        def unit(tx: Tx) -> Screen:
+            responses = self.tables.on(tx)
+            response = responses.open_response(guild_id, user_id)
             if response is None:
-                latest = await self.store.latest(conn, guild_id, user_id)
+                latest = responses.latest(guild_id, user_id)
                 if latest is not None and latest.completed and not retake:
                     return NoticeScreen(NoticeKind.FINISHED, self.texts.already_done, latest.id)
-                if not await self._is_open(conn, guild_id):
+                if not self._is_open(tx, guild_id):
                     # e.g. a consent button from before a moderator closed the survey
                     return NoticeScreen(NoticeKind.GONE, self.texts.closed)
-                response = await self.store.create(
-                    conn, guild_id, user_id, self.questionnaire.version, surface, period=period
+                response = responses.create(
+                    guild_id, user_id, self.questionnaire.version, surface, period=period
                 )
                 for key, answer in (prefill or {}).items():
-                    await self.store.save_answer(conn, response.id, key, answer)
+                    responses.save_answer(response.id, key, answer)
             elif response.surface != surface:
-                await self.store.set_prompt(conn, response.id, None, None, surface)
-            return await self._screen(conn, response)
+                responses.set_prompt(response.id, None, None, surface)
+            return self._screen_for(response, responses.answers(response.id))
+
+        return await self.db.run(unit)
 
     async def status(self, guild_id: int, user_id: int) -> Status:
-        state, response = await self.start_state(guild_id, user_id)
+        def unit(tx: Tx) -> tuple[StartState, Response | None, Answers]:
+            state, response = self._start_state(tx, guild_id, user_id)
+            answers = {} if response is None else self.tables.on(tx).answers(response.id)
+            return state, response, answers
+
+        state, response, answers = await self.db.read(unit)
         if response is None:
             return Status(state)
-        async with self.db.reading() as conn:
-            answers = await self.store.answers(conn, response.id)
         steps = applicable_steps(self.questionnaire, answers)
         answered = sum(all(k in answers for k in s.answer_keys()) for s in steps)
         return Status(state, answered, len(steps), response.started_at, response.completed_at)
@@ -192,24 +203,22 @@ class SurveyService:
     # -- the current screen -----------------------------------------------------------------
 
     async def screen(self, response_id: int, user_id: int, note: Note | None = None) -> Screen:
-        async with self.db.reading() as conn:
-            response = await self._owned(conn, response_id, user_id)
+        def unit(tx: Tx) -> Screen:
+            response = self._owned(tx, response_id, user_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, self.texts.gone)
-            return await self._screen(conn, response, note)
+            return self._screen(tx, response, note)
 
-    async def _owned(
-        self, conn: aiosqlite.Connection, response_id: int, user_id: int
-    ) -> Response | None:
-        response = await self.store.get(conn, response_id)
+        return await self.db.read(unit)
+
+    def _owned(self, tx: Tx, response_id: int, user_id: int) -> Response | None:
+        response = self.tables.on(tx).get(response_id)
         if response is not None and response.user_id != user_id:
             raise NotYourSurvey
         return response
 
-    async def _screen(
-        self, conn: aiosqlite.Connection, response: Response, note: Note | None = None
-    ) -> Screen:
-        return self._screen_for(response, await self.store.answers(conn, response.id), note)
+    def _screen(self, tx: Tx, response: Response, note: Note | None = None) -> Screen:
+        return self._screen_for(response, self.tables.on(tx).answers(response.id), note)
 
     def _screen_for(self, response: Response, answers: Answers, note: Note | None = None) -> Screen:
         """What the member sees, from the response and its answers already in hand."""
@@ -270,14 +279,12 @@ class SurveyService:
 
     async def dm_activity(self, user_id: int) -> datetime | None:
         """When the member last touched a DM response of this engine (None: has none)."""
-        async with self.db.reading() as conn:
-            response = await self.store.active_in_dms(conn, user_id)
+        response = await self.db.read(lambda tx: self.tables.on(tx).active_in_dms(user_id))
         return None if response is None else datetime.fromisoformat(response.updated_at)
 
     async def reply(self, user_id: int, raw: str) -> Screen | None:
         """A message typed in DMs; None when the member has no survey in progress there."""
-        async with self.db.reading() as conn:
-            response = await self.store.active_in_dms(conn, user_id)
+        response = await self.db.read(lambda tx: self.tables.on(tx).active_in_dms(user_id))
         if response is None:
             return None
         if response.position == SUMMARY:
@@ -329,9 +336,9 @@ class SurveyService:
         *,
         echo: bool = False,
     ) -> Screen:
-        def unit(conn: sqlite3.Connection) -> Screen:
+        def unit(tx: Tx) -> Screen:
             # Runs in the database thread as one transaction: every answer costs one hop.
-            store = self.store.unit(conn)
+            store = self.tables.on(tx)
             response = store.get(response_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, self.texts.gone)
@@ -367,7 +374,7 @@ class SurveyService:
                 position = following.key if following else SUMMARY
             else:
                 position = step.key  # a group with parts still to answer
-            store.update(response.id, position)
+            store.update(response.id, position=position)
             moved = replace(response, position=position)
             return self._screen_for(moved, updated, self._saved_note(step, given, echo))
 
@@ -381,8 +388,7 @@ class SurveyService:
         return Note(f"{lead}: {prompt} → {said}", Tone.SAVED)
 
     async def _refuse(self, response_id: int, text: str) -> Screen:
-        async with self.db.transaction() as conn:
-            await self.store.delete_response(conn, response_id)
+        await self.db.run(lambda tx: self.tables.on(tx).delete_response(response_id))
         return NoticeScreen(NoticeKind.REFUSED, text)
 
     # -- navigation -------------------------------------------------------------------------
@@ -395,24 +401,25 @@ class SurveyService:
         target: Callable[[Response, dict], str | None],
         note: str | None = None,
     ) -> Screen:
-        async with self.db.transaction() as conn:
-            response = await self._owned(conn, response_id, user_id)
+
+        def unit(tx: Tx) -> Screen:
+            response = self._owned(tx, response_id, user_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+            answers = self.tables.on(tx).answers(response.id)
             if response.completed:
-                return await self._screen(conn, response, Note(self.texts.already_done))
-            current = await self._screen(conn, response)
+                return self._screen_for(response, answers, Note(self.texts.already_done))
+            current = self._screen_for(response, answers)
             here = current.step.key if isinstance(current, QuestionScreen) else SUMMARY
             if step_key is not None and here != step_key:
-                return await self._screen(conn, response, Note(STALE))
-            answers = await self.store.answers(conn, response.id)
+                return self._screen_for(response, answers, Note(STALE))
             position = target(response, answers)
             if position is None:
-                return await self._screen(conn, response, Note(note or "You cannot go there."))
-            await self.store.update(conn, response.id, position=position)
-            fresh = await self.store.get(conn, response.id)
-            assert fresh is not None
-            return await self._screen(conn, fresh)
+                return self._screen_for(response, answers, Note(note or "You cannot go there."))
+            self.tables.on(tx).update(response.id, position=position)
+            return self._screen_for(replace(response, position=position), answers)
+
+        return await self.db.run(unit)
 
     async def back(self, response_id: int, user_id: int, step_key: str) -> Screen:
         def target(response: Response, answers: dict) -> str | None:
@@ -446,8 +453,7 @@ class SurveyService:
         )
 
     async def pause(self, response_id: int, user_id: int) -> Screen:
-        async with self.db.reading() as conn:
-            response = await self._owned(conn, response_id, user_id)
+        response = await self.db.read(lambda tx: self._owned(tx, response_id, user_id))
         if response is None:
             return NoticeScreen(NoticeKind.GONE, self.texts.gone)
         if response.completed:
@@ -455,23 +461,26 @@ class SurveyService:
         return NoticeScreen(NoticeKind.PAUSED, self.texts.paused, response_id)
 
     async def finish(self, response_id: int, user_id: int) -> Screen:
-        async with self.db.transaction() as conn:
-            response = await self._owned(conn, response_id, user_id)
+        def unit(tx: Tx) -> Screen:
+            response = self._owned(tx, response_id, user_id)
             if response is None:
                 return NoticeScreen(NoticeKind.GONE, self.texts.gone)
             if response.completed:
                 return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response.id)
-            answers = await self.store.answers(conn, response.id)
+            responses = self.tables.on(tx)
+            answers = responses.answers(response.id)
             if next_step(self.questionnaire, answers) is not None:
-                return await self._screen(
-                    conn,
+                return self._screen_for(
                     response,
+                    answers,
                     Note("A few questions still need an answer first.", Tone.CORRECTION),
                 )
-            await self.store.update(conn, response.id, position=SUMMARY, completed=True)
+            responses.update(response.id, position=SUMMARY, completed=True)
             if self._on_finish is not None:
-                await self._on_finish(conn, response, answers)
-        return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response_id)
+                self._on_finish(tx, response, answers)
+            return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response_id)
+
+        return await self.db.run(unit)
 
     async def use_surface(
         self,
@@ -482,13 +491,15 @@ class SurveyService:
         message_id: int | None = None,
     ) -> None:
         """Remember where the live question message is, so the next one can replace it."""
-        async with self.db.transaction() as conn:
-            if await self._owned(conn, response_id, user_id) is not None:
-                await self.store.set_prompt(conn, response_id, channel_id, message_id, surface)
+
+        def unit(tx: Tx) -> None:
+            if self._owned(tx, response_id, user_id) is not None:
+                self.tables.on(tx).set_prompt(response_id, channel_id, message_id, surface)
+
+        await self.db.run(unit)
 
     async def prompt_message(self, response_id: int) -> tuple[int | None, int | None]:
-        async with self.db.reading() as conn:
-            response = await self.store.get(conn, response_id)
+        response = await self.db.read(lambda tx: self.tables.on(tx).get(response_id))
         return (
             (None, None)
             if response is None
@@ -498,10 +509,13 @@ class SurveyService:
     # -- the member's data ------------------------------------------------------------------
 
     async def mine(self, guild_id: int, user_id: int) -> list[tuple[Response, SummaryScreen]]:
-        async with self.db.reading() as conn:
-            found = []
-            for response in await self.store.history(conn, guild_id, user_id):
-                answers = await self.store.answers(conn, response.id)
-                rows = summary_rows(self.questionnaire, answers)
-                found.append((response, SummaryScreen(response.id, rows, response.completed)))
+
+        def unit(tx: Tx) -> list[tuple[Response, Answers]]:
+            responses = self.tables.on(tx)
+            return [(r, responses.answers(r.id)) for r in responses.history(guild_id, user_id)]
+
+        found = []
+        for response, answers in await self.db.read(unit):
+            rows = summary_rows(self.questionnaire, answers)
+            found.append((response, SummaryScreen(response.id, rows, response.completed)))
         return found

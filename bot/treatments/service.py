@@ -7,8 +7,11 @@ import itertools
 from dataclasses import dataclass, field, replace
 
 from bot.privacy import Disclosure
-from bot.storage import Database, guilds, results, suggestions
-from bot.storage.suggestions import Suggestion
+from bot.storage import Database
+from bot.storage.guilds import GuildSettings, GuildSettingsRepository
+from bot.storage.results import ResultsRepository
+from bot.storage.suggestions import Suggestion, SuggestionRepository
+from bot.storage.tx import Tx
 from bot.survey.groupings import EffectField, TreatmentsSpec
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, Treatment
@@ -102,8 +105,7 @@ class TreatmentService:
 
     async def reports_visible(self, guild_id: int, is_manager: bool) -> bool:
         """Survey counts follow the server's results visibility, here as in /survey results."""
-        async with self.db.reading() as conn:
-            settings = await guilds.get(conn, guild_id)
+        settings = await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
         return settings.results_visibility == "everyone" or is_manager
 
     def survey_choice(self, treatment: Treatment) -> str | None:
@@ -112,19 +114,23 @@ class TreatmentService:
 
     async def community_report(self, guild_id: int, treatment: Treatment) -> CommunityReport:
         spec, choice = self.reports, self.survey_choice(treatment)
-        async with self.db.reading() as conn:
-            settings = await guilds.get(conn, guild_id)
+
+        def unit(tx: Tx) -> tuple[GuildSettings, int, dict[str, dict[str, int]], int]:
+            settings = GuildSettingsRepository(tx).of(guild_id)
             if spec is None or choice is None:
-                return CommunityReport(None, settings.min_group_size)
-            tried, effects = await results.treatment_reports(
-                conn,
+                return settings, 0, {}, 0
+            counts = ResultsRepository(tx, settings.include_imported)
+            tried, effects = counts.treatment_reports(
                 guild_id,
                 spec.question,
                 choice,
                 [f"{spec.effects}.{f.id}" for f in spec.fields],
-                settings.include_imported,
             )
-            everyone = await results.respondents(conn, guild_id, settings.include_imported)
+            return settings, tried, effects, counts.respondents(guild_id)
+
+        settings, tried, effects, everyone = await self.db.read(unit)
+        if spec is None or choice is None:
+            return CommunityReport(None, settings.min_group_size)
         report = await asyncio.to_thread(
             protected_report,
             choice,
@@ -160,23 +166,23 @@ class TreatmentService:
         text = text.strip()
         if not text:
             raise ValueError("empty suggestion")
-        async with self.db.transaction() as conn:
-            return await suggestions.add(
-                conn, guild_id, user_id, treatment.id, text[:MAX_SUGGESTION]
+        return await self.db.run(
+            lambda tx: SuggestionRepository(tx).add(
+                guild_id, user_id, treatment.id, text[:MAX_SUGGESTION]
             )
+        )
 
     async def queue(self, guild_id: int, page: int, per_page: int) -> tuple[list[Suggestion], int]:
-        async with self.db.reading() as conn:
-            return await suggestions.open_queue(conn, guild_id, per_page, page * per_page)
+        return await self.db.read(
+            lambda tx: SuggestionRepository(tx).open_queue(guild_id, per_page, page * per_page)
+        )
 
     async def resolve(
         self, guild_id: int, suggestion_id: int, accepted: bool, moderator_id: int
     ) -> bool:
-        async with self.db.transaction() as conn:
-            return await suggestions.resolve(
-                conn,
-                guild_id,
-                suggestion_id,
-                "accepted" if accepted else "dismissed",
-                moderator_id,
+        status = "accepted" if accepted else "dismissed"
+        return await self.db.run(
+            lambda tx: SuggestionRepository(tx).resolve(
+                guild_id, suggestion_id, status, moderator_id
             )
+        )

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
-from bot.checkins.history import history_chart, member_history
+from bot.checkins.history import history_chart
 from bot.checkins.parse import (
     WEEKDAYS,
     ScheduleInputError,
@@ -81,9 +81,9 @@ class CheckIns(commands.Cog):
 
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
-        self.service = bot.checkins
+        self.service = bot.services.checkins
         self.scheduler = ReminderScheduler(
-            self.service.repo,
+            bot.db,
             self.send_reminder,
             clock=bot.clock,
             should_send=self._still_on,
@@ -139,7 +139,7 @@ class CheckIns(commands.Cog):
         self, interaction: discord.Interaction, guild_id: int, period: str, action: str
     ) -> None:
         user = interaction.user.id
-        enrolment = await self.service.repo.enrolment(guild_id, user)
+        enrolment = await self.service.enrolment(guild_id, user)
         if enrolment is None:
             await interaction.response.edit_message(
                 content="You have no check-ins in that server any more.", view=None
@@ -407,9 +407,7 @@ class CheckIns(commands.Cog):
     async def history(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        history = await member_history(
-            self.service.repo, self.service.questionnaire, interaction.guild_id, interaction.user.id
-        )
+        history = await self.service.history(interaction.guild_id, interaction.user.id)
         if not history.points:
             await interaction.followup.send(
                 "No completed check-ins yet. `/checkin now` answers one.", ephemeral=True

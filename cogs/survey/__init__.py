@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
-from bot.results.service import ComparisonRefused, ResultsService
+from bot.results.service import ComparisonRefused
 from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
@@ -67,11 +67,14 @@ class Survey(commands.Cog):
 
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
-        self.service = SurveyService(bot.db, bot.questionnaire)
-        self.results = ResultsService(bot.db, bot.questionnaire, bot.checkin_questionnaire)
+        self.service = bot.services.survey
+        self.results = bot.services.results
         # Every questionnaire the engine runs, by the prefix of its response references:
         # the survey, and check-ins (their controls and forms are the survey's own).
-        self.engines: dict[str, SurveyService] = {"": self.service, "c": bot.checkins.engine}
+        self.engines: dict[str, SurveyService] = {
+            "": self.service,
+            "c": bot.services.checkins.engine,
+        }
 
     def engine(self, ref: str) -> tuple[SurveyService, int]:
         """The engine a response reference ("12", "c7") belongs to, and the response id."""
@@ -117,7 +120,7 @@ class Survey(commands.Cog):
             return
         if screen.response_id is None:
             return
-        guild_id = await self.bot.checkins.offer_after_survey(screen.response_id, user_id)
+        guild_id = await self.bot.services.checkins.offer_after_survey(screen.response_id, user_id)
         if guild_id is not None:
             rendered.content += "\n\n" + CHECKIN_OFFER
             view = rendered.view or discord.ui.View(timeout=None)

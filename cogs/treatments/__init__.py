@@ -146,7 +146,7 @@ class Treatments(commands.Cog):
 
     def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
-        self.service = TreatmentService(bot.db, bot.knowledge, bot.questionnaire)
+        self.service = bot.services.treatments
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RelatedButton, PageButton, ResolveButton)
