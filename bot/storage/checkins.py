@@ -466,9 +466,10 @@ class CheckinRepository:
     ) -> None:
         """Record a claimed reminder's outcome (the first one stands), pausing the enrolment
         if asked."""
+        # coalesce: a member may press "Skip this one" before the send is recorded.
         self.tx.run(
-            "UPDATE checkin_reminders SET state = ?, reason = ?, finished_at = ?"
-            " WHERE id = ? AND state = 'claimed'",
+            "UPDATE checkin_reminders SET state = ?, reason = coalesce(?, reason),"
+            " finished_at = ? WHERE id = ? AND state = 'claimed'",
             (state.value, reason, stamp(now), reminder.id),
         )
         if pause is not None:
