@@ -821,17 +821,8 @@ class ResultsService:
                 continue
             if question.kind is Kind.GROUP:
                 row[f"{question_id}.{item}"] = choice or ""
-            elif skipped:
-                if question.kind is not Kind.MULTI:
-                    row[question_id] = "(skipped)"
-            elif question.kind is Kind.MULTI:
-                for option in question.choices:
-                    key = f"{question_id}.{option.id}"
-                    row[key] = 1 if row.get(key) == 1 or option.id == choice else 0
-            elif question.kind is Kind.SINGLE:
-                row[question_id] = choice or ""
             else:
-                row[question_id] = number if number is not None else (text or "")
+                _answer_value(row, question_id, question, number, text, skipped, choice)
 
     # -- check-ins in long format ------------------------------------------------------------
 
@@ -1136,7 +1127,20 @@ def _shared_value(
     skipped: int,
     choice: str | None,
 ) -> None:
-    column = f"checkin_{question.id}"
+    _answer_value(row, f"checkin_{question.id}", question, number, text, skipped, choice)
+
+
+def _answer_value(
+    row: dict[str, object],
+    column: str,
+    question: Question,
+    number: int | None,
+    text: str | None,
+    skipped: int,
+    choice: str | None,
+) -> None:
+    """One stored answer row into an export row: a multi-choice question as one 0/1
+    column per option (its rows arrive one choice at a time), anything else in `column`."""
     if skipped:
         if question.kind is not Kind.MULTI:
             row[column] = "(skipped)"

@@ -87,38 +87,27 @@ class ScheduleForm(discord.ui.Modal):
         super().__init__(
             title="Check-in schedule", custom_id=ids.SCHEDULE_FORM.build(guild=guild_id)
         )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Your time zone (a city or UTC offset)",
-                custom_id="zone",
-                placeholder="e.g. Berlin, New York, UTC+5:30",
-                max_length=60,
-            )
+        fields = (
+            (
+                "zone",
+                "Your time zone (a city or UTC offset)",
+                "e.g. Berlin, New York, UTC+5:30",
+                60,
+            ),
+            ("weekday", "Day of the week", "e.g. Monday", 12),
+            ("hour", "Hour (your local time)", "e.g. 9, 18 or 6pm", 8),
+            ("every", "Every how many weeks: 2, 4 or 8", None, 2),
         )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Day of the week",
-                custom_id="weekday",
-                placeholder="e.g. Monday",
-                max_length=12,
+        for field_id, label, placeholder, length in fields:
+            self.add_item(
+                discord.ui.TextInput(
+                    label=label,
+                    custom_id=field_id,
+                    placeholder=placeholder,
+                    default=str(default_weeks) if field_id == "every" else None,
+                    max_length=length,
+                )
             )
-        )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Hour (your local time)",
-                custom_id="hour",
-                placeholder="e.g. 9, 18 or 6pm",
-                max_length=8,
-            )
-        )
-        self.add_item(
-            discord.ui.TextInput(
-                label="Every how many weeks: 2, 4 or 8",
-                custom_id="every",
-                default=str(default_weeks),
-                max_length=2,
-            )
-        )
 
 
 ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ReminderButton, OptInButton)
