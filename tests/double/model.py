@@ -1,4 +1,4 @@
-"""The double's world: users, a guild, channels, messages and interactions, as Discord payloads."""
+"""The double's world: users, guilds, channels, messages and interactions, as Discord payloads."""
 
 from __future__ import annotations
 
@@ -24,6 +24,21 @@ def snowflake() -> int:
     """Time-ordered ids like Discord's, so discord.py's created_at is meaningful."""
     ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
     return (ms << 22) | (next(_counter) & 0x3FFFFF)
+
+
+def snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A fresh id that Discord's formula puts on `shard_id`: the timestamp is moved back
+    (by less than `shard_count` ms) to the nearest millisecond with the right remainder."""
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} does not exist among {shard_count}")
+    ms = snowflake() >> 22
+    ms -= (ms - shard_id) % shard_count
+    return (ms << 22) | (next(_counter) & 0x3FFFFF)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Discord's routing rule: the shard whose session receives this guild's events."""
+    return (guild_id >> 22) % shard_count
 
 
 def iso_now() -> str:
@@ -114,6 +129,11 @@ class Guild:
     # other than through add/remove (checked by the list's identity and length).
     _by_id: dict[int, User] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
+
+    @property
+    def general(self) -> Channel:
+        """The #general channel every guild of the double is created with."""
+        return self.channels[0]
 
     def member(self, user_id: int) -> User | None:
         """The member with this id, or None if they are not (or no longer) in the server."""
@@ -329,6 +349,8 @@ class Interaction:
     user: User
     channel_id: int
     sent_at: float
+    guild_id: int | None = None  # None in a DM
+    shard: int | None = None  # the session it was routed to; None if no session could get it
     answered_at: float | None = None  # time.monotonic() when the callback request arrived
     callback_type: int | None = None
     callback_data: dict[str, Any] | None = None

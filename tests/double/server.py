@@ -7,6 +7,11 @@ the failure is recorded so the test fails), interactions expire after 3 s
 leave (10007), a global rate limit can be switched on (429 with `global: true`),
 a message sent again with the same nonce and `enforce_nonce` is not posted twice, and
 rate limits, server errors, slow answers and gateway drops can be injected.
+
+It shards like Discord: one gateway session per shard (IDENTIFY's `shard`), each with its
+own sequence numbers, backlog and RESUME; a guild's events go to the session of shard
+`(guild_id >> 22) % shard_count`, DM events to shard 0; a bad or inconsistent shard is
+closed with 4010. Several guilds can exist; `guild` and `general` are the default one.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -37,7 +42,9 @@ from tests.double.model import (
     Message,
     MessageStore,
     User,
+    shard_of,
     snowflake,
+    snowflake_on_shard,
 )
 from tests.double.validation import RequestValidator, discord_error_body, get_validator
 
@@ -53,6 +60,7 @@ RATE_LIMITED = "You are being rate limited."
 # Discord only promises that `enforce_nonce` deduplicates "in the past few minutes"; the
 # double uses five minutes of time.monotonic(). A test can shorten `nonce_window`.
 NONCE_WINDOW_S = 5 * 60
+SESSION_STARTS_PER_DAY = 1000
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
@@ -107,9 +115,30 @@ class Recorded:
 
 @dataclass
 class GatewaySession:
+    """One shard's session: its own sequence numbers and backlog, so that shard alone can
+    RESUME on a new socket while the others stay connected."""
+
     session_id: str
+    shard_id: int = 0
+    shard_count: int = 1
     sequence: int = 0
     backlog: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None  # None while the bot is disconnected
+    ready: bool = False  # READY or RESUMED was sent on the current socket
+
+    @property
+    def live(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+
+@dataclass
+class Undeliverable:
+    """An event for a shard that never identified: Discord has no session to queue it in."""
+
+    shard_id: int
+    shard_count: int
+    name: str
+    data: dict[str, Any]
 
 
 class DiscordDouble:
@@ -119,9 +148,11 @@ class DiscordDouble:
         validator: RequestValidator | None = None,
         heartbeat_ms: int = 2000,
         global_rate_limit: int | None = None,
+        recommended_shards: int = 1,
     ) -> None:
         self.validator = validator or get_validator()
         self.heartbeat_ms = heartbeat_ms
+        self.recommended_shards = recommended_shards  # GET /gateway/bot's `shards`
         self.interaction_deadline = 3.0
         # Off by default; N means a 429 (global) for any request beyond N in a sliding window.
         self.global_rate_limit = global_rate_limit
@@ -132,14 +163,12 @@ class DiscordDouble:
         self.bot = User(self.application_id, "anagen", bot=True)
         self.token = BOT_TOKEN
         self.owner = User(snowflake(), "owner", permissions=ADMIN_PERMISSIONS)
-        self.general = Channel(snowflake(), 0, name="general")
-        self.guild = Guild(
-            snowflake(), "Hair Loss Talk", self.owner.id, [self.general], [self.bot, self.owner]
-        )
-        self.general.guild_id = self.guild.id
         self.users: dict[int, User] = {u.id: u for u in (self.bot, self.owner)}
         self.dm_channels: dict[int, Channel] = {}
-        self.channels: dict[int, Channel] = {self.general.id: self.general}
+        self.channels: dict[int, Channel] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.guild = self.add_guild("Hair Loss Talk")  # the default guild
+        self.general = self.guild.general
         self.messages: dict[int, Message] = MessageStore()
         self.interactions: dict[int, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
@@ -153,13 +182,15 @@ class DiscordDouble:
         self.faults: list[Fault] = []
         self.delays: list[Delay] = []
         self.holding = 0  # requests acted on whose answers a Delay is still holding back
-        self.identify_count = 0
+        self.identify_count = 0  # every shard's IDENTIFYs together
+        self.identified_shards: list[tuple[int, int]] = []  # (shard_id, shard_count) per IDENTIFY
         self.resume_count = 0
+        self.resumed_shards: list[tuple[int, int]] = []  # (shard_id, shard_count) per RESUME
+        self.undeliverable: list[Undeliverable] = []
         self.heartbeats = 0
         self.presence: dict[str, Any] | None = None
-        self._session: GatewaySession | None = None
-        self._ws: web.WebSocketResponse | None = None
-        self._ready = asyncio.Event()
+        self._sessions: dict[int, GatewaySession] = {}  # by shard id, all of one shard count
+        self._sockets: set[web.WebSocketResponse] = set()
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -178,8 +209,8 @@ class DiscordDouble:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -197,17 +228,34 @@ class DiscordDouble:
 
     # -- world building for tests -------------------------------------------------------------
 
-    def add_member(self, name: str, *, admin: bool = False) -> User:
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> Guild:
+        """A guild with its own #general, the bot and the owner as members. `shard=(i, n)`
+        picks an id that Discord routes to shard i of n, so a test knows where it lands.
+        Added after the bot connected, it is unknown to the bot until `send_guild_create`."""
+        guild_id = snowflake() if shard is None else snowflake_on_shard(*shard)
+        general = Channel(snowflake(), 0, guild_id=guild_id, name="general")
+        guild = Guild(guild_id, name, self.owner.id, [general], [self.bot, self.owner])
+        self.guilds[guild.id] = guild
+        self.channels[general.id] = general
+        return guild
+
+    def add_member(self, name: str, *, admin: bool = False, guild: Guild | None = None) -> User:
+        """A new user, member of `guild` (the default guild if None)."""
         user = User(
             snowflake(), name, permissions=ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS
         )
         self.users[user.id] = user
-        self.guild.add(user)
+        (guild or self.guild).add(user)
         return user
 
+    def join(self, user: User, guild: Guild) -> None:
+        """An existing user joins another guild too (no event: no members intent)."""
+        if guild.member(user.id) is None:
+            guild.add(user)
+
     def remove_member(self, user: User, guild: Guild | None = None) -> None:
-        """`user` leaves the guild (the default one). No gateway event: the bot's intents
-        do not include members, so Discord would not send one either."""
+        """`user` leaves `guild` (the default one if None). No gateway event: the bot's
+        intents do not include members, so Discord would not send one either."""
         (guild or self.guild).remove(user.id)
 
     def close_dms(self, user: User) -> None:
@@ -218,7 +266,12 @@ class DiscordDouble:
         user.dms_open = True
 
     def shares_guild(self, user: User) -> bool:
-        return self.guild.member(user.id) is not None
+        """Whether any guild has both the bot and `user` (what DMs from a bot require)."""
+        return any(guild.member(user.id) is not None for guild in self.guilds.values())
+
+    def guild_of(self, channel: Channel) -> Guild | None:
+        """The guild a channel belongs to; None for a DM."""
+        return None if channel.guild_id is None else self.guilds[channel.guild_id]
 
     def dm_channel(self, user: User) -> Channel:
         if user.id not in self.dm_channels:
@@ -312,109 +365,213 @@ class DiscordDouble:
         )
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
-            await self._ready.wait()
+        """Wait until the bot is connected: every shard session it opened is live and ready."""
+        await self.wait_until(
+            lambda: bool(self._sessions) and all(s.ready for s in self._sessions.values()),
+            timeout,
+        )
+
+    async def wait_shards_ready(self, shard_ids: Iterable[int], timeout: float = 10.0) -> None:
+        """Wait until each of these shards has a live session that got READY or RESUMED."""
+        wanted = list(shard_ids)
+        await self.wait_until(
+            lambda: all((s := self._sessions.get(i)) is not None and s.ready for i in wanted),
+            timeout,
+        )
 
     def _changed(self) -> None:
         self._activity.set()
+
+    # -- sharding ---------------------------------------------------------------------------
+
+    @property
+    def shard_count(self) -> int:
+        """The count the bot's sessions identified with; before any, the recommended one."""
+        session = next(iter(self._sessions.values()), None)
+        return self.recommended_shards if session is None else session.shard_count
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard that receives this guild's events at the current shard count."""
+        return shard_of(guild_id, self.shard_count)
+
+    def guilds_on(self, shard_id: int, shard_count: int) -> list[Guild]:
+        """The guilds Discord puts on shard `shard_id` of `shard_count`."""
+        return [g for g in self.guilds.values() if shard_of(g.id, shard_count) == shard_id]
+
+    def events(self, shard: int = 0) -> list[dict[str, Any]]:
+        """The events shard `shard`'s session was sent (its last 500), to assert on routing."""
+        session = self._sessions.get(shard)
+        return [] if session is None else list(session.backlog)
 
     # -- gateway ----------------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        self._ws = ws
-        await ws.send_json(
-            {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
-        )
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            payload = json.loads(msg.data)
-            op, data = payload.get("op"), payload.get("d")
-            if op == 1:
-                self.heartbeats += 1
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif op == 2:
-                await self._identify(ws, data)
-            elif op == 6:
-                await self._resume(ws, data)
-            elif op == 3:
-                self.presence = data
-        if self._ws is ws:
-            self._ws = None
-            self._ready.clear()
+        self._sockets.add(ws)
+        try:
+            await ws.send_json(
+                {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
+            )
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._gateway_op(ws, json.loads(msg.data))
+        finally:
+            self._sockets.discard(ws)
+            self._unbind(ws)
         return ws
+
+    async def _gateway_op(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        op = payload.get("op")
+        data: Any = payload.get("d")
+        if op == 1:  # heartbeats are per socket, acknowledged on the socket they came on
+            self.heartbeats += 1
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:
+            await self._identify(ws, data)
+        elif op == 6:
+            await self._resume(ws, data)
+        elif op == 3:
+            self.presence = data
+
+    def _unbind(self, ws: web.WebSocketResponse) -> None:
+        """The socket is gone: its session keeps queueing events for a RESUME."""
+        for session in self._sessions.values():
+            if session.ws is ws:
+                session.ws = None
+                session.ready = False
+        self._changed()
+
+    @staticmethod
+    def _requested_shard(raw: Any) -> tuple[int, int] | None:
+        """IDENTIFY's `shard` as (id, count); absent means [0, 1]; None if Discord refuses it."""
+        if raw is None:
+            return 0, 1
+        if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
+            return None
+        shard_id, shard_count = raw
+        return (shard_id, shard_count) if 0 <= shard_id < shard_count else None
+
+    def _count_conflicts(self, shard_count: int, ws: web.WebSocketResponse) -> bool:
+        """Whether another live session uses a different shard count (Discord: 4010)."""
+        return any(
+            s.live and s.ws is not ws and s.shard_count != shard_count
+            for s in self._sessions.values()
+        )
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
+        if any(s.ws is ws for s in self._sessions.values()):
+            await ws.close(code=4005, message=b"Already authenticated.")
+            return
+        shard = self._requested_shard(data.get("shard"))
+        if shard is None or self._count_conflicts(shard[1], ws):
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard_id, shard_count = shard
         self.identify_count += 1
+        self.identified_shards.append(shard)
         self.presence = data.get("presence")
-        self._session = GatewaySession(secrets.token_hex(16))
-        await self._send_event(
-            "READY",
-            {
-                "v": 10,
-                "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-                "guilds": [{"id": str(self.guild.id), "unavailable": True}],
-                "session_id": self._session.session_id,
-                "resume_gateway_url": self.gateway_url,
-                "application": {"id": str(self.application_id), "flags": 0},
-                "private_channels": [],
-                "relationships": [],
-                "presences": [],
-                "user_settings": {},
-                "guild_join_requests": [],
-                "geo_ordered_rtc_regions": [],
-            },
-        )
-        await self._send_event("GUILD_CREATE", self.guild.payload())
-        self._ready.set()
+        # Sessions of another shard count are all dead (checked above): they cannot resume.
+        self._sessions = {k: s for k, s in self._sessions.items() if s.shard_count == shard_count}
+        session = GatewaySession(secrets.token_hex(16), shard_id, shard_count, ws=ws)
+        self._sessions[shard_id] = session  # a re-IDENTIFY replaces the shard's old session
+        guilds = self.guilds_on(shard_id, shard_count)
+        await self._send_to(session, "READY", self._ready_payload(session, guilds, data))
+        for guild in guilds:
+            await self._send_to(session, "GUILD_CREATE", guild.payload())
+        session.ready = True
         self._changed()
 
+    def _ready_payload(
+        self, session: GatewaySession, guilds: list[Guild], identify: dict[str, Any]
+    ) -> dict[str, Any]:
+        """READY lists only this shard's guilds, unavailable until their GUILD_CREATE."""
+        return {
+            "v": 10,
+            "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            **({"shard": [session.shard_id, session.shard_count]} if "shard" in identify else {}),
+        }
+
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        session = self._session
-        if (
-            data.get("token") != self.token
-            or session is None
-            or data.get("session_id") != session.session_id
-        ):
+        wanted = data.get("session_id")
+        session = next((s for s in self._sessions.values() if s.session_id == wanted), None)
+        if data.get("token") != self.token or session is None:
             await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
             return
         self.resume_count += 1
-        missed = [e for e in session.backlog if e["s"] > (data.get("seq") or 0)]
-        for event in missed:
-            await ws.send_json(event)
-        await self._send_event("RESUMED", {})
-        self._ready.set()
+        self.resumed_shards.append((session.shard_id, session.shard_count))
+        sent = data.get("seq") or 0
+        # Replay until caught up, then bind with no await in between: nothing is lost or
+        # sent out of order even if events are dispatched during the replay.
+        while missed := [e for e in session.backlog if e["s"] > sent]:
+            for event in missed:
+                await ws.send_json(event)
+                sent = event["s"]
+        session.ws = ws
+        await self._send_to(session, "RESUMED", {})
+        session.ready = True
         self._changed()
 
-    async def _send_event(self, name: str, data: dict[str, Any]) -> None:
-        """Dispatch an event; while the bot is disconnected it waits in the backlog for RESUME."""
-        session = self._session
-        assert session is not None, "the bot has not identified"
+    async def _send_to(self, session: GatewaySession, name: str, data: dict[str, Any]) -> None:
+        """Dispatch on one session; while it is disconnected the event waits in its backlog."""
         session.sequence += 1
         event = {"op": 0, "t": name, "s": session.sequence, "d": data}
         session.backlog = [*session.backlog[-500:], event]
-        if self._ws is not None and not self._ws.closed:
+        ws = session.ws
+        if ws is not None and not ws.closed:
             try:
-                await self._ws.send_json(event)
+                await ws.send_json(event)
             except ConnectionResetError:
                 log.info("gateway dropped while sending %s; it stays in the backlog", name)
 
-    async def send_reconnect(self) -> None:
-        """Op 7: Discord asks the client to reconnect and resume."""
-        assert self._ws is not None
-        await self._ws.send_json({"op": 7, "d": None, "s": None, "t": None})
+    async def _dispatch(self, name: str, data: dict[str, Any], guild_id: int | None) -> int | None:
+        """Send an event where Discord would: the guild's shard, or shard 0 for DMs. Returns
+        the shard, or None (recorded in `undeliverable`) if that shard never identified."""
+        count = self.shard_count
+        shard = 0 if guild_id is None else shard_of(guild_id, count)
+        session = self._sessions.get(shard)
+        if session is None:
+            self.undeliverable.append(Undeliverable(shard, count, name, data))
+            self._changed()
+            return None
+        await self._send_to(session, name, data)
+        return shard
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the socket abruptly, as a network failure or Discord restart would."""
-        ws = self._ws
-        assert ws is not None
-        self._ready.clear()
-        self._ws = None
+    async def send_guild_create(self, guild: Guild) -> int | None:
+        """GUILD_CREATE to the guild's shard, as when the bot joins a guild while connected."""
+        return await self._dispatch("GUILD_CREATE", guild.payload(), guild.id)
+
+    def _session(self, shard: int) -> GatewaySession:
+        session = self._sessions.get(shard)
+        assert session is not None, f"shard {shard} has not identified"
+        return session
+
+    async def send_reconnect(self, shard: int = 0) -> None:
+        """Op 7 on one shard: Discord asks that session to reconnect and resume."""
+        ws = self._session(shard).ws
+        assert ws is not None, f"shard {shard} is not connected"
+        await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
+
+    async def drop_gateway(self, code: int = 4000, *, shard: int = 0) -> None:
+        """Close one shard's socket abruptly, as a network failure or Discord restart would."""
+        session = self._session(shard)
+        ws = session.ws
+        assert ws is not None, f"shard {shard} is not connected"
+        session.ws, session.ready = None, False
+        self._changed()
         await ws.close(code=code)
 
     # -- REST plumbing ----------------------------------------------------------------------
@@ -644,13 +801,15 @@ class DiscordDouble:
         }
 
     async def _get_gateway(self, **_: Any) -> dict[str, Any]:
+        """`shards` is Discord's recommendation; the start limit counts the IDENTIFYs so far
+        (a day's 1000, reset 24 h from now; one IDENTIFY per 5 s, not enforced)."""
         return {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.recommended_shards,
             "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
-                "reset_after": 0,
+                "total": SESSION_STARTS_PER_DAY,
+                "remaining": max(0, SESSION_STARTS_PER_DAY - self.identify_count),
+                "reset_after": 24 * 60 * 60 * 1000,
                 "max_concurrency": 1,
             },
         }
@@ -691,9 +850,10 @@ class DiscordDouble:
         return self._command_list(guild)
 
     async def _get_member(self, guild: str, user: str, **_: Any) -> dict[str, Any]:
-        if int(guild) != self.guild.id:
+        known = self.guilds.get(int(guild))
+        if known is None:
             raise DiscordError(404, 10004, "Unknown Guild")
-        found = self.guild.member(int(user))
+        found = known.member(int(user))
         if found is None:
             raise DiscordError(404, 10007, "Unknown Member")
         return found.member_payload()
@@ -938,6 +1098,7 @@ class DiscordDouble:
     def _interaction_base(
         self, user: User, kind: int, channel: Channel
     ) -> tuple[Interaction, dict[str, Any]]:
+        guild = self.guild_of(channel)
         record = Interaction(
             id=snowflake(),
             token=secrets.token_urlsafe(48),
@@ -945,6 +1106,7 @@ class DiscordDouble:
             user=user,
             channel_id=channel.id,
             sent_at=0.0,
+            guild_id=None if guild is None else guild.id,
         )
         payload: dict[str, Any] = {
             "id": str(record.id),
@@ -959,20 +1121,21 @@ class DiscordDouble:
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }
-        if channel.type == 1:
+        if guild is None:
+            # Discord: the guild-install owner is "0" when used in a DM with the bot.
             payload |= {
                 "user": user.payload(),
                 "context": 1,
-                "authorizing_integration_owners": {"0": str(self.guild.id)},
+                "authorizing_integration_owners": {"0": "0"},
             }
         else:
             payload |= {
-                "guild_id": str(self.guild.id),
+                "guild_id": str(guild.id),
                 "member": {**user.member_payload(), "permissions": user.permissions},
                 "guild_locale": "en-US",
                 "context": 0,
-                "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},
-                "authorizing_integration_owners": {"0": str(self.guild.id)},
+                "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+                "authorizing_integration_owners": {"0": str(guild.id)},
             }
         return record, payload
 
@@ -982,7 +1145,11 @@ class DiscordDouble:
         self.interactions[record.id] = record
         self._by_token[record.token] = record
         record.sent_at = time.monotonic()
-        await self._send_event("INTERACTION_CREATE", payload)
+        record.shard = await self._dispatch("INTERACTION_CREATE", payload, record.guild_id)
+        if wait and record.shard is None:
+            raise AssertionError(
+                f"interaction {payload['data']} is for a shard that never identified"
+            )
         if wait:
             try:
                 async with asyncio.timeout(self.interaction_deadline + 2):
@@ -993,9 +1160,13 @@ class DiscordDouble:
                 ) from None
         return record
 
-    def find_command(self, name: str, *, in_guild: bool = True) -> dict[str, Any]:
+    def find_command(
+        self, name: str, *, in_guild: bool = True, guild: Guild | None = None
+    ) -> dict[str, Any]:
+        """The synced command: `guild`'s own (the default guild's if None), then global."""
+        guild_id = (guild or self.guild).id
         candidates = [
-            *(self.guild_commands.get(self.guild.id, []) if in_guild else []),
+            *(self.guild_commands.get(guild_id, []) if in_guild else []),
             *self.global_commands,
         ]
         for command in candidates:
@@ -1006,10 +1177,15 @@ class DiscordDouble:
         )
 
     def _command_data(
-        self, command_path: str, options: dict[str, Any], focused: str | None, in_guild: bool
+        self,
+        command_path: str,
+        options: dict[str, Any],
+        focused: str | None,
+        guild: Guild | None,
     ) -> dict[str, Any]:
+        """Command data as Discord sends it; `guild` None means used in a DM."""
         root, *subs = command_path.split()
-        command = self.find_command(root, in_guild=in_guild)
+        command = self.find_command(root, in_guild=guild is not None, guild=guild)
         data: dict[str, Any] = {"id": command["id"], "name": root, "type": 1}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
@@ -1033,20 +1209,36 @@ class DiscordDouble:
         return data
 
     async def slash(
-        self, user: User, command: str, *, dm: bool = False, wait: bool = True, **options: Any
+        self,
+        user: User,
+        command: str,
+        *,
+        dm: bool = False,
+        guild: Guild | None = None,
+        wait: bool = True,
+        **options: Any,
     ) -> Interaction:
-        """Run `/command sub` with options, as `user`, in the guild's #general (or the bot's DM)."""
-        channel = self.dm_channel(user) if dm else self.general
+        """Run `/command sub` with options, as `user`, in #general of `guild` (the default
+        guild if None), or in the bot's DM."""
+        where = None if dm else (guild or self.guild)
+        channel = self.dm_channel(user) if where is None else where.general
         record, payload = self._interaction_base(user, 2, channel)
-        payload["data"] = self._command_data(command, options, None, not dm)
+        payload["data"] = self._command_data(command, options, None, where)
         return await self._send_interaction(record, payload, wait)
 
     async def autocomplete(
-        self, user: User, command: str, focused: str, **options: Any
+        self,
+        user: User,
+        command: str,
+        focused: str,
+        *,
+        guild: Guild | None = None,
+        **options: Any,
     ) -> list[dict[str, Any]]:
-        """Type into option `focused`; returns the choices the bot offered."""
-        record, payload = self._interaction_base(user, 4, self.general)
-        payload["data"] = self._command_data(command, options, focused, True)
+        """Type into option `focused` in `guild` (default guild if None); returns the choices."""
+        where = guild or self.guild
+        record, payload = self._interaction_base(user, 4, where.general)
+        payload["data"] = self._command_data(command, options, focused, where)
         await self._send_interaction(record, payload, True)
         return record.choices
 
@@ -1133,5 +1325,5 @@ class DiscordDouble:
             base_url=self.base_url,
         )
         self.messages[message.id] = message
-        await self._send_event("MESSAGE_CREATE", message.payload())
+        await self._dispatch("MESSAGE_CREATE", message.payload(), None)  # DMs: shard 0
         return message
