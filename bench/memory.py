@@ -94,7 +94,7 @@ async def child(api_url: str, gateway_url: str, database: Path, token: str) -> N
 
     Route.BASE = api_url  # type: ignore[misc]
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-    bot = AnagenBot(Settings(token=token, database_path=database))
+    bot = AnagenBot(Settings(token=token, database=database))
     task = asyncio.create_task(bot.start(token))
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()

@@ -353,7 +353,7 @@ async def run(args: argparse.Namespace, logs: LogCounter) -> tuple[Phase, Phase,
             reminded = [double.add_member(f"member{i}") for i in range(args.members)]
             seeded = await enrol(database, double.guild.id, reminded, hour)
             notes.append(f"set-up: {args.members:,} enrolments stored in {seeded:.1f} s")
-            bot = AnagenBot(Settings(token=double.token, database_path=database))
+            bot = AnagenBot(Settings(token=double.token, database=database))
             async with running(bot, double.token):
                 clickers = Clickers(double, args.clickers, args.think)
                 load = asyncio.create_task(clickers.run())

@@ -210,7 +210,7 @@ async def anagen_run(members: int, concurrency: int, folder: Path, logs: LogCoun
     database = folder / "anagen.db"
     async with running_double() as double:
         users = [double.add_member(f"member{i}") for i in range(members)]
-        bot = AnagenBot(Settings(token=double.token, database_path=database))
+        bot = AnagenBot(Settings(token=double.token, database=database))
         async with running(bot, double.token):
             semaphore = asyncio.Semaphore(concurrency)
             started = time.perf_counter()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from bot.storage import Database, StorageError, load_migrations
+from bot.storage import Database, DatabaseLocation, SQLiteLocation, StorageError, load_migrations
 
 if TYPE_CHECKING:
     from bot.survey.groupings import TreatmentsSpec
@@ -39,18 +38,20 @@ class CheckReport:
         return not self.problems
 
 
-async def _check_database(path: Path, report: CheckReport) -> None:
+async def _check_database(location: DatabaseLocation, report: CheckReport) -> None:
     try:
-        migrations = load_migrations()
+        migrations = load_migrations(location.dialect)
     except ValueError as exc:
         report.problems.append(f"migrations: {exc}")
         return
     report.passed.append(f"migrations: {len(migrations)} files, numbered without gaps")
-    if not path.exists():
-        report.passed.append(f"database {path}: does not exist yet; it is created on first start")
+    if isinstance(location, SQLiteLocation) and not location.path.exists():
+        report.passed.append(
+            f"database {location}: does not exist yet; it is created on first start"
+        )
         return
     try:
-        async with await Database.open(path, readonly=True, migrate=False) as db:
+        async with await Database.open(location, readonly=True, migrate=False) as db:
             pending = await db.pending_migrations(migrations)
             integrity = await db.integrity_problems()
             version = await db.schema_version()
@@ -59,12 +60,13 @@ async def _check_database(path: Path, report: CheckReport) -> None:
         return
     if integrity:
         report.problems.append(
-            f"database {path}: integrity check failed ({'; '.join(integrity[:3])}); "
+            f"database {location}: integrity check failed ({'; '.join(integrity[:3])}); "
             "restore it from a backup."
         )
         return
     note = f"{len(pending)} migrations will be applied on next start" if pending else "up to date"
-    report.passed.append(f"database {path}: schema {version}, integrity ok, {note}")
+    checked = "integrity ok" if isinstance(location, SQLiteLocation) else "reachable"
+    report.passed.append(f"database {location}: schema {version}, {checked}, {note}")
 
 
 def _check_questionnaire(settings: Settings) -> str:
@@ -115,7 +117,7 @@ async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckR
     report = CheckReport(problems=list(settings_problems))
     if not settings_problems:
         report.passed.append("settings: all valid")
-    await _check_database(settings.database_path, report)
+    await _check_database(settings.database, report)
     for check in DATA_CHECKS:
         try:
             report.passed.append(check(settings))

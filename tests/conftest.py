@@ -1,10 +1,13 @@
-"""Fixtures: a running Discord double and the real bot connected to it, on a fresh database."""
+"""Fixtures: a running Discord double and the real bot connected to it, on a fresh database
+of each backend (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,10 @@ from discord.http import Route
 
 from bot.app import AnagenBot
 from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.location import DatabaseLocation, SQLiteLocation
+from tests import pg_cluster
+from tests.databases import POSTGRES_ENV, drop_schema, fresh_schema
 from tests.double import DiscordDouble, User
 
 BotStarter = Callable[..., contextlib.AbstractAsyncContextManager[AnagenBot]]
@@ -33,11 +40,80 @@ async def double(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordDouble
     assert not server.rejections, "the double rejected requests:\n" + "\n".join(server.rejections)
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_source() -> str:
+    """Where the PostgreSQL half runs: a server CI started, one this session will start,
+    or nowhere."""
+    if os.environ.get(POSTGRES_ENV):
+        return f"the server in ${POSTGRES_ENV}"
+    if (binaries := pg_cluster.find_binaries()) is not None:
+        return f"a throw-away cluster started with {binaries}"
+    return ""
+
+
+def pytest_report_header() -> str:
+    source = _postgres_source()
+    if source:
+        return f"anagen: every database test runs on SQLite and on PostgreSQL ({source})"
+    return (
+        "anagen: !!! PostgreSQL IS NOT INSTALLED: the PostgreSQL half of the suite is SKIPPED "
+        "(install Debian's `postgresql` package, or set ANAGEN_TEST_POSTGRES) !!!"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """The PostgreSQL server for the session's tests (started on first use), or None."""
+    if url := os.environ.get(POSTGRES_ENV):
+        yield url
+        return
+    if pg_cluster.find_binaries() is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="anagen-pg-"))
+    try:
+        yield pg_cluster.start(folder)
+    finally:
+        pg_cluster.stop(folder)
+
+
 @pytest.fixture
-def settings(double: DiscordDouble, tmp_path: Path) -> Settings:
+def postgres(postgres_server: str | None) -> str:
+    """The test server's URL; without PostgreSQL the test is skipped (never in CI)."""
+    if postgres_server is None:
+        if _in_ci():
+            pytest.fail("CI must run the PostgreSQL half: PostgreSQL is not installed")
+        pytest.skip("PostgreSQL is not installed")
+    return postgres_server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseLocation]:
+    """A fresh, empty database: an SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield SQLiteLocation(tmp_path / "anagen.db")
+        return
+    server: str = request.getfixturevalue("postgres")
+    location = fresh_schema(server)
+    yield location
+    drop_schema(server, location)
+
+
+@pytest.fixture
+async def db(db_location: DatabaseLocation) -> AsyncIterator[Database]:
+    """The store itself, opened (and migrated) on a fresh database of each backend."""
+    async with await Database.open(db_location) as database:
+        yield database
+
+
+@pytest.fixture
+def settings(double: DiscordDouble, db_location: DatabaseLocation) -> Settings:
     return Settings(
         token=double.token,
-        database_path=tmp_path / "anagen.db",
+        database=db_location,
         owner_ids=frozenset({double.owner.id}),
     )
 

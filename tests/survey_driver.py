@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.storage import Database
+from bot.storage import Database, DatabaseLocation
 from bot.storage.responses import SURVEY
 from bot.storage.tx import Tx
 from bot.survey.flow import Answer
+from tests.databases import rows
 from tests.double import DiscordDouble, Message, User
 
 # How a member who clicks answers each question (by question id).
@@ -104,14 +104,9 @@ async def start_survey(double: DiscordDouble, user: User) -> Message:
     return (await double.click(user, consent, "Start the survey")).message
 
 
-def rows(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database) as conn:
-        result = conn.execute(sql, params).fetchall()
-    conn.close()
-    return result
-
-
-def stored_answers(database: Path, response_id: int) -> dict[tuple[str, str], Any]:
+def stored_answers(
+    database: DatabaseLocation | Path, response_id: int
+) -> dict[tuple[str, str], Any]:
     """{(question, item): value} where value is a sorted choice tuple, number, text or 'skipped'."""
     found: dict[tuple[str, str], Any] = {}
     for qid, item, number, text, skipped in rows(

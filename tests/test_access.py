@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from bot.app import AnagenBot
 from bot.settings import Settings
+from bot.storage.location import DatabaseLocation
+from tests.databases import columns, rows, table_names
 from tests.double import DiscordDouble, Message, User
 from tests.survey_driver import (
     CLICKS,
@@ -18,7 +18,6 @@ from tests.survey_driver import (
     click_through,
     custom_id,
     response_id_of,
-    rows,
     start_survey,
     step_of,
 )
@@ -28,71 +27,42 @@ ADMINISTRATOR = str(1 << 3)
 NOT_YOURS = "belongs to someone else"
 
 
-def table_counts(database: Path) -> dict[str, int]:
-    conn = sqlite3.connect(database)
-    try:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        conn.close()
+def table_counts(database: DatabaseLocation) -> dict[str, int]:
+    return {t: rows(database, f'SELECT count(*) FROM "{t}"')[0][0] for t in table_names(database)}
 
 
-def database_dump(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+def database_dump(database: DatabaseLocation) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table except bookkeeping that legitimately changes (meta)."""
-    conn = sqlite3.connect(database)
-    try:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                " AND name != 'meta' ORDER BY name"
-            )
-        ]
-        return {
-            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
-        }
-    finally:
-        conn.close()
+    return {
+        t: sorted(rows(database, f'SELECT * FROM "{t}"'), key=repr)
+        for t in table_names(database)
+        if t != "meta"
+    }
 
 
-def traces_of(database: Path, user_id: int, response_ids: set[int]) -> list[str]:
+def traces_of(database: DatabaseLocation, user_id: int, response_ids: set[int]) -> list[str]:
     """Every place in the database that still mentions the member or their responses."""
     found = []
-    conn = sqlite3.connect(database)
-    try:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    for table in table_names(database):
+        names = columns(database, table)
+        for column in names:
+            [(hits,)] = rows(
+                database,
+                f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) LIKE ?',
+                (f"%{user_id}%",),
             )
-        ]
-        for table in tables:
-            columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-            for column in columns:
-                hits = conn.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?'
-                    f' OR instr(CAST("{column}" AS TEXT), ?) > 0',
-                    (user_id, str(user_id)),
-                ).fetchone()[0]
+            if hits:
+                found.append(f"{table}.{column}: {hits} row(s) with the user id")
+        response_columns = [c for c in names if c == "response_id"] + (
+            ["id"] if table == "responses" else []
+        )
+        for column in response_columns:
+            for response_id in response_ids:
+                [(hits,)] = rows(
+                    database, f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', (response_id,)
+                )
                 if hits:
-                    found.append(f"{table}.{column}: {hits} row(s) with the user id")
-            response_columns = [c for c in columns if c == "response_id"] + (
-                ["id"] if table == "responses" else []
-            )
-            for column in response_columns:
-                for response_id in response_ids:
-                    hits = conn.execute(
-                        f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?', (response_id,)
-                    ).fetchone()[0]
-                    if hits:
-                        found.append(f"{table}.{column}: response {response_id}")
-    finally:
-        conn.close()
+                    found.append(f"{table}.{column}: response {response_id}")
     return found
 
 
@@ -135,7 +105,7 @@ async def test_members_invoking_admin_commands_anyway_are_refused(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
     syncs_before = double.count("PUT", r"/applications/\d+/(guilds/\d+/)?commands")
-    before = database_dump(settings.database_path)
+    before = database_dump(settings.database)
     attempts = [
         ("survey-admin settings", {"survey_open": False, "min_group_size": 3}, False),
         ("survey-admin settings", {}, False),
@@ -167,7 +137,7 @@ async def test_members_invoking_admin_commands_anyway_are_refused(
             assert not followup.attachments, where
             assert not followup.embeds, where
     assert double.count("PUT", r"/applications/\d+/(guilds/\d+/)?commands") == syncs_before
-    assert database_dump(settings.database_path) == before
+    assert database_dump(settings.database) == before
 
     # an administrator who is not an operator cannot sync either; the operator can
     admin = double.add_member("admin", admin=True)
@@ -184,7 +154,7 @@ async def test_forged_moderator_buttons_are_refused(
 ) -> None:
     await double.slash(member, "treatment suggest", name="minoxidil", text="Add the 2024 trial")
     (suggestion_id,) = [
-        r[0] for r in rows(settings.database_path, "SELECT id FROM treatment_suggestions")
+        r[0] for r in rows(settings.database, "SELECT id FROM treatment_suggestions")
     ]
     moderator = double.add_member("mod", admin=True)
     queue = (await double.slash(moderator, "treatment-suggestions")).message
@@ -201,9 +171,9 @@ async def test_forged_moderator_buttons_are_refused(
     in_dm = forged_copy(double.dms(member)[-1], [accept])
     clicked = await double.forge_component(member, in_dm, accept)
     assert "Only members with Manage Server" in clicked.message.text
-    assert rows(
-        settings.database_path, "SELECT status, resolved_by FROM treatment_suggestions"
-    ) == [("open", None)]
+    assert rows(settings.database, "SELECT status, resolved_by FROM treatment_suggestions") == [
+        ("open", None)
+    ]
     # the moderator can
     resolved = await double.click(moderator, queue, accept)
     assert "marked accepted" in resolved.message.text
@@ -219,14 +189,14 @@ async def test_another_members_survey_controls_and_form_are_refused(
     question = await start_survey(double, member)
     question = await answer_step(double, member, question, CLICKS["age"])
     rid = response_id_of(question)
-    before = database_dump(settings.database_path)
+    before = database_dump(settings.database)
 
     # every control on the member's question, used by someone else
     for control in question.custom_ids():
         result = await double.forge_component(intruder, question, control)
         assert result.message.ephemeral, control
         assert NOT_YOURS in result.message.text, control
-    assert database_dump(settings.database_path) == before
+    assert database_dump(settings.database) == before
 
     # the member's form: opened by someone else, or opened by the member and submitted by
     # someone else, is refused
@@ -241,7 +211,7 @@ async def test_another_members_survey_controls_and_form_are_refused(
     assert submitted.message.ephemeral
     assert NOT_YOURS in submitted.message.text
     assert rows(
-        settings.database_path,
+        settings.database,
         "SELECT number FROM answers WHERE response_id = ? AND question_id = 'age'",
         (rid,),
     ) == [(34,)]
@@ -259,10 +229,10 @@ async def test_another_members_survey_controls_and_form_are_refused(
             values = ["age"] if prefix == "sv:c:" else None
             result = await double.forge_component(intruder, summary, control, values)
             assert NOT_YOURS in result.message.text, control
-    status = rows(settings.database_path, "SELECT status FROM responses WHERE id = ?", (rid,))
+    status = rows(settings.database, "SELECT status FROM responses WHERE id = ?", (rid,))
     assert status == [("in_progress",)]
     assert rows(
-        settings.database_path, "SELECT count(*) FROM responses WHERE user_id = ?", (intruder.id,)
+        settings.database, "SELECT count(*) FROM responses WHERE user_id = ?", (intruder.id,)
     ) == [(0,)]
 
 
@@ -278,7 +248,7 @@ async def _complete(double: DiscordDouble, user: User, age: str, note: str) -> i
 async def test_mine_and_delete_only_touch_the_callers_rows(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
-    db = settings.database_path
+    db = settings.database
     other = double.add_member("bea")
     mine_rid = await _complete(double, member, "34", "alpha note from alex")
     other_rid = await _complete(double, other, "57", "bravo note from bea")
@@ -319,13 +289,14 @@ async def test_mine_and_delete_only_touch_the_callers_rows(
     )
     assert (await double.slash(member, "survey mine")).message.text.startswith("You have no")
     assert "bravo note from bea" in (await double.slash(other, "survey mine")).message.text
-    assert rows(db, "PRAGMA foreign_key_check") == []
+    if db.dialect == "sqlite":  # PostgreSQL enforces foreign keys as it goes
+        assert rows(db, "PRAGMA foreign_key_check") == []
 
 
 async def test_delete_erases_an_unfinished_survey_and_earlier_responses_everywhere(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
-    db = settings.database_path
+    db = settings.database
     first = await _complete(double, member, "41", "first go")
     await double.slash(member, "survey retake")
     consent = await double.wait_for_dm(member, len(double.dms(member)) + 1)
@@ -358,4 +329,4 @@ async def test_a_moderators_erase_leaves_no_trace(
     assert "Nothing about you remains" in erased.message.text or "nothing stored" in (
         erased.message.text
     )
-    assert traces_of(settings.database_path, moderator.id, set()) == []
+    assert traces_of(settings.database, moderator.id, set()) == []

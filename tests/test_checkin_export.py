@@ -168,12 +168,6 @@ NOTHING_ON = {
 }
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> Database:
-    async with await Database.open(tmp_path / "anagen.db") as database:
-        yield database  # type: ignore[misc]
-
-
 async def test_a_checkin_naming_no_treatment_is_one_row_and_text_is_safe(db: Database) -> None:
     service = ResultsService(db, load_questionnaire())
     await seed_response(db, GUILD, 42, {("sex", ""): Answer(choices=("male",))})

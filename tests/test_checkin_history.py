@@ -4,9 +4,8 @@ whose embedded series equals what the database holds."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -34,12 +33,6 @@ GUILD, USER = 1, 10
 CHECKINS = checkin_tables(utc_now)  # for reading: the clock only stamps writes
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCORES = {"less": -1, "same": 0, "more": 1}  # how the chart places the shedding answers
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "history.db") as database:
-        yield database
 
 
 async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:

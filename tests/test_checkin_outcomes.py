@@ -16,7 +16,7 @@ import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,12 +57,6 @@ FIN = "finasteride"
 NOW = datetime(2025, 12, 1, tzinfo=UTC)
 # The survey's answers to "what did it do" (scalp-v1.toml), for the report beside outcomes.
 EFFECT_ANSWERS = ("better", "no_change", "worse", "not_sure")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "outcomes.db") as database:
-        yield database
 
 
 async def set_k(db: Database, guild_id: int, k: int) -> None:

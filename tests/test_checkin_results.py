@@ -7,7 +7,6 @@ double."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,12 +73,6 @@ def cells(comparison: Comparison) -> dict[tuple[str, str], int]:
         for group, row in zip(comparison.groups, comparison.table, strict=True)
         for level, count in zip(comparison.levels, row, strict=True)
     }
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> Iterator[Database]:
-    async with await Database.open(tmp_path / "anagen.db") as database:
-        yield database  # type: ignore[misc]
 
 
 # -- the groupings --------------------------------------------------------------------------

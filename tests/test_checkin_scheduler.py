@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -28,6 +27,7 @@ from bot.storage.checkins import (
     Reminder,
     ReminderState,
 )
+from bot.storage.location import DatabaseLocation
 
 T = TypeVar("T")
 
@@ -60,12 +60,6 @@ class FakeDiscord:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(T0)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "a.db") as database:
-        yield database
 
 
 async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:
@@ -144,9 +138,9 @@ async def test_a_burst_of_10000_is_paced_and_sent_exactly_once(
 
 
 async def test_a_crash_between_claim_and_send_never_duplicates_or_loses(
-    tmp_path: Path, clock: ManualClock
+    db_location: DatabaseLocation, clock: ManualClock
 ) -> None:
-    path = tmp_path / "crash.db"
+    path = db_location
     discord = FakeDiscord(clock)
     members = range(300)
     async with await Database.open(path) as db:

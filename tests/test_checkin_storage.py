@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -22,6 +20,7 @@ from bot.storage.clock import stamp
 from bot.storage.responses import ResponseRepository, checkin_tables
 from bot.storage.tx import Tx
 from bot.survey.answers import Answer
+from tests.databases import INTEGRITY_ERRORS
 
 T = TypeVar("T")
 
@@ -35,12 +34,6 @@ CHECKIN_TABLES = (
     "regimen_entries",
     "checkin_responses",
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "a.db") as database:
-        yield database
 
 
 async def unit(db: Database, work: Callable[[CheckinRepository], T]) -> T:
@@ -103,7 +96,7 @@ async def test_a_claim_is_recorded_once_per_period(db: Database) -> None:
     # Even a schedule change landing on the same day cannot claim that period again.
     await unit(db, lambda r: r.enrol(GUILD, 10, Schedule(2, 0, 9, "Europe/Berlin"), T0))
     assert await unit(db, lambda r: r.claim_due(due, "run", 10)) == []
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await db.run(
             lambda tx: tx.run(
                 "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period,"
@@ -202,7 +195,7 @@ async def test_regimen_tracks_starts_stops_and_dose_changes(db: Database) -> Non
     ]
     assert regimen[0].dose_changed_month == "2025-01"
     assert regimen[0].source == "survey"
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await unit(db, lambda r: r.stop_treatment(GUILD, 10, "finasteride", "January", T0))
 
 

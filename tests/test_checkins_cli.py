@@ -12,14 +12,16 @@ from bot.checkins.schedule import Schedule
 from bot.cli import main
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository, PauseReason, ReminderState
+from bot.storage.location import DatabaseLocation
 from bot.storage.tx import Tx
+from tests.databases import env_value
 from tests.test_cli import run_anagen
 
 GUILD, OTHER_GUILD = 111, 222
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
-async def seed(path: Path) -> None:
+async def seed(path: DatabaseLocation) -> None:
     def unit(tx: Tx) -> None:
         repo = CheckinRepository(tx)
         schedule = Schedule(2, 0, 9, "Europe/Berlin")
@@ -41,12 +43,15 @@ async def seed(path: Path) -> None:
 
 
 async def test_the_log_shows_one_server_newest_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_location: DatabaseLocation,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    database = tmp_path / "anagen.db"
+    database = db_location
     await seed(database)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ANAGEN_DATABASE", str(database))
+    monkeypatch.setenv("ANAGEN_DATABASE", env_value(database))
     assert await _main(["checkins", "log", "--guild", str(GUILD)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("claimed (UTC)")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from bot.checkins.history import read_series
 from bot.clock import ManualClock
 from bot.settings import Settings
+from bot.storage.location import DatabaseLocation
 from tests.checkin_driver import enable_checkins, field_select, opt_in, run_until
 from tests.conftest import BotStarter
 from tests.double import DiscordDouble, Message, User
@@ -38,8 +38,8 @@ async def checkins_on(double: DiscordDouble, clock: ManualClock) -> ManualClock:
 
 
 @pytest.fixture
-def database(settings: Settings) -> Path:
-    return settings.database_path
+def database(settings: Settings) -> DatabaseLocation:
+    return settings.database
 
 
 async def finish_survey(double: DiscordDouble, member: User) -> Message:
@@ -48,7 +48,7 @@ async def finish_survey(double: DiscordDouble, member: User) -> Message:
     return (await double.click(member, summary, "Done")).message
 
 
-def enrolment(database: Path, user: User) -> tuple[str, str, str | None]:
+def enrolment(database: DatabaseLocation, user: User) -> tuple[str, str, str | None]:
     [row] = rows(
         database,
         "SELECT time_zone, status, next_due_utc FROM checkin_enrolments WHERE user_id = ?",
@@ -94,7 +94,7 @@ async def answer_checkin(double: DiscordDouble, member: User, question: Message)
 
 
 async def test_opt_in_reminder_check_in_and_history(
-    double: DiscordDouble, checkins_on: ManualClock, database: Path
+    double: DiscordDouble, checkins_on: ManualClock, database: DatabaseLocation
 ) -> None:
     clock = checkins_on
     member = double.add_member("alex")
@@ -174,13 +174,13 @@ async def enrol_by_command(double: DiscordDouble, member: User, **options: objec
     return reply.message.text
 
 
-def due_of(database: Path, member: User) -> datetime:
+def due_of(database: DatabaseLocation, member: User) -> datetime:
     _, _, due = enrolment(database, member)
     assert due is not None
     return datetime.fromisoformat(due)
 
 
-def log_of(database: Path, member: User) -> list[tuple[str, str, str | None]]:
+def log_of(database: DatabaseLocation, member: User) -> list[tuple[str, str, str | None]]:
     return rows(
         database,
         "SELECT period, state, reason FROM checkin_reminders WHERE user_id = ? ORDER BY id",
@@ -197,7 +197,7 @@ async def next_reminder(double: DiscordDouble, clock: ManualClock, member: User,
 
 
 async def test_remind_me_tomorrow_skip_and_stop(
-    double: DiscordDouble, checkins_on: ManualClock, database: Path
+    double: DiscordDouble, checkins_on: ManualClock, database: DatabaseLocation
 ) -> None:
     clock = checkins_on
     member = double.add_member("alex")
@@ -232,7 +232,7 @@ async def test_remind_me_tomorrow_skip_and_stop(
 
 
 async def test_closed_dms_pause_and_the_member_is_told_once(
-    double: DiscordDouble, checkins_on: ManualClock, database: Path
+    double: DiscordDouble, checkins_on: ManualClock, database: DatabaseLocation
 ) -> None:
     clock = checkins_on
     member, leaver = double.add_member("alex"), double.add_member("blair")
@@ -265,7 +265,7 @@ async def test_closed_dms_pause_and_the_member_is_told_once(
 
 
 async def test_downtime_sends_one_reminder_and_switching_off_skips(
-    double: DiscordDouble, checkins_on: ManualClock, database: Path
+    double: DiscordDouble, checkins_on: ManualClock, database: DatabaseLocation
 ) -> None:
     clock = checkins_on
     member = double.add_member("alex")
@@ -290,7 +290,7 @@ async def test_downtime_sends_one_reminder_and_switching_off_skips(
 
 
 async def test_survey_delete_leaves_nothing_of_check_ins(
-    double: DiscordDouble, checkins_on: ManualClock, database: Path
+    double: DiscordDouble, checkins_on: ManualClock, database: DatabaseLocation
 ) -> None:
     clock = checkins_on
     member = double.add_member("alex")

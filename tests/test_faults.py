@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from typing import Any
+
+import psycopg
 
 from bot.app import AnagenBot
 from bot.settings import Settings
+from bot.storage.location import DatabaseLocation, PostgresLocation
 from tests.double import DiscordDouble, User
 from tests.survey_driver import (
     CLICKS,
@@ -28,7 +32,7 @@ MESSAGES = r"/channels/\d+/messages"
 def assert_one_response_per_member(settings: Settings) -> None:
     assert (
         rows(
-            settings.database_path,
+            settings.database,
             "SELECT user_id, count(*) FROM responses GROUP BY user_id HAVING count(*) > 1",
         )
         == []
@@ -46,7 +50,7 @@ async def test_rate_limit_storm_on_callbacks(
     summary = message
     assert "Almost done" in summary.text
     assert double.count("POST", CALLBACK) >= 3 * 19
-    assert len(stored_answers(settings.database_path, response_id_of(summary))) == 21
+    assert len(stored_answers(settings.database, response_id_of(summary))) == 21
     assert_one_response_per_member(settings)
 
 
@@ -75,7 +79,7 @@ async def test_a_callback_lost_to_a_5xx_burst_is_recovered_by_clicking_again(
     # the answer was committed before the bot tried to confirm it; clicking again is harmless
     again = await double.click(member, question, "Male")
     assert step_of(again.message) == "pattern"
-    assert stored_answers(settings.database_path, response_id_of(again.message))[("sex", "")] == (
+    assert stored_answers(settings.database, response_id_of(again.message))[("sex", "")] == (
         "male",
     )
 
@@ -89,15 +93,26 @@ async def test_gateway_drop_mid_survey(
     await double.drop_gateway(code=4000)
     summary, _ = await click_through(double, member, message)  # waits in the backlog to resume
     assert double.resume_count == 1
-    assert len(stored_answers(settings.database_path, response_id_of(summary))) == 21
+    assert len(stored_answers(settings.database, response_id_of(summary))) == 21
+
+
+def hold_write_lock(database: DatabaseLocation) -> Any:
+    """Another process's connection holding what the bot's next answer must write; returns
+    it so the test can `rollback` and `close` it."""
+    if isinstance(database, PostgresLocation):
+        other = psycopg.connect(database.url)
+        other.execute("LOCK TABLE responses, answers, answer_choices IN EXCLUSIVE MODE")
+        return other
+    other = sqlite3.connect(database.path, isolation_level=None, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    return other
 
 
 async def test_database_briefly_locked_by_another_process(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
     question = await answer_step(double, member, await start_survey(double, member), ("form", "30"))
-    other = sqlite3.connect(settings.database_path, isolation_level=None, timeout=0)
-    other.execute("BEGIN EXCLUSIVE")
+    other = hold_write_lock(settings.database)
     asyncio.get_running_loop().call_later(1.0, other.rollback)
     try:
         answered = await double.click(member, question, "Female")
@@ -105,9 +120,9 @@ async def test_database_briefly_locked_by_another_process(
         await asyncio.sleep(1.1)
         other.close()
     assert step_of(answered.message) == "pattern"
-    assert stored_answers(settings.database_path, response_id_of(answered.message))[
-        ("sex", "")
-    ] == ("female",)
+    assert stored_answers(settings.database, response_id_of(answered.message))[("sex", "")] == (
+        "female",
+    )
 
 
 async def test_dms_closed_midway_continues_privately_in_the_server(
@@ -129,6 +144,6 @@ async def test_dms_closed_midway_continues_privately_in_the_server(
     summary, _ = await click_through(double, member, resumed)
     rid = response_id_of(summary)
     assert "Thank you" in (await double.click(member, summary, "Done")).message.text
-    answers = stored_answers(settings.database_path, rid)
+    answers = stored_answers(settings.database, rid)
     assert answers[("pattern", "")] == ("diffuse",)
     assert_one_response_per_member(settings)

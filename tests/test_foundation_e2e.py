@@ -16,6 +16,7 @@ from bot.app import AnagenBot, extension_names
 from bot.settings import Settings
 from bot.storage.meta import MetaRepository
 from tests.conftest import BotStarter
+from tests.databases import env_value, sqlite_path
 from tests.double import DiscordDouble, User
 
 COMMANDS_PATH = r"/applications/\d+/commands"
@@ -166,8 +167,9 @@ async def test_backup_while_the_bot_holds_the_database(
 ) -> None:
     for i in range(50):
         await bot.db.run(lambda tx, i=i: MetaRepository(tx).remember(f"row{i}", str(i)))
+    sqlite_path(settings.database)
     copy = tmp_path / "backup.db"
-    env = {**os.environ, "ANAGEN_DATABASE": str(settings.database_path)}
+    env = {**os.environ, "ANAGEN_DATABASE": env_value(settings.database)}
     env.pop("DISCORD_TOKEN", None)
 
     process = await asyncio.create_subprocess_exec(

@@ -12,7 +12,6 @@ import asyncio
 import copy
 import logging
 import random
-import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +24,13 @@ from hypothesis import strategies as st
 
 from bot.app import AnagenBot
 from bot.settings import Settings
+from bot.storage.location import DatabaseLocation
 from bot.survey.flow import Answer, InvalidAnswer, Refused, Step
 from bot.survey.questionnaire import Kind, Question, load_questionnaire
 from bot.survey.replies import Reply, interpret
 from bot.treatments.knowledge import load_knowledge_base
 from bot.treatments.search import TreatmentSearch
+from tests.databases import location_of, rows
 from tests.double import DiscordDouble, Message, User
 from tests.survey_driver import (
     CLICKS,
@@ -459,55 +460,55 @@ def _valid_keys() -> dict[str, tuple[Question, str]]:
     return keys
 
 
-def assert_database_consistent(database: Path) -> None:
-    conn = sqlite3.connect(database)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        orphans = conn.execute(
-            "SELECT c.* FROM answer_choices c LEFT JOIN answers a USING"
-            " (response_id, question_id, item) WHERE a.response_id IS NULL"
-        ).fetchall()
-        assert orphans == [], f"answer_choices without an answer: {orphans}"
-        loose = conn.execute(
-            "SELECT a.response_id FROM answers a LEFT JOIN responses r ON r.id = a.response_id"
-            " WHERE r.id IS NULL"
-        ).fetchall()
-        assert loose == [], f"answers without a response: {loose}"
-        keys = _valid_keys()
-        answers = conn.execute(
-            "SELECT response_id, question_id, item, number, text, skipped FROM answers"
-        ).fetchall()
-        for response_id, question_id, item, number, text, skipped in answers:
-            where = f"response {response_id} {question_id}/{item}"
-            assert question_id in keys, f"{where}: not a question of the questionnaire"
-            question, field_id = keys[question_id]
-            if question.kind is Kind.GROUP:
-                assert question.repeat_for is not None
-                assert QUESTIONNAIRE[question.repeat_for].choice(item) is not None, where
-            else:
-                assert item == "", where
-            choices = tuple(
-                c
-                for (c,) in conn.execute(
-                    "SELECT choice_id FROM answer_choices WHERE response_id = ? AND"
-                    " question_id = ? AND item = ?",
-                    (response_id, question_id, item),
-                )
+def assert_database_consistent(database: DatabaseLocation | Path) -> None:
+    if location_of(database).dialect == "sqlite":  # PostgreSQL checks its own pages and keys
+        assert rows(database, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(database, "PRAGMA foreign_key_check") == []
+    orphans = rows(
+        database,
+        "SELECT c.* FROM answer_choices c LEFT JOIN answers a USING"
+        " (response_id, question_id, item) WHERE a.response_id IS NULL",
+    )
+    assert orphans == [], f"answer_choices without an answer: {orphans}"
+    loose = rows(
+        database,
+        "SELECT a.response_id FROM answers a LEFT JOIN responses r ON r.id = a.response_id"
+        " WHERE r.id IS NULL",
+    )
+    assert loose == [], f"answers without a response: {loose}"
+    keys = _valid_keys()
+    answers = rows(
+        database, "SELECT response_id, question_id, item, number, text, skipped FROM answers"
+    )
+    for response_id, question_id, item, number, text, skipped in answers:
+        where = f"response {response_id} {question_id}/{item}"
+        assert question_id in keys, f"{where}: not a question of the questionnaire"
+        question, field_id = keys[question_id]
+        if question.kind is Kind.GROUP:
+            assert question.repeat_for is not None
+            assert QUESTIONNAIRE[question.repeat_for].choice(item) is not None, where
+        else:
+            assert item == "", where
+        choices = tuple(
+            c
+            for (c,) in rows(
+                database,
+                "SELECT choice_id FROM answer_choices WHERE response_id = ? AND"
+                " question_id = ? AND item = ?",
+                (response_id, question_id, item),
             )
-            order = (
-                [c.id for c in question.field(field_id).choices]  # type: ignore[union-attr]
-                if field_id
-                else [c.id for c in question.choices]
-            )
-            choices = tuple(sorted(choices, key=lambda c: order.index(c) if c in order else -1))
-            answer = Answer(choices=choices, number=number, text=text, skipped=bool(skipped))
-            try:
-                assert_valid_answer(question, answer, field_id)
-            except AssertionError as exc:
-                raise AssertionError(f"{where}: {exc}") from None
-    finally:
-        conn.close()
+        )
+        order = (
+            [c.id for c in question.field(field_id).choices]  # type: ignore[union-attr]
+            if field_id
+            else [c.id for c in question.choices]
+        )
+        choices = tuple(sorted(choices, key=lambda c: order.index(c) if c in order else -1))
+        answer = Answer(choices=choices, number=number, text=text, skipped=bool(skipped))
+        try:
+            assert_valid_answer(question, answer, field_id)
+        except AssertionError as exc:
+            raise AssertionError(f"{where}: {exc}") from None
 
 
 async def say(double: DiscordDouble, user: User, text: str) -> Message:
@@ -554,7 +555,7 @@ async def test_typed_dm_replies_with_hostile_text(
     assert len(steps_met) >= 12, steps_met  # hostile replies met most kinds of question
     assert_no_errors(errors)
     assert_nothing_can_ping(double)
-    assert_database_consistent(settings.database_path)
+    assert_database_consistent(settings.database)
 
 
 async def _reach(double: DiscordDouble, user: User, target: str) -> Message:
@@ -603,7 +604,7 @@ async def test_form_texts_for_age_and_notes_with_hostile_text(
             assert step_of(message) == target
     assert_no_errors(errors)
     assert_nothing_can_ping(double)
-    assert_database_consistent(settings.database_path)
+    assert_database_consistent(settings.database)
 
 
 def forged_copy(message: Message, custom_ids: list[str]) -> Message:
@@ -717,7 +718,7 @@ async def test_forged_select_values_and_custom_ids(
         "tr:r:1:accept",
         "sv:x",
     ]
-    before = snapshot_answers(settings.database_path, rid)
+    before = snapshot_answers(settings.database, rid)
     for forged_id in forged_ids:
         forged = forged_copy(effects, [forged_id])
         result = await double.forge_component(member, forged, forged_id)
@@ -734,10 +735,10 @@ async def test_forged_select_values_and_custom_ids(
         result = await double.forge_component(member, forged, select_id, values)
         assert result.callback_type is not None, select_id
         assert "went wrong" not in (result.message.text if result.original else "")
-    assert snapshot_answers(settings.database_path, rid) == before
+    assert snapshot_answers(settings.database, rid) == before
     assert_no_errors(errors)
     assert_nothing_can_ping(double)
-    assert_database_consistent(settings.database_path)
+    assert_database_consistent(settings.database)
 
 
 async def test_forged_custom_id_with_a_huge_response_id(
@@ -766,17 +767,21 @@ async def _reach_in_place(
     raise AssertionError(f"{target} never came")
 
 
-def snapshot_answers(database: Path, response_id: int) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(database)
-    try:
-        return conn.execute(
-            "SELECT a.question_id, a.item, a.number, a.text, a.skipped, group_concat(c.choice_id)"
-            " FROM answers a LEFT JOIN answer_choices c USING (response_id, question_id, item)"
-            " WHERE a.response_id = ? GROUP BY a.question_id, a.item ORDER BY 1, 2",
-            (response_id,),
-        ).fetchall()
-    finally:
-        conn.close()
+def snapshot_answers(database: DatabaseLocation | Path, response_id: int) -> list[tuple[Any, ...]]:
+    """One row per answer: question, item, number, text, skipped, its choices joined."""
+    found: dict[tuple[Any, ...], list[str]] = {}
+    for *answer, choice in rows(
+        database,
+        "SELECT a.question_id, a.item, a.number, a.text, a.skipped, c.choice_id"
+        " FROM answers a LEFT JOIN answer_choices c USING (response_id, question_id, item)"
+        " WHERE a.response_id = ?",
+        (response_id,),
+    ):
+        found.setdefault(tuple(answer), []).extend([choice] if choice is not None else [])
+    return sorted(
+        (*answer, ",".join(sorted(choices)) if choices else None)
+        for answer, choices in found.items()
+    )
 
 
 async def test_autocomplete_and_lookups_with_hostile_text(
@@ -802,7 +807,7 @@ async def test_autocomplete_and_lookups_with_hostile_text(
         assert "went wrong" not in reply.message.text
     assert_no_errors(errors)
     assert_nothing_can_ping(double)
-    assert_database_consistent(settings.database_path)
+    assert_database_consistent(settings.database)
 
 
 @pytest.mark.parametrize(
@@ -838,7 +843,7 @@ async def test_a_forged_field_on_a_plain_question_is_not_confirmed(
     result = await double.forge_component(
         member, forged_select(areas, select_id), select_id, ["crown"]
     )
-    stored = {row[0] for row in snapshot_answers(settings.database_path, rid)}
+    stored = {row[0] for row in snapshot_answers(settings.database, rid)}
     assert "areas.bogus" not in stored
     # either the answer is stored, or the member is not told it was
     assert "areas" in stored or "Saved" not in result.message.text, result.message.text
@@ -864,4 +869,4 @@ async def test_a_reply_that_is_not_an_age_does_not_end_the_survey(
     assert step_of(question) == "age"
     reply = await say(double, member, "Norwood 3 vertex")
     assert "13 or older" not in reply.text
-    assert len(snapshot_answers(settings.database_path, rid)) == 5
+    assert len(snapshot_answers(settings.database, rid)) == 5

@@ -19,6 +19,7 @@ from bot.app import AnagenBot
 from bot.cli import main
 from bot.settings import Settings
 from bot.survey.flow import Answer
+from tests.databases import env_value
 from tests.double import DiscordDouble, User
 from tests.survey_driver import rows, seed_response
 
@@ -50,7 +51,7 @@ async def seed(bot: AnagenBot, guild_id: int, receding: int, diffuse: int) -> No
 
 
 def count(settings: Settings, sql: str) -> int:
-    return rows(settings.database_path, sql)[0][0]
+    return rows(settings.database, sql)[0][0]
 
 
 async def test_results_chart_and_summary_match_the_database(
@@ -287,7 +288,7 @@ async def test_html_report_has_charts_no_small_counts_and_no_free_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await seed(bot, double.guild.id, 20, 8)
-    monkeypatch.setenv("ANAGEN_DATABASE", str(settings.database_path))
+    monkeypatch.setenv("ANAGEN_DATABASE", env_value(settings.database))
     monkeypatch.chdir(tmp_path)
     output = tmp_path / "report.html"
 
@@ -326,7 +327,7 @@ async def test_import_replies_from_the_seed_thread(
     # the second one describes its shedding and dandruff in the past tense.
     replies = tmp_path / "replies.txt"
     replies.write_text((Path(__file__).parent / "fixtures" / "thread_replies.txt").read_text())
-    monkeypatch.setenv("ANAGEN_DATABASE", str(settings.database_path))
+    monkeypatch.setenv("ANAGEN_DATABASE", env_value(settings.database))
     monkeypatch.chdir(tmp_path)
 
     assert await _run_cli(["import-replies", str(replies), "--guild", str(double.guild.id)]) == 0
@@ -335,7 +336,7 @@ async def test_import_replies_from_the_seed_thread(
     assert "not mapped  Shedding: 'A few years ago" in out
     assert "not mapped  Dandruff: 'Before the shedding" in out
     stored = rows(
-        settings.database_path,
+        settings.database,
         "SELECT r.user_id, a.question_id, a.number, group_concat(c.choice_id)"
         " FROM responses r JOIN answers a ON a.response_id = r.id"
         " LEFT JOIN answer_choices c ON c.response_id = a.response_id"
@@ -354,7 +355,7 @@ async def test_import_replies_from_the_seed_thread(
     assert set(second["sensations"][1].split(",")) == {"itch", "burning"}
     assert "shedding" not in second
     assert "dandruff" not in second
-    originals = rows(settings.database_path, "SELECT original FROM imported_replies")
+    originals = rows(settings.database, "SELECT original FROM imported_replies")
     assert "terrible itching" in originals[0][0]
     # imported replies stay out of results until the server includes them
     assert count(settings, "SELECT count(*) FROM responses WHERE imported = 0") == 0

@@ -1,16 +1,17 @@
-"""The SQLite store: migrations, identity, transactions and backups on real files."""
+"""The store on both backends: migrations, identity, transactions; SQLite's files and backups."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Database, StorageError
+from bot.storage.location import DatabaseLocation, PostgresLocation
 from bot.storage.meta import MetaRepository
-from bot.storage.migrations import Migration, load_migrations
+from bot.storage.migrations import DIALECTS, Migration, load_migrations
 from bot.storage.tx import Tx
+from tests.databases import run, table_names
 
 
 def test_bundled_migrations_are_numbered_without_gaps() -> None:
@@ -18,55 +19,82 @@ def test_bundled_migrations_are_numbered_without_gaps() -> None:
     assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
 
 
-async def test_fresh_database_is_configured_and_migrated(tmp_path: Path) -> None:
-    async with await Database.open(tmp_path / "a.db") as db:
-        assert await db.schema_version() == len(load_migrations())
-        assert await db.read(lambda tx: tx.value("PRAGMA journal_mode")) == "wal"
-        assert await db.read(lambda tx: tx.value("PRAGMA foreign_keys")) == 1
-        assert await db.read(lambda tx: tx.value("PRAGMA synchronous")) == 1  # NORMAL
+async def test_fresh_database_is_migrated(db_location: DatabaseLocation) -> None:
+    async with await Database.open(db_location) as db:
+        assert await db.schema_version() == len(load_migrations(db_location.dialect))
         assert await db.pending_migrations() == []
 
 
-async def test_migrations_apply_in_order_once(tmp_path: Path) -> None:
-    base = load_migrations()
+def test_both_dialects_have_the_same_migrations() -> None:
+    """One schema design written twice: every step exists in both, under the same name."""
+    names = {d: [(m.version, m.name) for m in load_migrations(d)] for d in DIALECTS}
+    assert names["sqlite"] == names["postgresql"]
+
+
+async def test_sqlite_is_configured_for_one_writer_and_durability(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "a.db") as db:
+        assert await db.read(lambda tx: tx.value("PRAGMA journal_mode")) == "wal"
+        assert await db.read(lambda tx: tx.value("PRAGMA foreign_keys")) == 1
+        assert await db.read(lambda tx: tx.value("PRAGMA synchronous")) == 1  # NORMAL
+
+
+async def test_migrations_apply_in_order_once(db_location: DatabaseLocation) -> None:
+    base = load_migrations(db_location.dialect)
     extra = [
         *base,
         Migration(len(base) + 1, "things", "CREATE TABLE things (id INTEGER PRIMARY KEY);"),
     ]
-    path = tmp_path / "a.db"
-    async with await Database.open(path, migrations=base) as db:
+    async with await Database.open(db_location, migrations=base) as db:
         assert await db.schema_version() == len(base)
-    async with await Database.open(path, migrations=extra) as db:
+    async with await Database.open(db_location, migrations=extra) as db:
         assert await db.schema_version() == len(extra)
         assert await db.migrate(extra) == 0  # nothing left to do
 
 
-async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> None:
-    base = load_migrations()
+async def test_failed_migration_leaves_the_previous_version(db_location: DatabaseLocation) -> None:
+    base = load_migrations(db_location.dialect)
     broken = [
         *base,
-        Migration(len(base) + 1, "broken", "CREATE TABLE t (x);\nSELECT nonsense FROM nowhere;"),
+        Migration(
+            len(base) + 1, "broken", "CREATE TABLE t (x INTEGER);\nSELECT nonsense FROM nowhere;"
+        ),
     ]
-    path = tmp_path / "a.db"
-    async with await Database.open(path, migrations=base):
+    async with await Database.open(db_location, migrations=base):
         pass
-    with pytest.raises(StorageError):
-        await Database.open(path, migrations=broken)
-    async with await Database.open(path, migrations=base) as db:
+    with pytest.raises(Exception, match="nowhere"):
+        await Database.open(db_location, migrations=broken)
+    async with await Database.open(db_location, migrations=base) as db:
         assert await db.schema_version() == len(base)
-        found = await db.read(lambda tx: tx.row("SELECT name FROM sqlite_master WHERE name = 't'"))
-        assert found is None
+    assert "t" not in table_names(db_location)
 
 
-async def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "a.db"
-    async with await Database.open(path):
+async def test_newer_schema_is_refused(db_location: DatabaseLocation) -> None:
+    async with await Database.open(db_location):
         pass
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version = 999")
-    conn.close()
+    if isinstance(db_location, PostgresLocation):
+        run(db_location, "UPDATE anagen_schema SET version = 999")
+    else:
+        run(db_location, "PRAGMA user_version = 999")
     with pytest.raises(StorageError, match="newer Anagen"):
-        await Database.open(path)
+        await Database.open(db_location)
+
+
+async def test_a_foreign_postgres_schema_is_refused_and_left_alone(
+    db_location: DatabaseLocation,
+) -> None:
+    if not isinstance(db_location, PostgresLocation):
+        pytest.skip("SQLite's foreign files are tested in test_cli.py")
+    run(db_location, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    with pytest.raises(StorageError, match="belongs to another application"):
+        await Database.open(db_location)
+    assert table_names(db_location) == ["invoices"]
+
+
+async def test_an_unreachable_postgres_is_one_readable_line(tmp_path: Path) -> None:
+    nowhere = f"postgresql://anagen@/anagen?host={tmp_path}&port=1"
+    with pytest.raises(StorageError, match="cannot connect to PostgreSQL") as raised:
+        await Database.open(nowhere)
+    assert "\n" not in str(raised.value)
 
 
 async def test_corrupt_file_is_an_error_and_left_untouched(tmp_path: Path) -> None:
@@ -78,18 +106,17 @@ async def test_corrupt_file_is_an_error_and_left_untouched(tmp_path: Path) -> No
     assert path.read_bytes() == garbage
 
 
-async def test_a_unit_rolls_back_on_error(tmp_path: Path) -> None:
-    async with await Database.open(tmp_path / "a.db") as db:
-        await db.run(lambda tx: MetaRepository(tx).remember("kept", "1"))
+async def test_a_unit_rolls_back_on_error(db: Database) -> None:
+    await db.run(lambda tx: MetaRepository(tx).remember("kept", "1"))
 
-        def failing_write(tx: Tx) -> None:
-            MetaRepository(tx).remember("lost", "2")
-            raise RuntimeError("boom")
+    def failing_write(tx: Tx) -> None:
+        MetaRepository(tx).remember("lost", "2")
+        raise RuntimeError("boom")
 
-        with pytest.raises(RuntimeError):
-            await db.run(failing_write)
-        assert await db.read(lambda tx: MetaRepository(tx).value("kept")) == "1"
-        assert await db.read(lambda tx: MetaRepository(tx).value("lost")) is None
+    with pytest.raises(RuntimeError):
+        await db.run(failing_write)
+    assert await db.read(lambda tx: MetaRepository(tx).value("kept")) == "1"
+    assert await db.read(lambda tx: MetaRepository(tx).value("lost")) is None
 
 
 async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
@@ -106,25 +133,23 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         assert await copy.integrity_problems() == []
 
 
-async def test_concurrent_units_commit_together_but_fail_alone(tmp_path: Path) -> None:
+async def test_concurrent_units_commit_together_but_fail_alone(db: Database) -> None:
     import asyncio
 
-    async with await Database.open(tmp_path / "a.db") as db:
+    def write(key: str, fail: bool = False):  # type: ignore[no-untyped-def]
+        def unit(tx: Tx) -> str:
+            tx.run("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
+            if fail:
+                raise ValueError(key)
+            return key
 
-        def write(key: str, fail: bool = False):  # type: ignore[no-untyped-def]
-            def unit(tx: Tx) -> str:
-                tx.run("INSERT INTO meta (key, value) VALUES (?, 'v')", (key,))
-                if fail:
-                    raise ValueError(key)
-                return key
+        return unit
 
-            return unit
-
-        results = await asyncio.gather(
-            *(db.run(write(f"k{i}", fail=i % 5 == 0)) for i in range(50)),
-            return_exceptions=True,
-        )
-        failed = [r for r in results if isinstance(r, ValueError)]
-        assert len(failed) == 10
-        stored = {row[0] for row in await db.read(lambda tx: tx.rows("SELECT key FROM meta"))}
-        assert stored == {f"k{i}" for i in range(50) if i % 5}
+    results = await asyncio.gather(
+        *(db.run(write(f"k{i}", fail=i % 5 == 0)) for i in range(50)),
+        return_exceptions=True,
+    )
+    failed = [r for r in results if isinstance(r, ValueError)]
+    assert len(failed) == 10
+    stored = {row[0] for row in await db.read(lambda tx: tx.rows("SELECT key FROM meta"))}
+    assert stored == {f"k{i}" for i in range(50) if i % 5}

@@ -56,7 +56,7 @@ async def test_full_survey_by_clicks(
     done = await double.click(member, summary, "Done")
     assert "Thank you" in done.message.text
 
-    answers = stored_answers(settings.database_path, rid)
+    answers = stored_answers(settings.database, rid)
     assert answers[("age", "")] == 34
     assert answers[("areas", "")] == ("crown", "hairline")
     assert answers[("onset_age", "")] == "skipped"
@@ -126,7 +126,7 @@ async def test_full_survey_by_typed_replies_with_skip_logic(
     await double.dm(member, "done")
     assert "Thank you" in (await double.wait_for_dm(member, len(double.dms(member)) + 1)).text
 
-    answers = stored_answers(settings.database_path, response_id_of(summary))
+    answers = stored_answers(settings.database, response_id_of(summary))
     assert answers[("age", "")] == 29
     assert answers[("norwood", "")] == ("nw2",)
     assert answers[("sensations", "")] == ("none",)
@@ -171,7 +171,7 @@ async def test_invalid_answers_are_corrected_without_losing_anything(
     message = await answer_step(double, member, message, ("select", ["none", "crown"]))
     assert "cannot be combined" in message.text
     assert step_of(message) == "areas"
-    assert stored_answers(settings.database_path, rid) == {
+    assert stored_answers(settings.database, rid) == {
         ("age", ""): 40,
         ("sex", ""): ("female",),
         ("pattern", ""): ("not_sure",),
@@ -225,7 +225,7 @@ async def test_other_members_stale_and_double_clicks_are_harmless(
     select = custom_id(areas, "sv:m:")
     forged_value = await double.forge_component(member, areas, select, ["zzz", "crown"])
     assert "not one of the options" in forged_value.message.text
-    assert stored_answers(settings.database_path, rid) == {
+    assert stored_answers(settings.database, rid) == {
         ("age", ""): 31,
         ("sex", ""): ("male",),
         ("pattern", ""): ("not_sure",),
@@ -246,7 +246,7 @@ async def test_closed_dms_continue_privately_in_the_server(
     assert asked[0] == "age"
     rid = response_id_of(summary)
     assert "Thank you" in (await double.click(member, summary, "Done")).message.text
-    assert len(stored_answers(settings.database_path, rid)) == 21  # 17 questions + 2x2 effects
+    assert len(stored_answers(settings.database, rid)) == 21  # 17 questions + 2x2 effects
 
 
 async def test_mine_retake_and_delete(
@@ -266,7 +266,7 @@ async def test_mine_retake_and_delete(
     assert mine.message.ephemeral
     assert "Earlier responses" in mine.message.text
     assert "35" in mine.message.text
-    assert len(rows(settings.database_path, "SELECT id FROM responses")) == 2
+    assert len(rows(settings.database, "SELECT id FROM responses")) == 2
 
     other = double.add_member("other")
     await start_survey(double, other)
@@ -276,7 +276,7 @@ async def test_mine_retake_and_delete(
     assert "erased 2 survey responses" in erased.message.text
     for table in ("responses", "answers", "answer_choices"):
         leftover = rows(
-            settings.database_path,
+            settings.database,
             f"SELECT count(*) FROM {table} WHERE "
             + (
                 "user_id = ?"
@@ -286,7 +286,7 @@ async def test_mine_retake_and_delete(
             (member.id,) if table == "responses" else (),
         )
         assert leftover == [(0,)], table
-    assert len(rows(settings.database_path, "SELECT id FROM responses")) == 1  # other's kept
+    assert len(rows(settings.database, "SELECT id FROM responses")) == 1  # other's kept
     assert (await double.slash(member, "survey mine")).message.text.startswith("You have no")
 
 
@@ -310,7 +310,7 @@ async def test_change_an_answer_from_the_summary(
     ).message
     final = await answer_step(double, member, reopened, ("select", ["none"]))
     assert "Almost done" in final.text
-    answers = stored_answers(settings.database_path, rid)
+    answers = stored_answers(settings.database, rid)
     assert answers[("speed", "")] == ("aggressive",)
     assert not [key for key in answers if key[0].startswith("effects.")]
 
@@ -322,7 +322,7 @@ async def test_under_13_is_refused_kindly_and_nothing_is_kept(
     await double.dm(member, "12")
     refusal = await double.wait_for_dm(member, len(double.dms(member)) + 1)
     assert "13 or older" in refusal.text
-    assert rows(settings.database_path, "SELECT count(*) FROM responses") == [(0,)]
+    assert rows(settings.database, "SELECT count(*) FROM responses") == [(0,)]
 
 
 async def test_a_form_opened_before_a_restart_can_be_submitted_after_it(
@@ -335,5 +335,5 @@ async def test_a_form_opened_before_a_restart_can_be_submitted_after_it(
     async with start_bot(settings):
         submitted = await double.submit_modal(member, opened, {"answer": "37"})
         assert step_of(submitted.message) == "sex"
-    answers = stored_answers(settings.database_path, response_id_of(submitted.message))
+    answers = stored_answers(settings.database, response_id_of(submitted.message))
     assert answers[("age", "")] == 37

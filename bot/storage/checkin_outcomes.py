@@ -59,11 +59,11 @@ ranked AS (
     SELECT h.months, a.user_id, a.start_day, a.id, a.completed_at, a.shedding,
         row_number() OVER (PARTITION BY h.months, a.user_id ORDER BY a.completed_at, a.id) AS nth
     FROM horizons h
-    JOIN answered a ON a.completed_at >= date(a.start_day, '+' || h.months || ' months')
+    JOIN answered a ON a.completed_at >= {horizon_day}
 ),
 firsts AS (SELECT * FROM ranked WHERE nth = 1),
 effects AS (
-    SELECT f.months, f.user_id, group_concat(DISTINCT e.choice_id) AS side_effects
+    SELECT f.months, f.user_id, {side_effects} AS side_effects
     FROM firsts f
     JOIN checkin_responses r ON r.guild_id = :guild AND r.user_id = f.user_id
         AND r.status = 'completed' AND r.completed_at >= f.start_day
@@ -74,7 +74,7 @@ effects AS (
     GROUP BY f.months, f.user_id
 )
 SELECT s.shedding, coalesce(se.side_effects, ''), l.shedding, coalesce(le.side_effects, ''),
-    coalesce(l.id = s.id, 0), count(*)
+    CASE WHEN l.id = s.id THEN 1 ELSE 0 END, count(*)
 FROM firsts s
 LEFT JOIN effects se ON se.months = s.months AND se.user_id = s.user_id
 LEFT JOIN firsts l ON l.months = :long AND l.user_id = s.user_id
@@ -110,7 +110,12 @@ def trajectories(
         raise ValueError("horizons must be 0 < short < long months")
     levels = {f"level{i}": level for i, level in enumerate(shedding_levels)}
     effects = {f"effect{i}": effect for i, effect in enumerate(side_effects)}
-    sql = _TRAJECTORIES.format(levels=_placeholders(levels), effects=_placeholders(effects))
+    sql = _TRAJECTORIES.format(
+        levels=_placeholders(levels),
+        effects=_placeholders(effects),
+        horizon_day=tx.dialect.add_months("a.start_day", "h.months"),
+        side_effects=tx.dialect.list_agg("e.choice_id", distinct=True),
+    )
     params = {
         "guild": guild_id,
         "treatment": treatment_id,
@@ -130,7 +135,7 @@ def trajectories(
             _choices(later_effects) if later is not None else frozenset(),
             bool(one),
         )
-        # group_concat's order is not defined: equal sets may arrive as two rows
+        # the aggregate's order is not defined: equal sets may arrive as two rows
         found[trajectory] = found.get(trajectory, 0) + count
     return found
 

@@ -19,11 +19,17 @@ from enum import StrEnum
 from typing import Any
 
 from bot.checkins.schedule import Schedule, ScheduleError, catch_up, first_due, next_due
+from bot.shards import ShardScope
 from bot.storage.clock import stamp, utc_now
 from bot.storage.responses import checkin_tables
 from bot.storage.tx import Tx
 
 log = logging.getLogger(__name__)
+
+
+def _within(scope: ShardScope | None, column: str) -> str:
+    """A WHERE clause's extra condition keeping to the servers of `scope` (all if None)."""
+    return "" if scope is None else f" AND {scope.sql(column)}"
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -298,11 +304,11 @@ class CheckinRepository:
         )
         return PauseReason(reason) if reason else None
 
-    def next_due_at(self) -> datetime | None:
+    def next_due_at(self, scope: ShardScope | None = None) -> datetime | None:
         """The earliest due time of any active enrolment (for the scheduler's sleep)."""
         row = self.tx.row(
             "SELECT min(next_due_utc), min(snooze_until_utc) FROM checkin_enrolments"
-            " WHERE status = 'active'"
+            " WHERE status = 'active'" + _within(scope, "guild_id")
         )
         if row is None:
             return None
@@ -334,16 +340,24 @@ class CheckinRepository:
 
     # -- reminders ----------------------------------------------------------------------------
 
-    def claim_due(self, now: datetime, run_id: str, limit: int) -> list[Reminder]:
-        """Claim up to `limit` due reminders: each claim's log row and its enrolment's next
-        due time are written in this unit, so a period is claimed at most once."""
-        claimed = self._claim_due(now, run_id, limit)
-        return claimed + self._claim_snoozed(now, run_id, limit - len(claimed))
+    def claim_due(
+        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None = None
+    ) -> list[Reminder]:
+        """Claim up to `limit` due reminders (of the servers in `scope`, when the bot is
+        split over processes): each claim's log row and its enrolment's next due time are
+        written in this unit, so a period is claimed at most once."""
+        claimed = self._claim_due(now, run_id, limit, scope)
+        return claimed + self._claim_snoozed(now, run_id, limit - len(claimed), scope)
 
-    def _claim_due(self, now: datetime, run_id: str, limit: int) -> list[Reminder]:
+    def _claim_due(
+        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None
+    ) -> list[Reminder]:
         rows = self.tx.rows(
             f"SELECT {_ENROLMENT_COLUMNS} FROM checkin_enrolments"
-            " WHERE status = 'active' AND next_due_utc <= ? ORDER BY next_due_utc, id LIMIT ?",
+            " WHERE status = 'active' AND next_due_utc <= ?"
+            + _within(scope, "guild_id")
+            + " ORDER BY next_due_utc, id LIMIT ?"
+            + self.tx.dialect.skip_locked,
             (stamp(now), limit),
         )
         claimed: list[Reminder] = []
@@ -386,12 +400,16 @@ class CheckinRepository:
             )
         return claimed
 
-    def _claim_snoozed(self, now: datetime, run_id: str, limit: int) -> list[Reminder]:
+    def _claim_snoozed(
+        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None
+    ) -> list[Reminder]:
         """Claim the put-off reminders that have come due, clearing the snooze as it is taken."""
         rows = self.tx.rows(
             "SELECT id, guild_id, user_id, snooze_period, snooze_until_utc FROM checkin_enrolments"
-            " WHERE snooze_until_utc <= ? AND status = 'active' ORDER BY snooze_until_utc, id"
-            " LIMIT ?",
+            " WHERE snooze_until_utc <= ? AND status = 'active'"
+            + _within(scope, "guild_id")
+            + " ORDER BY snooze_until_utc, id LIMIT ?"
+            + self.tx.dialect.skip_locked,
             (stamp(now), limit),
         )
         claimed: list[Reminder] = []
@@ -417,19 +435,32 @@ class CheckinRepository:
         *,
         max_attempts: int = 3,
         max_delay: timedelta = timedelta(days=1),
+        scope: ShardScope | None = None,
     ) -> list[Reminder]:
-        """Take over claims an earlier run left unfinished (it stopped mid-send).
+        """Take over claims a run that is gone left unfinished (it stopped mid-send).
 
+        A claim of another run whose process still holds its run id (`Database.hold`, with
+        PostgreSQL's several processes) is in flight, not abandoned, and is left alone.
         Claims past `max_attempts`, older than `max_delay` or of enrolments no longer
         active are closed instead (failed / skipped) so they are never retried forever."""
         rows = self.tx.rows(
             "SELECT r.id, r.enrolment_id, r.guild_id, r.user_id, r.period, r.due_utc, r.attempts,"
-            " e.status FROM checkin_reminders r JOIN checkin_enrolments e ON e.id = r.enrolment_id"
-            " WHERE r.state = 'claimed' AND (r.run_id IS NULL OR r.run_id != ?) ORDER BY r.id",
+            " e.status, r.run_id FROM checkin_reminders r"
+            " JOIN checkin_enrolments e ON e.id = r.enrolment_id"
+            " WHERE r.state = 'claimed' AND (r.run_id IS NULL OR r.run_id != ?)"
+            + _within(scope, "r.guild_id")
+            + " ORDER BY r.id"
+            + self.tx.dialect.skip_locked,
             (run_id,),
         )
+        alive: dict[str, bool] = {}
         reclaimed: list[Reminder] = []
-        for id_, enrolment_id, guild, user, period, due, attempts, status in rows:
+        for id_, enrolment_id, guild, user, period, due, attempts, status, holder in rows:
+            if holder is not None:
+                if holder not in alive:
+                    alive[holder] = self.tx.holder_alive(holder)
+                if alive[holder]:
+                    continue
             due_at = datetime.fromisoformat(due)
             closed = (
                 ("skipped", "not_active")

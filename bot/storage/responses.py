@@ -86,8 +86,8 @@ class ResponseTables:
         )
         self.update_sql = (
             f"UPDATE {responses} SET position = ?, updated_at = ?,"
-            " status = CASE WHEN ? THEN 'completed' ELSE status END,"
-            " completed_at = CASE WHEN ? THEN ? ELSE completed_at END WHERE id = ?"
+            " status = CASE WHEN ? = 1 THEN 'completed' ELSE status END,"
+            " completed_at = CASE WHEN ? = 1 THEN ? ELSE completed_at END WHERE id = ?"
         )
         self.answers_sql = (
             "SELECT a.question_id, a.item, a.number, a.text, a.skipped, c.choice_id"

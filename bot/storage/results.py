@@ -29,7 +29,10 @@ class ResultsRepository:
         self.latest = latest_completed(include_imported)
 
     def respondents(self, guild_id: int) -> int:
-        return int(self.tx.value(f"SELECT count(*) FROM ({self.latest})", {"guild": guild_id}) or 0)
+        return int(
+            self.tx.value(f"SELECT count(*) FROM ({self.latest}) AS latest", {"guild": guild_id})
+            or 0
+        )
 
     def choice_counts(
         self, guild_id: int, question_ids: list[str]
@@ -84,7 +87,8 @@ class ResultsRepository:
         rows = self.tx.rows(
             f"WITH latest AS ({self.latest}),"
             f" checkin_of AS ({_CHECKIN_OF}),"
-            f" a AS ({_side('first', checkins[0])}), b AS ({_side('second', checkins[1])})"
+            f" a AS ({_side(self.tx, 'first', checkins[0])}),"
+            f" b AS ({_side(self.tx, 'second', checkins[1])})"
             f" SELECT a.v, b.v, {checked} AS checked, count(*) FROM latest{join}"
             " LEFT JOIN a ON a.response_id = latest.id LEFT JOIN b ON b.response_id = latest.id"
             " GROUP BY a.v, b.v, checked",
@@ -173,12 +177,12 @@ class ResultsRepository:
         return tried, effects
 
 
-def _answer_values(parameter: str, tables: str = "") -> str:
+def _answer_values(tx: Tx, parameter: str, tables: str = "") -> str:
     """(response_id, v): a choice answer as its choice ids joined by commas (in no set
     order), a number answer as its number; skipped answers have no row. `tables` is ""
     for the survey's answer tables, "checkin_" for the check-ins'."""
     return (
-        f"SELECT response_id, group_concat(choice_id) AS v FROM {tables}answer_choices"
+        f"SELECT response_id, {tx.dialect.list_agg('choice_id')} AS v FROM {tables}answer_choices"
         f" WHERE question_id = :{parameter} AND item = '' GROUP BY response_id"
         f" UNION ALL SELECT response_id, CAST(number AS TEXT) FROM {tables}answers"
         f" WHERE question_id = :{parameter} AND item = '' AND skipped = 0"
@@ -196,13 +200,13 @@ _CHECKIN_OF = """
 """
 
 
-def _side(parameter: str, checkin: bool) -> str:
+def _side(tx: Tx, parameter: str, checkin: bool) -> str:
     """(response_id, v) keyed by the survey response, from the survey or the check-in."""
     if not checkin:
-        return _answer_values(parameter)
+        return _answer_values(tx, parameter)
     return (
         "SELECT checkin_of.id AS response_id, x.v FROM checkin_of"
-        f" JOIN ({_answer_values(parameter, 'checkin_')}) x"
+        f" JOIN ({_answer_values(tx, parameter, 'checkin_')}) x"
         " ON x.response_id = checkin_of.checkin_id"
     )
 

@@ -13,11 +13,15 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from bot.storage.dialect import SQLITE, SQLDialect
+
 Params = Sequence[Any] | dict[str, Any]
 Row = Sequence[Any]
 
 
 class Tx(Protocol):
+    dialect: SQLDialect
+
     def rows(self, sql: str, params: Params = ()) -> list[Row]:
         """Every row of a query."""
         ...
@@ -42,11 +46,17 @@ class Tx(Protocol):
         """Several statements separated by semicolons (migrations)."""
         ...
 
+    def holder_alive(self, key: str) -> bool:
+        """Whether another process that took `key` with `Database.hold` is still running
+        (its claims are in flight, not abandoned)."""
+        ...
+
 
 class SQLiteTx:
     """`Tx` over a `sqlite3.Connection` (the connection's own thread only)."""
 
     __slots__ = ("conn",)
+    dialect: SQLDialect = SQLITE
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -70,3 +80,6 @@ class SQLiteTx:
 
     def script(self, sql: str) -> None:
         self.conn.executescript(sql)
+
+    def holder_alive(self, key: str) -> bool:
+        return False  # an SQLite database is served by one process: any other holder is gone

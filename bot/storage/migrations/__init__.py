@@ -1,4 +1,9 @@
-"""Numbered SQL migrations (`0001_name.sql`), applied in order and recorded in `user_version`."""
+"""Numbered SQL migrations (`0001_name.sql`), one folder per dialect, applied in order.
+
+Each dialect has the same numbered files: the schema is one design written twice where
+the SQL differs (SQLite's STRICT tables and GLOB checks, PostgreSQL's BIGINT identities).
+The version reached is kept in SQLite's `user_version`, PostgreSQL's `anagen_schema`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIGRATIONS_DIR = Path(__file__).parent
+DIALECTS = ("sqlite", "postgresql")
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -17,12 +23,14 @@ class Migration:
     sql: str
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def load_migrations(dialect: str = "sqlite", directory: Path | None = None) -> list[Migration]:
     """Read the migration files, insisting on 1, 2, 3 … with no gap or duplicate.
 
     A gap would mean a database could skip a schema step, so it is an error
     rather than something to paper over.
     """
+    if directory is None:
+        directory = MIGRATIONS_DIR / dialect
     migrations: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _NAME_RE.match(path.name)

@@ -1,0 +1,221 @@
+"""SQLite, the embedded default: one file, one connection, one process.
+
+The connection lives in aiosqlite's worker thread; a unit of work is queued to that thread
+as one function, so a use case costs one hop however many statements it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Self, TypeVar
+
+import aiosqlite
+
+from bot.storage.dialect import SQLITE, SQLDialect
+from bot.storage.errors import StorageError
+from bot.storage.location import SQLiteLocation
+from bot.storage.migrations import Migration
+from bot.storage.tx import SQLiteTx, Tx
+
+log = logging.getLogger(__name__)
+
+# "ANAG": marks a file as Anagen's, so a foreign SQLite file is never migrated into.
+APPLICATION_ID = 0x414E4147
+BUSY_TIMEOUT_MS = 5_000
+
+T = TypeVar("T")
+Outcome = tuple[bool, Any]
+
+
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection, which also runs a whole unit of work in its thread.
+
+    `run_in_thread` queues a function of the sqlite3 connection through aiosqlite's own
+    queueing method, so units and aiosqlite's own calls are serialised by one thread."""
+
+    async def run_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self._execute(lambda: work(self._conn))
+        return result
+
+
+def _connect(location: str, *, uri: bool = False) -> _Connection:
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(location, uri=uri, isolation_level=None, check_same_thread=False)
+
+    return _Connection(connector, 64)
+
+
+class SQLiteBackend:
+    dialect: SQLDialect = SQLITE
+
+    def __init__(self, location: SQLiteLocation, connection: _Connection) -> None:
+        self.location = location
+        self._conn = connection
+        self._process_lock: IO[bytes] | None = None
+
+    @classmethod
+    async def open(cls, location: SQLiteLocation, *, readonly: bool, exclusive: bool) -> Self:
+        path = location.path
+        if readonly:
+            if not path.exists():
+                raise StorageError(f"{path} does not exist.")
+            connection = _connect(f"file:{path}?mode=ro", uri=True)
+        else:
+            connection = _connect(str(path))
+        backend = cls(location, connection)
+        try:
+            if exclusive:
+                backend._process_lock = _lock_for_one_process(path)
+            await connection  # opens it in its thread
+            await backend._configure(readonly=readonly)
+            await backend._verify_identity(readonly=readonly)
+        except sqlite3.DatabaseError as exc:
+            await backend.close()
+            raise StorageError(
+                f"{path} is not a readable SQLite database ({exc}); restore it from a backup or "
+                "point ANAGEN_DATABASE at another file. Anagen never overwrites it."
+            ) from exc
+        except BaseException:
+            await backend.close()
+            raise
+        return backend
+
+    async def close(self) -> None:
+        with contextlib.suppress(ValueError):  # never opened: aiosqlite has no thread to stop
+            await self._conn.close()
+        if self._process_lock is not None:
+            self._process_lock.close()  # closing the file releases its lock
+            self._process_lock = None
+
+    async def _configure(self, *, readonly: bool) -> None:
+        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+        # Reading the schema is what exposes a corrupt or non-SQLite file.
+        await self._conn.execute("SELECT count(*) FROM sqlite_master")
+
+    async def _verify_identity(self, *, readonly: bool) -> None:
+        app_id = await self._scalar("PRAGMA application_id")
+        tables = await self._scalar("SELECT count(*) FROM sqlite_master")
+        if app_id == APPLICATION_ID:
+            return
+        if app_id == 0 and tables == 0:
+            if not readonly:
+                await self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            return
+        raise StorageError(
+            f"{self.location.path} belongs to another application (SQLite application_id "
+            f"{app_id}, {tables} schema objects); point ANAGEN_DATABASE at Anagen's own "
+            "database file."
+        )
+
+    async def _scalar(self, sql: str) -> Any:
+        async with self._conn.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    # -- schema -------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        return int(await self._scalar("PRAGMA user_version"))
+
+    async def apply(self, migration: Migration) -> None:
+        """The migration's statements and its `user_version` bump commit together or not at
+        all."""
+        script = (
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+            f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+        )
+
+        def apply(conn: sqlite3.Connection) -> None:
+            try:
+                conn.executescript(script)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+        await self._conn.run_in_thread(apply)
+
+    # -- units of work ------------------------------------------------------------------------
+
+    async def transact(self, works: list[Callable[[Tx], Any]]) -> list[Outcome]:
+        return await self._conn.run_in_thread(lambda conn: _transact(conn, works))
+
+    async def snapshot(self, work: Callable[[Tx], T]) -> T:
+        def snapshot(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN")
+            try:
+                return work(SQLiteTx(conn))
+            finally:
+                conn.execute("COMMIT")
+
+        return await self._conn.run_in_thread(snapshot)
+
+    async def hold(self, key: str) -> None:
+        """Nothing to do: an SQLite database has one process (see `exclusive`)."""
+
+    # -- maintenance --------------------------------------------------------------------------
+
+    async def integrity_problems(self) -> list[str]:
+        rows = await self.snapshot(lambda tx: [row[0] for row in tx.rows("PRAGMA quick_check")])
+        return [] if rows == ["ok"] else rows
+
+    async def backup_to(self, destination: Path) -> None:
+        """SQLite's online backup API: a consistent copy even while others write."""
+        target = sqlite3.connect(destination)
+        try:
+            await self._conn.backup(target)
+        finally:
+            target.close()
+
+
+def _transact(conn: sqlite3.Connection, works: list[Callable[[Tx], Any]]) -> list[Outcome]:
+    """One transaction for a batch of units, each in its own savepoint."""
+    tx = SQLiteTx(conn)
+    outcomes: list[Outcome] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT unit")
+            try:
+                value = work(tx)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO unit")
+                conn.execute("RELEASE unit")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE unit")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _lock_for_one_process(path: Path) -> IO[bytes]:
+    """Refuse a second bot process on the same file: SQLite is the one-process default,
+    and two schedulers would each think the other's claims were abandoned."""
+    lock_path = path.with_name(path.name + ".lock")
+    handle = lock_path.open("a+b")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory file locks; one process is the operator's job
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StorageError(
+            f"another Anagen process is already running on {path}. SQLite serves one "
+            "process; to run several (shards), use PostgreSQL: see 'Running at scale' in "
+            "the README."
+        ) from None
+    return handle
