@@ -16,7 +16,8 @@ from bot import __version__
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock, SystemClock
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, format_shard_ids, shard_problem
+from bot.shards import ShardScope, share_of
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Questionnaire, load_questionnaire
@@ -67,11 +68,24 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
-class AnagenBot(commands.Bot):
+class AnagenBot(commands.AutoShardedBot):
+    """Anagen on Discord: one process holding some or all of the bot's shards.
+
+    Always sharded, so one process and many run the same code: by default (no shard
+    settings) it holds every shard of the count Discord recommends; with `shard_ids` and
+    `shard_count` it holds those of a split over several processes sharing one PostgreSQL
+    database. Work that must happen once across processes (syncing slash commands) is
+    done by the process holding shard 0."""
+
     def __init__(
         self, settings: Settings, *, force_sync: bool = False, clock: Clock | None = None
     ) -> None:
+        if problem := shard_problem(settings.shard_ids, settings.shard_count, settings.database):
+            raise SettingsError([problem])
         super().__init__(
+            # None (every shard) is discord.py's default, though its hints only say a list.
+            shard_ids=None if settings.shard_ids is None else list(settings.shard_ids),  # type: ignore[arg-type]
+            shard_count=settings.shard_count,
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=minimal_intents(),
@@ -82,7 +96,11 @@ class AnagenBot(commands.Bot):
         )
         self.settings = settings
         self.force_sync = force_sync
-        self.request_pacing = pace_requests(self.http)
+        # Discord's global limit is the bot's, shared by all its processes: each paces
+        # itself to its part (the shards it holds).
+        self.request_pacing = pace_requests(
+            self.http, self.share_of_limit(GLOBAL_REQUESTS_PER_SECOND, 1)
+        )
         self.version = __version__
         self._db: Database | None = None
         self.questionnaire: Questionnaire = load_questionnaire(settings.questionnaire_path)
@@ -105,7 +123,7 @@ class AnagenBot(commands.Bot):
         return self._services
 
     async def setup_hook(self) -> None:
-        self._db = await Database.open(self.settings.database_path)
+        self._db = await Database.open(self.settings.database, exclusive=True)
         self._services = Services.build(
             self._db,
             questionnaire=self.questionnaire,
@@ -117,7 +135,14 @@ class AnagenBot(commands.Bot):
         # them from Discord, so an extension that fails to load stops start-up.
         for name in extension_names():
             await self.load_extension(name)
-        await self.sync_commands(force=self.force_sync)
+        log.info("This process holds %s", self.shards_held())
+        # Every process has the whole tree, but Discord keeps one copy per application:
+        # syncing it is the job of one process, the one holding shard 0 (and of `anagen
+        # sync`, which forces it from wherever it runs).
+        if self.force_sync or self.holds_first_shard:
+            await self.sync_commands(force=self.force_sync)
+        else:
+            log.info("Application commands are left to the process holding shard 0")
 
     async def close(self) -> None:
         for name in list(self.extensions):
@@ -159,10 +184,43 @@ class AnagenBot(commands.Bot):
         log.info("Synced %d application commands (%s)", len(synced), scope)
         return True
 
+    # -- shards -----------------------------------------------------------------------------
+
+    def shard_scope(self) -> ShardScope | None:
+        """The servers this process serves, or None when it serves them all."""
+        return ShardScope.of(self.shard_ids, self.shard_count)
+
+    def share_of_limit(self, limit: int, cost: int) -> int:
+        """This process's part of a bot-wide per-second `limit`, never too small to let one
+        request of `cost` through. Shard ids without a count are refused in settings, so the
+        share is known before connecting."""
+        share = share_of(ShardScope.of(self.settings.shard_ids, self.settings.shard_count))
+        return max(cost + 1, int(limit * share))
+
+    @property
+    def holds_first_shard(self) -> bool:
+        """Whether this process holds shard 0 (every process without shard ids does)."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    def shards_held(self) -> str:
+        """The shards of this process, for logs: 'shards 0-3 of 8', 'all 8 shards'."""
+        if self.shard_ids is not None:
+            return f"shards {format_shard_ids(tuple(self.shard_ids))} of {self.shard_count}"
+        if self.shard_count is None:  # until connecting asks Discord how many
+            return "every shard (as many as Discord recommends)"
+        return f"all {self.shard_count} shards" if self.shard_count > 1 else "the only shard"
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info("Shard %d of %s ready with %d servers", shard_id, self.shard_count, servers)
+
     async def on_ready(self) -> None:
+        """Every shard of this process has connected; not where one-time work goes (it can
+        fire again after reconnecting), which is `setup_hook`."""
         log.info(
-            "Ready as %s (id %s) in %d servers",
+            "Ready as %s (id %s) in %d servers, holding %s",
             self.user,
             self.user and self.user.id,
             len(self.guilds),
+            self.shards_held(),
         )

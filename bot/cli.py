@@ -18,7 +18,7 @@ import discord
 from bot import __version__
 from bot.checks import run_checks
 from bot.settings import TOKEN_HELP, Settings, read_settings
-from bot.storage import Database, StorageError
+from bot.storage import Database, SQLiteLocation, StorageError
 from bot.survey.questionnaire import QuestionnaireError
 from bot.treatments.knowledge import KnowledgeBaseError
 
@@ -49,11 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="read settings from this file as well as the environment (default: ./.env)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="connect to Discord and serve members (the default)",
         description="Open the database (migrating it), load every feature, sync slash commands "
-        "if they changed, and serve until interrupted (Ctrl+C or SIGTERM).",
+        "if they changed, and serve until interrupted (Ctrl+C or SIGTERM). Discord splits a "
+        "bot's servers into shards, one connection each; by default this process holds them "
+        "all. A large bot can run as several processes, each holding some shards, over one "
+        "PostgreSQL database (see 'Running at scale' in the README); the process holding "
+        "shard 0 syncs the slash commands.",
+    )
+    run.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="the shards this process holds when several processes share the bot: a range "
+        "such as 0-3, a list such as 0,2,5, or one id such as 4. Needs the shard count "
+        "(--shard-count or ANAGEN_SHARD_COUNT), and PostgreSQL unless this process holds "
+        "every shard. Overrides ANAGEN_SHARDS (default: every shard)",
+    )
+    run.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="how many shards the bot has across all its processes, the same number in each "
+        "(shard ids run from 0 to N-1). Overrides ANAGEN_SHARD_COUNT (default: the number "
+        "Discord recommends for the bot's servers)",
     )
     commands.add_parser(
         "check",
@@ -166,6 +185,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    copy = db_commands.add_parser(
+        "copy",
+        help="copy every table into another database: SQLite into PostgreSQL, or back",
+        description="Copy all of Anagen's data from SOURCE into TARGET, e.g. from the SQLite "
+        "file into PostgreSQL before running several bot processes, or back. SOURCE is read "
+        "in one consistent snapshot and never changed, so it is safe while the bot runs on it "
+        "(what the bot writes after the snapshot is not copied: stop it before switching it to "
+        "TARGET). SOURCE must be at this Anagen's schema version: after an upgrade, start the "
+        "bot on it once first. TARGET is created and migrated if needed and must hold no "
+        "Anagen data; every row is written in one transaction (all or nothing), then each "
+        "table's row count in TARGET is checked against SOURCE's snapshot.",
+    )
+    for name, role in (("source", "the database to copy from"), ("target", "where to copy")):
+        copy.add_argument(
+            name,
+            metavar=name.upper(),
+            help=f"{role}: an SQLite file's path (or sqlite:///PATH) or a PostgreSQL URL "
+            "such as postgresql://USER:PASSWORD@HOST/DATABASE",
+        )
     return parser
 
 
@@ -173,8 +211,19 @@ def _error(message: str) -> None:
     print(f"anagen: {message}", file=sys.stderr)
 
 
-def _settings_or_exit(args: argparse.Namespace, *, require_token: bool) -> Settings | int:
-    settings, problems = read_settings(env_file=args.env_file, require_token=require_token)
+def _settings_or_exit(
+    args: argparse.Namespace,
+    *,
+    require_token: bool,
+    shards: str | None = None,
+    shard_count: str | None = None,
+) -> Settings | int:
+    settings, problems = read_settings(
+        env_file=args.env_file,
+        require_token=require_token,
+        shards=shards,
+        shard_count=shard_count,
+    )
     if not problems:
         return settings
     if problems == [TOKEN_HELP]:
@@ -208,7 +257,14 @@ async def _run_bot(settings: Settings, *, sync_only: bool = False) -> int:
 
 
 def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
-    settings = _settings_or_exit(args, require_token=True)
+    # `anagen run --shards … --shard-count …` over ANAGEN_SHARDS and ANAGEN_SHARD_COUNT;
+    # `anagen` alone and `anagen sync` have no such flags.
+    settings = _settings_or_exit(
+        args,
+        require_token=True,
+        shards=getattr(args, "shards", None),
+        shard_count=getattr(args, "shard_count", None),
+    )
     if isinstance(settings, int):
         return settings
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
@@ -251,15 +307,48 @@ def _command_backup(args: argparse.Namespace) -> int:
     if destination.exists() and not args.force:
         _error(f"{destination} already exists; choose another path or pass --force.")
         return EXIT_FAILURE
-    if destination.resolve() == settings.database_path.resolve():
+    source = settings.database
+    if not isinstance(source, SQLiteLocation):
+        _error(
+            f"{source} is PostgreSQL: back it up with pg_dump, or copy it into an SQLite file "
+            "with `anagen db copy`."
+        )
+        return EXIT_FAILURE
+    if destination.resolve() == source.path.resolve():
         _error("the backup path is the database itself; choose another path.")
         return EXIT_FAILURE
     try:
-        asyncio.run(_backup(settings.database_path, destination))
+        asyncio.run(_backup(source.path, destination))
     except (StorageError, OSError) as exc:
         _error(f"backup failed: {exc}")
         return EXIT_FAILURE
-    print(f"Backed up {settings.database_path} to {destination}.")
+    print(f"Backed up {source.path} to {destination}.")
+    return EXIT_OK
+
+
+def _command_db_copy(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    import psycopg
+
+    from bot.storage.copy import copy_database
+
+    try:
+        report = asyncio.run(copy_database(args.source, args.target))
+    except (StorageError, psycopg.Error, sqlite3.Error, OSError) as exc:
+        lines = str(exc).strip().splitlines()
+        _error(f"error: copy failed: {lines[0] if lines else type(exc).__name__}")
+        return EXIT_FAILURE
+    width = max(len(name) for name in (*report.counts, "total"))
+    print(f"Copied {report.source} to {report.target} (one snapshot of the source):")
+    print(f"  {'table':{width}}  {'rows':>9}")
+    for name, count in report.counts.items():
+        print(f"  {name:{width}}  {count:>9}")
+    print(f"  {'total':{width}}  {report.total:>9}")
+    print(
+        f"Done: {report.total} rows in {len(report.counts)} tables; every table's row count "
+        "in the target matches the source's snapshot."
+    )
     return EXIT_OK
 
 
@@ -321,7 +410,7 @@ async def _with_results(settings: Settings, work: Callable[[ResultsService], Awa
     from bot.survey.questionnaire import load_questionnaire
 
     questionnaire = load_questionnaire(settings.questionnaire_path)
-    async with await Database.open(settings.database_path) as db:
+    async with await Database.open(settings.database) as db:
         return await work(ResultsService(db, questionnaire))
 
 
@@ -414,7 +503,7 @@ async def _reminder_log(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.checkins import CheckinRepository
 
     guild, user, limit = args.guild, args.user, max(1, args.limit)
-    async with await Database.open(settings.database_path, readonly=True) as db:
+    async with await Database.open(settings.database, readonly=True) as db:
         entries = await db.read(
             lambda tx: CheckinRepository(tx).reminder_log(guild, user_id=user, limit=limit)
         )
@@ -444,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "preview":
             return _command_preview(args)
         case "db":
-            return _command_backup(args)
+            return _command_db_copy(args) if args.db_command == "copy" else _command_backup(args)
         case "checkins":
             return _command_checkins(args)
         case _:

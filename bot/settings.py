@@ -15,12 +15,23 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-__all__ = ["Settings", "SettingsError", "load_settings", "read_settings"]
+from bot.storage.location import DatabaseLocation, SQLiteLocation, as_location, parse_location
+
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "format_shard_ids",
+    "load_settings",
+    "read_settings",
+    "read_shards",
+    "shard_problem",
+]
 
 # Three dot-separated base64url parts: user id, timestamp, HMAC.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_SOURCE_URL = "https://github.com/your-org/anagen"
+DEFAULT_DATABASE = SQLiteLocation(Path("anagen.db"))
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create an application at "
@@ -41,13 +52,23 @@ class SettingsError(Exception):
 @dataclass(frozen=True, slots=True)
 class Settings:
     token: str | None = field(repr=False)  # never in a repr, a traceback or a log line
-    database_path: Path = Path("anagen.db")
+    database: DatabaseLocation = DEFAULT_DATABASE
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = field(default_factory=frozenset)
     source_url: str = DEFAULT_SOURCE_URL
     questionnaire_path: Path | None = None  # None: the bundled questionnaire
     knowledge_base_path: Path | None = None  # None: the bundled treatment knowledge base
+    # The shards this process holds, of `shard_count` in all. None: every shard (of
+    # `shard_count`, or of the count Discord recommends when that is None too).
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
+
+    def __post_init__(self) -> None:
+        # A path or a URL is accepted where a location is meant (tests, benches, scripts).
+        object.__setattr__(self, "database", as_location(self.database))
+        if self.shard_ids is not None:  # a list is accepted where a tuple is meant
+            object.__setattr__(self, "shard_ids", tuple(self.shard_ids))
 
     @property
     def log_level_number(self) -> int:
@@ -65,8 +86,11 @@ def _snowflake(name: str, raw: str, problems: list[str]) -> int | None:
     return None
 
 
-def _check_database_path(raw: str, problems: list[str]) -> Path:
-    path = Path(raw).expanduser()
+def _check_database(raw: str, problems: list[str]) -> DatabaseLocation:
+    location = parse_location(raw)
+    if not isinstance(location, SQLiteLocation):
+        return location  # reachability is checked where it is used (`anagen check`, start-up)
+    path = location.path
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         problems.append(
@@ -82,7 +106,128 @@ def _check_database_path(raw: str, problems: list[str]) -> Path:
         problems.append(
             f"ANAGEN_DATABASE={raw!r} is not writable by this user; choose a writable path."
         )
-    return path
+    return location
+
+
+# -- shards -------------------------------------------------------------------------------
+
+SHARDS_FORMAT = (
+    "write a range such as 0-3, a list such as 0,2,5, or one id such as 4 (empty: every shard)"
+)
+_SHARD_ITEM_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def _parse_shard_ranges(name: str, raw: str, problems: list[str]) -> list[tuple[int, int]] | None:
+    """`0-3,8` as [(0, 3), (8, 8)]; None (and a problem) if it does not read as shard ids."""
+    ranges: list[tuple[int, int]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if match := _SHARD_ITEM_RE.match(item.replace(" ", "")):
+            first, last = int(match[1]), int(match[2] or match[1])
+            if first > last:
+                problems.append(
+                    f"{name}={raw!r}: the range {item} runs backwards; write {last}-{first}."
+                )
+                return None
+            ranges.append((first, last))
+        elif re.match(r"^-\s*\d", item):
+            problems.append(f"{name}={raw!r}: shard ids start at 0; {item} is negative.")
+            return None
+        else:
+            problems.append(f"{name}={raw!r} is not a set of shard ids: {SHARDS_FORMAT}.")
+            return None
+    return ranges
+
+
+def _parse_shard_count(name: str, raw: str, problems: list[str]) -> int | None:
+    value = raw.strip()
+    if value.isdecimal() and int(value) >= 1:
+        return int(value)
+    problems.append(
+        f"{name}={raw!r} is not a number of shards: give a whole number of 1 or more, the "
+        "shards of all processes together (empty: the number Discord recommends)."
+    )
+    return None
+
+
+def read_shards(
+    raw_ids: str,
+    raw_count: str,
+    database: DatabaseLocation,
+    problems: list[str],
+    *,
+    ids_name: str = "ANAGEN_SHARDS",
+    count_name: str = "ANAGEN_SHARD_COUNT",
+) -> tuple[tuple[int, ...] | None, int | None]:
+    """The shards one process holds and the shard count, from their text (the environment's
+    or the command line's: `ids_name` and `count_name` say which, in the problems).
+
+    Empty ids mean every shard; an empty count means Discord's recommended one. Returns
+    (None, None) for whatever is invalid, with one line per problem appended."""
+    shard_count = None
+    if raw_count.strip():
+        shard_count = _parse_shard_count(count_name, raw_count, problems)
+        if shard_count is None:
+            return None, None
+    if not raw_ids.strip():
+        return None, shard_count
+    ranges = _parse_shard_ranges(ids_name, raw_ids, problems)
+    if ranges is None:
+        return None, None
+    if shard_count is None:
+        problems.append(
+            f"{ids_name}={raw_ids!r} needs {count_name} as well: the number of shards of all "
+            f"processes together, so that every process splits servers the same way "
+            f"(ids run from 0 to {count_name} - 1)."
+        )
+        return None, None
+    highest = max(last for _, last in ranges)
+    if highest >= shard_count:
+        problems.append(
+            f"{ids_name}={raw_ids!r}: shard {highest} does not exist with "
+            f"{count_name}={shard_count} (ids run from 0 to {shard_count - 1})."
+        )
+        return None, None
+    shard_ids = tuple(sorted({i for first, last in ranges for i in range(first, last + 1)}))
+    if problem := shard_problem(shard_ids, shard_count, database, ids_name, count_name):
+        problems.append(problem)
+        return None, None
+    return shard_ids, shard_count
+
+
+def shard_problem(
+    shard_ids: tuple[int, ...] | None,
+    shard_count: int | None,
+    database: DatabaseLocation,
+    ids_name: str = "ANAGEN_SHARDS",
+    count_name: str = "ANAGEN_SHARD_COUNT",
+) -> str | None:
+    """Why this process cannot hold these shards on this database, or None if it can:
+    an SQLite file serves one process, so that process must hold every shard."""
+    if shard_ids is None or shard_count is None or database.dialect != "sqlite":
+        return None  # ids without a count: discord.py refuses them itself
+    if shard_count is not None and set(shard_ids) >= set(range(shard_count)):
+        return None
+    return (
+        f"{ids_name}={format_shard_ids(shard_ids)} of {count_name}={shard_count} leaves the "
+        f"other shards to other processes, but ANAGEN_DATABASE={str(database)!r} is an SQLite "
+        f"file, which serves one process only: leave {ids_name} empty to hold every shard in "
+        "this process, or use PostgreSQL (ANAGEN_DATABASE=postgresql://…) to run several; see "
+        "'Running at scale' in README.md."
+    )
+
+
+def format_shard_ids(shard_ids: tuple[int, ...]) -> str:
+    """(0, 1, 2, 3, 8) as '0-3,8', the way ANAGEN_SHARDS is written."""
+    parts: list[str] = []
+    ordered = sorted(set(shard_ids))
+    start = 0
+    for index, shard in enumerate(ordered):
+        if index + 1 < len(ordered) and ordered[index + 1] == shard + 1:
+            continue
+        first = ordered[start]
+        parts.append(str(first) if first == shard else f"{first}-{shard}")
+        start = index + 1
+    return ",".join(parts)
 
 
 def load_settings(
@@ -103,10 +248,14 @@ def read_settings(
     *,
     env_file: Path | None = Path(".env"),
     require_token: bool = True,
+    shards: str | None = None,
+    shard_count: str | None = None,
 ) -> tuple[Settings, list[str]]:
     """Settings (defaults where a value was invalid) and the problems found.
 
-    Real environment variables win over the `.env` file.
+    Real environment variables win over the `.env` file. `shards` and `shard_count`, when
+    given, win over ANAGEN_SHARDS and ANAGEN_SHARD_COUNT: they are `anagen run --shards` and
+    `--shard-count`, and problems name them so.
     """
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
@@ -124,7 +273,7 @@ def read_settings(
             "again from Bot > Reset Token, without quotes or a 'Bot ' prefix."
         )
 
-    database_path = _check_database_path(values.get("ANAGEN_DATABASE", "anagen.db"), problems)
+    database = _check_database(values.get("ANAGEN_DATABASE", "").strip() or "anagen.db", problems)
 
     dev_guild_id = None
     if raw_guild := values.get("ANAGEN_DEV_GUILD_ID", "").strip():
@@ -166,14 +315,30 @@ def read_settings(
                 "base TOML file, or leave it empty for the bundled one."
             )
 
+    ids_name, raw_ids = (
+        ("ANAGEN_SHARDS", values.get("ANAGEN_SHARDS", ""))
+        if shards is None
+        else ("--shards", shards)
+    )
+    count_name, raw_count = (
+        ("ANAGEN_SHARD_COUNT", values.get("ANAGEN_SHARD_COUNT", ""))
+        if shard_count is None
+        else ("--shard-count", shard_count)
+    )
+    shard_ids, count = read_shards(
+        raw_ids, raw_count, database, problems, ids_name=ids_name, count_name=count_name
+    )
+
     settings = Settings(
         token=token,
-        database_path=database_path,
+        database=database,
         dev_guild_id=dev_guild_id,
         log_level=log_level,
         owner_ids=frozenset(owner_ids),
         source_url=source_url,
         questionnaire_path=questionnaire_path,
         knowledge_base_path=knowledge_base_path,
+        shard_ids=shard_ids,
+        shard_count=count,
     )
     return settings, problems

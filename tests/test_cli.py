@@ -20,6 +20,8 @@ VARIABLES = (
     "ANAGEN_LOG_LEVEL",
     "ANAGEN_OWNER_IDS",
     "ANAGEN_SOURCE_URL",
+    "ANAGEN_SHARDS",
+    "ANAGEN_SHARD_COUNT",
 )
 
 
@@ -195,3 +197,59 @@ def test_check_rejects_a_broken_knowledge_base(
     assert "nowhere" in out  # the unknown related entry
     assert "'same'" in out  # the duplicate alias
     assert "no source" in out
+
+
+# -- shards (issue 13) ------------------------------------------------------------------------
+
+
+def test_run_help_explains_the_shard_flags() -> None:
+    result = run_anagen("run", "--help")
+    assert result.returncode == 0
+    help_text = " ".join(result.stdout.split())
+    assert "--shards IDS" in help_text
+    assert "a range such as 0-3, a list such as 0,2,5" in help_text
+    assert "--shard-count N" in help_text
+    assert "across all its processes" in help_text
+    assert "PostgreSQL" in help_text
+
+
+def test_run_refuses_to_split_shards_over_an_sqlite_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    assert main(["run", "--shards", "0-3", "--shard-count", "8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("anagen: --shards=0-3 of --shard-count=8 leaves the other shards")
+    assert "SQLite file, which serves one process only" in err
+    assert "ANAGEN_DATABASE=postgresql://" in err
+    assert "Running at scale" in err
+
+
+def test_shard_variables_are_checked_like_the_others(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_SHARDS", "4")
+    monkeypatch.setenv("ANAGEN_SHARD_COUNT", "8")
+
+    assert main(["check"]) == 1
+    [problem] = [line for line in capsys.readouterr().out.splitlines() if "PROBLEM" in line]
+    assert "ANAGEN_SHARDS=4 of ANAGEN_SHARD_COUNT=8" in problem
+    assert main(["run"]) == 2
+    assert "ANAGEN_SHARDS=4 of ANAGEN_SHARD_COUNT=8" in capsys.readouterr().err
+
+
+def test_run_flags_override_the_shard_variables(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_SHARDS", "0")
+    monkeypatch.setenv("ANAGEN_SHARD_COUNT", "1")
+
+    assert main(["run", "--shard-count", "0"]) == 2
+    assert "anagen: --shard-count='0' is not a number of shards" in capsys.readouterr().err
+    assert main(["run", "--shards", "2"]) == 2
+    assert "--shards='2': shard 2 does not exist with ANAGEN_SHARD_COUNT=1" in (
+        capsys.readouterr().err
+    )

@@ -35,6 +35,7 @@ from enum import StrEnum
 
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock
+from bot.shards import ShardScope
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository, PauseReason, Reminder, ReminderState
 
@@ -84,6 +85,7 @@ class ReminderScheduler:
         clock: Clock,
         should_send: ShouldSend = _always,
         pacing: Pacing = Pacing(),
+        scope: Callable[[], ShardScope | None] = lambda: None,
         batch_size: int = 200,
         poll_seconds: float = 60.0,
         rng: random.Random | None = None,
@@ -93,6 +95,9 @@ class ReminderScheduler:
         self._should_send = should_send
         self._clock = clock
         self._pacing = pacing
+        # The servers this process serves (asked each pass: known once Discord said how
+        # many shards there are); a process sends only the reminders it can check.
+        self._scope = scope
         self._bucket = TokenBucket.per_second(
             clock, pacing.max_requests_per_second, pacing.requests_per_reminder
         )
@@ -127,12 +132,15 @@ class ReminderScheduler:
         return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
-        resumed = False
+        held = False
         while True:
             try:
-                if not resumed:  # first, what an interrupted earlier run left claimed
-                    await self.resume_interrupted()
-                    resumed = True
+                if not held:  # other processes now see this run's claims as in flight
+                    await self._db.hold(self.run_id)
+                    held = True
+                # First, what a run that is gone left claimed (an earlier run of this
+                # process, or another process that was killed).
+                await self.resume_interrupted()
                 await self.run_once()
                 delay = await self._idle_seconds()
             except Exception:  # a database hiccup must not end reminders for good
@@ -141,7 +149,8 @@ class ReminderScheduler:
             await self._clock.sleep(delay)
 
     async def _idle_seconds(self) -> float:
-        due = await self._db.read(lambda tx: CheckinRepository(tx).next_due_at())
+        scope = self._scope()
+        due = await self._db.read(lambda tx: CheckinRepository(tx).next_due_at(scope))
         if due is None:
             return self._poll_seconds
         until = (due - self._clock.now()).total_seconds()
@@ -160,14 +169,16 @@ class ReminderScheduler:
         return claimed
 
     async def _claim_due(self) -> list[Reminder]:
-        now, run_id, limit = self._clock.now(), self.run_id, self._batch_size
-        return await self._db.run(lambda tx: CheckinRepository(tx).claim_due(now, run_id, limit))
+        now, run_id, limit, scope = self._clock.now(), self.run_id, self._batch_size, self._scope()
+        return await self._db.run(
+            lambda tx: CheckinRepository(tx).claim_due(now, run_id, limit, scope)
+        )
 
     async def resume_interrupted(self) -> int:
         """Send the claims an earlier run left unfinished; returns how many were taken over."""
-        now, run_id = self._clock.now(), self.run_id
+        now, run_id, scope = self._clock.now(), self.run_id, self._scope()
         reclaimed = await self._db.run(
-            lambda tx: CheckinRepository(tx).reclaim_interrupted(now, run_id)
+            lambda tx: CheckinRepository(tx).reclaim_interrupted(now, run_id, scope=scope)
         )
         await self._dispatch(reclaimed, jitter=False)
         await self._settle()

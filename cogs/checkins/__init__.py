@@ -87,8 +87,13 @@ class CheckIns(commands.Cog):
             self.send_reminder,
             clock=bot.clock,
             should_send=self._still_on,
-            # Fetching the member (are they still here?), opening the DM, sending it.
-            pacing=Pacing(requests_per_reminder=3),
+            # Fetching the member (are they still here?), opening the DM, sending it; in
+            # this process's share of the bot-wide budget when the bot runs as several.
+            pacing=Pacing(
+                max_requests_per_second=bot.share_of_limit(Pacing().max_requests_per_second, 3),
+                requests_per_reminder=3,
+            ),
+            scope=bot.shard_scope,
         )
         self._starter: asyncio.Task[None] | None = None
 
