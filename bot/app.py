@@ -16,8 +16,8 @@ from bot import __version__
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock, SystemClock
 from bot.services import Services
-from bot.settings import Settings, SettingsError, format_shard_ids, shard_problem
-from bot.shards import ShardScope, share_of
+from bot.settings import Settings, SettingsError
+from bot.shards import ShardScope, format_shard_ids, shard_problem, share_of
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Questionnaire, load_questionnaire

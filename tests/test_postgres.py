@@ -131,6 +131,8 @@ async def test_a_postgres_restart_costs_no_committed_data_and_the_store_reconnec
     async with await Database.open(location) as db:
         await db.run(lambda tx: MetaRepository(tx).remember("before", "1"))
         await asyncio.to_thread(pg_cluster.restart, own_cluster)  # immediate stop: a crash
+        assert await db.read(lambda tx: MetaRepository(tx).value("before")) == "1"
+        await asyncio.to_thread(pg_cluster.restart, own_cluster)
         await db.run(lambda tx: MetaRepository(tx).remember("after", "2"))
         assert await db.read(lambda tx: MetaRepository(tx).value("before")) == "1"
         assert await db.read(lambda tx: MetaRepository(tx).value("after")) == "2"

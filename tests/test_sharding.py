@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import AnagenBot
-from bot.settings import Settings, SettingsError, format_shard_ids, read_settings
+from bot.settings import Settings, SettingsError, read_settings
+from bot.shards import format_shard_ids
 from bot.storage.location import PostgresLocation
 from tests.conftest import BotStarter
 from tests.databases import drop_schema, fresh_schema

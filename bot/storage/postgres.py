@@ -257,12 +257,12 @@ class PostgresBackend:
 
     async def snapshot(self, work: Callable[[Tx], T]) -> T:
         def snapshot(conn: psycopg.Connection[Any]) -> T:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
-                return work(PostgresTx(conn))
-            finally:
+                return _read(conn, work)
+            except psycopg.OperationalError:
                 if not conn.broken:
-                    conn.execute("COMMIT")
+                    raise
+                return _read(self._connection(), work)  # a read is always safe to repeat
 
         return await self._call(snapshot)
 
@@ -280,6 +280,15 @@ class PostgresBackend:
 
     async def integrity_problems(self) -> list[str]:
         return []  # PostgreSQL checks its own pages; there is no quick_check to run
+
+
+def _read(conn: psycopg.Connection[Any], work: Callable[[Tx], T]) -> T:
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        return work(PostgresTx(conn))
+    finally:
+        if not conn.broken:
+            conn.execute("COMMIT")
 
 
 def _transact(conn: psycopg.Connection[Any], works: list[Callable[[Tx], Any]]) -> list[Outcome]:
