@@ -335,16 +335,17 @@ async def test_import_replies_from_the_seed_thread(
     out = capsys.readouterr().out
     assert "not mapped  Shedding: 'A few years ago" in out
     assert "not mapped  Dandruff: 'Before the shedding" in out
-    stored = rows(
+    stored: dict[tuple[int, str], tuple[int | None, list[str]]] = {}
+    for uid, question, number, choice in rows(
         settings.database,
-        "SELECT r.user_id, a.question_id, a.number, group_concat(c.choice_id)"
+        "SELECT r.user_id, a.question_id, a.number, c.choice_id"
         " FROM responses r JOIN answers a ON a.response_id = r.id"
         " LEFT JOIN answer_choices c ON c.response_id = a.response_id"
-        " AND c.question_id = a.question_id WHERE r.imported = 1"
-        " GROUP BY r.id, a.question_id ORDER BY r.id, a.question_id",
-    )
-    first = {q: (n, c) for uid, q, n, c in stored if uid == -1}
-    second = {q: (n, c) for uid, q, n, c in stored if uid == -2}
+        " AND c.question_id = a.question_id WHERE r.imported = 1",
+    ):
+        stored.setdefault((uid, question), (number, []))[1].extend([choice] if choice else [])
+    first = {q: (n, ",".join(c) or None) for (uid, q), (n, c) in stored.items() if uid == -1}
+    second = {q: (n, ",".join(c) or None) for (uid, q), (n, c) in stored.items() if uid == -2}
     assert first["age"] == (18, None)
     assert first["norwood"][1] == "nw2"
     assert set(first["sensations"][1].split(",")) == {"itch", "burning"}

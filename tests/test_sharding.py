@@ -208,19 +208,17 @@ async def test_dms_reach_the_process_holding_shard_zero(
 
 
 @pytest.fixture
-def postgres(postgres_server: str | None) -> Iterator[PostgresLocation]:
+def shared(postgres: str) -> Iterator[PostgresLocation]:
     """A fresh PostgreSQL schema: several bot processes need a database made for several."""
-    if postgres_server is None:
-        pytest.skip("PostgreSQL is not installed; several processes cannot share SQLite")
-    location = fresh_schema(postgres_server)
+    location = fresh_schema(postgres)
     yield location
-    drop_schema(postgres_server, location)
+    drop_schema(postgres, location)
 
 
 async def test_two_processes_split_the_shards_and_only_shard_zero_syncs(
     double: DiscordDouble,
     start_bot: BotStarter,
-    postgres: PostgresLocation,
+    shared: PostgresLocation,
     member: User,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -228,7 +226,7 @@ async def test_two_processes_split_the_shards_and_only_shard_zero_syncs(
     second = guild_on_shard(double, 1, 2, member)
     base = Settings(
         token=double.token,
-        database=postgres,
+        database=shared,
         owner_ids=frozenset({double.owner.id}),
         shard_count=2,
     )
@@ -251,10 +249,10 @@ async def test_two_processes_split_the_shards_and_only_shard_zero_syncs(
 
 
 async def test_a_process_without_shard_zero_syncs_when_told_to(
-    double: DiscordDouble, start_bot: BotStarter, postgres: PostgresLocation
+    double: DiscordDouble, start_bot: BotStarter, shared: PostgresLocation
 ) -> None:
     """`anagen sync` forces a sync from wherever it runs, shard 0 or not."""
-    settings = Settings(token=double.token, database=postgres, shard_ids=(1,), shard_count=2)
+    settings = Settings(token=double.token, database=shared, shard_ids=(1,), shard_count=2)
     async with start_bot(settings):
         pass
     assert double.count("PUT", COMMANDS_PATH) == 0
