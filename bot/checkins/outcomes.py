@@ -30,7 +30,6 @@ this one, so no sum across the two can be formed.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -203,10 +202,19 @@ def protected_outcomes(
     """The report's numbers after the small-group rule (pure; runs in a worker thread).
     Remembered until a check-in or k changes them: every lookup of the same treatment
     between two check-ins asks the same question."""
-    return _protected(treatment, frozenset(trajectories.items()), k)
+    asked = (treatment, frozenset(trajectories.items()), k)
+    report = _KNOWN.get(asked)
+    if report is None:
+        report = _protected(*asked)
+        if len(_KNOWN) >= 64:
+            _KNOWN.clear()
+        _KNOWN[asked] = report
+    return report
 
 
-@functools.lru_cache(maxsize=64)
+_KNOWN: dict[tuple[str, frozenset[tuple[Trajectory, int]], int], OutcomesReport] = {}
+
+
 def _protected(treatment: str, items: frozenset[tuple[Trajectory, int]], k: int) -> OutcomesReport:
     trajectories = dict(items)
     sizes = (
@@ -257,6 +265,9 @@ async def treatment_outcomes(db: Database, guild_id: int, treatment_choice: str)
     k, found = await db.read(unit)
     if sum(found.values()) < k:  # nothing to protect: no thread, no solver
         return protected_outcomes(treatment_choice, {}, k)
+    known = _KNOWN.get((treatment_choice, frozenset(found.items()), k))
+    if known is not None:  # no hand-off to a thread for what is already known
+        return known
     return await asyncio.to_thread(protected_outcomes, treatment_choice, found, k)
 
 

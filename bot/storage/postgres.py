@@ -242,6 +242,10 @@ class PostgresBackend:
 
     # -- units of work ------------------------------------------------------------------------
 
+    def try_now(self, work: Callable[[Tx], Any]) -> Outcome | None:
+        """Never: a statement is a network round trip, always done in the thread."""
+        return None
+
     async def transact(self, works: list[Callable[[Tx], Any]]) -> list[Outcome]:
         def transact(conn: psycopg.Connection[Any]) -> list[Outcome]:
             try:

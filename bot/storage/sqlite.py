@@ -2,10 +2,19 @@
 
 The connection lives in aiosqlite's worker thread; a unit of work is queued to that thread
 as one function, so a use case costs one hop however many statements it runs.
+
+A write that finds the connection idle does not hop at all (`try_now`): it runs on the
+caller's thread, where a survey answer's few statements take tens of microseconds and a
+hand-off to the thread and back costs more than they do. What could stall the caller is
+kept out of that path: a write lock held by another process makes the attempt give up at
+once (busy timeout 0) and the unit goes to the thread, which waits for it; and the WAL is
+never checkpointed on commit (that may fsync) but from the thread, every
+`CHECKPOINT_EVERY` commits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -26,6 +35,9 @@ log = logging.getLogger(__name__)
 # "ANAG": marks a file as Anagen's, so a foreign SQLite file is never migrated into.
 APPLICATION_ID = 0x414E4147
 BUSY_TIMEOUT_MS = 5_000
+# Commits between two checkpoints of the WAL into the database file (run in the thread).
+# SQLite's own default is every 1,000 pages; an answer writes a few.
+CHECKPOINT_EVERY = 300
 
 T = TypeVar("T")
 Outcome = tuple[bool, Any]
@@ -56,6 +68,11 @@ class SQLiteBackend:
         self.location = location
         self._conn = connection
         self._process_lock: IO[bytes] | None = None
+        # Work handed to the connection's thread and not finished yet: while there is
+        # any, the connection is not the caller's to use.
+        self._in_thread = 0
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, location: SQLiteLocation, *, readonly: bool, exclusive: bool) -> Self:
@@ -73,6 +90,7 @@ class SQLiteBackend:
             await connection  # opens it in its thread
             await backend._configure(readonly=readonly)
             await backend._verify_identity(readonly=readonly)
+            await connection.execute("PRAGMA busy_timeout = 0")  # see `_in_own_thread`
         except sqlite3.DatabaseError as exc:
             await backend.close()
             raise StorageError(
@@ -85,6 +103,8 @@ class SQLiteBackend:
         return backend
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await self._checkpoint
         with contextlib.suppress(ValueError):  # never opened: aiosqlite has no thread to stop
             await self._conn.close()
         if self._process_lock is not None:
@@ -97,6 +117,7 @@ class SQLiteBackend:
         if not readonly:
             await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
+            await self._conn.execute("PRAGMA wal_autocheckpoint = 0")  # see `_committed`
         # Reading the schema is what exposes a corrupt or non-SQLite file.
         await self._conn.execute("SELECT count(*) FROM sqlite_master")
 
@@ -116,8 +137,7 @@ class SQLiteBackend:
         )
 
     async def _scalar(self, sql: str) -> Any:
-        async with self._conn.execute(sql) as cursor:
-            row = await cursor.fetchone()
+        row = await self._in_own_thread(lambda conn: conn.execute(sql).fetchone())
         return None if row is None else row[0]
 
     # -- schema -------------------------------------------------------------------------------
@@ -141,12 +161,53 @@ class SQLiteBackend:
                     conn.execute("ROLLBACK")
                 raise
 
-        await self._conn.run_in_thread(apply)
+        await self._in_own_thread(apply)
 
     # -- units of work ------------------------------------------------------------------------
 
+    async def _in_own_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` in the connection's thread, where waiting for another process's lock (up
+        to the busy timeout) stalls nobody; on the caller's thread the timeout is 0."""
+
+        def patiently(conn: sqlite3.Connection) -> T:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            try:
+                return work(conn)
+            finally:
+                conn.execute("PRAGMA busy_timeout = 0")
+
+        self._in_thread += 1
+        try:
+            return await self._conn.run_in_thread(patiently)
+        finally:
+            self._in_thread -= 1
+
+    def try_now(self, work: Callable[[Tx], Any]) -> Outcome | None:
+        """Run one write unit here and now if the connection is idle and the write lock is
+        free; None when it must wait its turn in the thread instead."""
+        conn = self._conn._conn
+        if self._in_thread or conn is None:
+            return None
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # the connection's busy timeout is 0 here
+        except sqlite3.OperationalError:  # another process is writing: the thread will wait
+            return None
+        try:
+            value = work(SQLiteTx(conn))
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            return (False, exc)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        self._committed(1)
+        return (True, value)
+
     async def transact(self, works: list[Callable[[Tx], Any]]) -> list[Outcome]:
-        return await self._conn.run_in_thread(lambda conn: _transact(conn, works))
+        outcomes = await self._in_own_thread(lambda conn: _transact(conn, works))
+        self._committed(len(works))
+        return outcomes
 
     async def snapshot(self, work: Callable[[Tx], T]) -> T:
         def snapshot(conn: sqlite3.Connection) -> T:
@@ -156,7 +217,26 @@ class SQLiteBackend:
             finally:
                 conn.execute("COMMIT")
 
-        return await self._conn.run_in_thread(snapshot)
+        return await self._in_own_thread(snapshot)
+
+    def _committed(self, units: int) -> None:
+        """Checkpoint the WAL now and then, in the thread (a checkpoint may fsync)."""
+        self._commits += units
+        if self._commits < CHECKPOINT_EVERY or (
+            self._checkpoint is not None and not self._checkpoint.done()
+        ):
+            return
+        self._commits = 0
+
+        async def checkpoint() -> None:
+            try:
+                await self._in_own_thread(
+                    lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                )
+            except sqlite3.Error:  # a reader in the way: the next one will catch up
+                log.warning("WAL checkpoint failed; retrying later", exc_info=True)
+
+        self._checkpoint = asyncio.get_running_loop().create_task(checkpoint())
 
     async def hold(self, key: str) -> None:
         """Nothing to do: an SQLite database has one process (see `exclusive`)."""
@@ -170,9 +250,11 @@ class SQLiteBackend:
     async def backup_to(self, destination: Path) -> None:
         """SQLite's online backup API: a consistent copy even while others write."""
         target = sqlite3.connect(destination)
+        self._in_thread += 1
         try:
             await self._conn.backup(target)
         finally:
+            self._in_thread -= 1
             target.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.survey.answers import Answer, AnswerKey, Answers
 from bot.survey.questionnaire import Kind, Question, Questionnaire
@@ -45,8 +46,34 @@ def chosen(answers: Answers, question_id: str) -> frozenset[str] | None:
     return frozenset(answer.choices)
 
 
+# Which steps apply depends only on the answers the questionnaire's conditions and repeated
+# groups look at, so it is worked out once per questionnaire and such answers, not on every
+# click (several times per click: pruning, the next step, the screen).
+_STEPS: dict[int, tuple[Questionnaire, tuple[str, ...], dict[tuple[Any, ...], tuple[Step, ...]]]]
+_STEPS = {}
+_STEPS_PER_QUESTIONNAIRE = 4096
+
+
 def applicable_steps(questionnaire: Questionnaire, answers: Answers) -> list[Step]:
     """Every step the member is asked given their answers so far, in order."""
+    entry = _STEPS.get(id(questionnaire))
+    if entry is None or entry[0] is not questionnaire:
+        if len(_STEPS) >= 16:  # questionnaires come and go only in tests and previews
+            _STEPS.clear()
+        gating = {q.when.question for q in questionnaire.questions if q.when is not None}
+        gating |= {q.repeat_for for q in questionnaire.questions if q.repeat_for is not None}
+        entry = _STEPS[id(questionnaire)] = (questionnaire, tuple(sorted(gating)), {})
+    _, gating_ids, known = entry
+    key = tuple(chosen(answers, question_id) for question_id in gating_ids)
+    steps = known.get(key)
+    if steps is None:
+        if len(known) >= _STEPS_PER_QUESTIONNAIRE:
+            known.clear()
+        steps = known[key] = tuple(_work_out_steps(questionnaire, answers))
+    return list(steps)
+
+
+def _work_out_steps(questionnaire: Questionnaire, answers: Answers) -> list[Step]:
     steps: list[Step] = []
     for question in questionnaire.questions:
         if question.when is not None and not question.when.holds(

@@ -95,6 +95,9 @@ class TreatmentService:
         self.search = TreatmentSearch(kb)
         self.questionnaire = questionnaire or load_questionnaire()
         self.reports: TreatmentsSpec | None = self.questionnaire.results.treatments
+        # A report is a pure function of its counts: lookups of the same entry between two
+        # survey answers ask the same question, so the protected answer is remembered.
+        self._protected: dict[tuple[object, ...], CommunityReport] = {}
 
     def find(self, query: str) -> Treatment | None:
         return self.search.best(query)
@@ -131,16 +134,30 @@ class TreatmentService:
         settings, tried, effects, everyone = await self.db.read(unit)
         if spec is None or choice is None:
             return CommunityReport(None, settings.min_group_size)
-        report = await asyncio.to_thread(
-            protected_report,
+        asked = (
             choice,
             tried,
-            effects,
+            tuple(sorted((f, tuple(sorted(counts.items()))) for f, counts in effects.items())),
             settings.min_group_size,
             everyone,
             not settings.include_imported,
-            fields=spec.fields,
+            spec.fields,
         )
+        report = self._protected.get(asked)
+        if report is None:  # the solver runs once per set of counts, off the event loop
+            report = await asyncio.to_thread(
+                protected_report,
+                choice,
+                tried,
+                effects,
+                settings.min_group_size,
+                everyone,
+                not settings.include_imported,
+                fields=spec.fields,
+            )
+            if len(self._protected) >= 256:
+                self._protected.clear()
+            self._protected[asked] = report
         return replace(report, labels=self._labels(spec), group=self._group_label(spec, choice))
 
     def _labels(
