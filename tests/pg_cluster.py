@@ -44,7 +44,8 @@ def find_binaries() -> Path | None:
 def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
-    return ["runuser", "-u", "postgres", "--", *command]
+    # From "/": the caller's folder may be one the postgres user cannot enter.
+    return ["runuser", "-u", "postgres", "--", "env", "-C", "/", *command]
 
 
 def _free_port() -> int:
