@@ -349,7 +349,7 @@ async def anagen_run(
             started = time.perf_counter()
             firsts: list[Message | None] = await asyncio.gather(
                 *(
-                    bounded(semaphore, lambda u=u: start_survey(double, u), run.failures)
+                    bounded(semaphore, lambda u=u: start_survey(double, u, 120), run.failures)
                     for u in users
                 )
             )

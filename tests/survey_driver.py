@@ -96,11 +96,13 @@ async def click_through(
     raise AssertionError("the survey never ended")
 
 
-async def start_survey(double: DiscordDouble, user: User) -> Message:
-    """Run /survey start, accept the consent in DMs; returns the first question message."""
+async def start_survey(double: DiscordDouble, user: User, timeout: float = 5.0) -> Message:
+    """Run /survey start, accept the consent in DMs; returns the first question message.
+    `timeout`: how long the consent DM may take (the bot paces its DMs to Discord's global
+    rate limit, so hundreds of members starting at once wait their turn)."""
     reply = await double.slash(user, "survey start")
     assert reply.message.ephemeral
-    consent = await double.wait_for_dm(user, len(double.dms(user)) + 1)
+    consent = await double.wait_for_dm(user, len(double.dms(user)) + 1, timeout=timeout)
     return (await double.click(user, consent, "Start the survey")).message
 
 
