@@ -51,8 +51,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import secrets
 import shutil
 import sqlite3
 import sys
@@ -61,20 +59,20 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.storage import Database
 from bot.storage.clock import utc_now
 from bot.storage.dialect import to_pyformat
-from bot.storage.location import DatabaseLocation, PostgresLocation, SQLiteLocation
+from bot.storage.location import DatabaseLocation, SQLiteLocation
 from bot.storage.responses import SURVEY
 from bot.storage.tx import Tx
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
 from bot.survey.service import SurveyService
 from tests import pg_cluster
+from tests.databases import drop_schema, fresh_schema
 
 GUILD = 1
 QUESTION = "sex"
@@ -218,25 +216,6 @@ def raw_postgres(url: str, choices: list[str], surveys: int) -> float:
 # -- PostgreSQL schemas --------------------------------------------------------------------------
 
 
-def fresh_schema(server_url: str, label: str) -> PostgresLocation:
-    """A new, empty schema on the server, and a URL whose search_path points at it."""
-    import psycopg
-
-    name = f"bench_{label}_{secrets.token_hex(4)}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    separator = "&" if "?" in server_url else "?"
-    return PostgresLocation(f"{server_url}{separator}options={quote(f'-csearch_path={name}')}")
-
-
-def drop_schema(server_url: str, location: PostgresLocation) -> None:
-    import psycopg
-
-    name = location.url.rsplit("search_path%3D", 1)[-1]
-    with contextlib.suppress(psycopg.Error), psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-
-
 def server_conditions(server_url: str) -> str:
     import psycopg
 
@@ -300,7 +279,7 @@ async def on_sqlite(surveys: int, choices: list[str]) -> Outcome:
 
 
 async def on_postgres(surveys: int, choices: list[str], server_url: str) -> Outcome:
-    copies = {name: fresh_schema(server_url, name) for name in ROWS}
+    copies = {name: fresh_schema(server_url, f"bench_{name}") for name in ROWS}
     try:
         for location in copies.values():
             await build(location, surveys)

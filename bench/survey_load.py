@@ -129,13 +129,14 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bench.storage import CLUSTER_OPTIONS, drop_schema, fresh_schema, server_conditions
+from bench.storage import CLUSTER_OPTIONS, server_conditions
 from bot.app import AnagenBot, minimal_intents
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.location import DatabaseLocation, PostgresLocation, SQLiteLocation
 from bot.storage.tx import Tx
 from tests import pg_cluster
+from tests.databases import drop_schema, fresh_schema
 from tests.double import DiscordDouble, Interaction, Message, User
 from tests.double.model import Guild, snowflake
 from tests.double.validation import RequestValidator, get_validator
@@ -517,7 +518,7 @@ async def backends_async(
             conditions[backend] = f"SQLite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL"
         else:
             assert server_url is not None
-            schema = fresh_schema(server_url, "load")
+            schema = fresh_schema(server_url, "bench_load")
             try:
                 runs.append(await anagen_run(backend, members, concurrency, schema, logs))
             finally:
@@ -646,7 +647,7 @@ async def spawn(
 async def scale_out_run(
     setup: SetUp, members: int, concurrency: int, server_url: str, folder: Path
 ) -> SetUp:
-    database = fresh_schema(server_url, "scale")
+    database = fresh_schema(server_url, "bench_scale")
     asked: dict[int, list[str]] = {}
     try:
         async with running_double() as double:

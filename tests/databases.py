@@ -27,9 +27,10 @@ INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 BOOKKEEPING = frozenset({"anagen_schema"})
 
 
-def fresh_schema(server_url: str) -> PostgresLocation:
-    """A new, empty schema on the test server, and a URL whose search_path points at it."""
-    name = f"t_{secrets.token_hex(6)}"
+def fresh_schema(server_url: str, prefix: str = "t") -> PostgresLocation:
+    """A new, empty schema on the server, and a URL whose search_path points at it (tests and
+    benchmarks give each database of theirs one)."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {name}")
     separator = "&" if "?" in server_url else "?"

@@ -165,3 +165,14 @@ def treatment_answers(
         ("effects.shedding", treatment): Answer(choices=(shedding,)),
         ("effects.sensations", treatment): Answer(choices=(sensations,)),
     }
+
+
+def stored_steps(database: DatabaseLocation | Path, response_id: int) -> set[str]:
+    """The steps of a response with a stored answer, named as `step_of` names them
+    ("sex", "effects/finasteride"), to compare with what a member saw confirmed."""
+    return {
+        question if not item else f"{question.split('.')[0]}/{item}"
+        for question, item in rows(
+            database, "SELECT question_id, item FROM answers WHERE response_id = ?", (response_id,)
+        )
+    }

@@ -16,7 +16,7 @@ import pytest
 from bot.storage.location import DatabaseLocation
 from tests.databases import env_value
 from tests.double import DiscordDouble, Message, User
-from tests.survey_driver import CLICKS, answer_step, click_through, rows, step_of
+from tests.survey_driver import CLICKS, answer_step, click_through, rows, step_of, stored_steps
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
 
@@ -109,12 +109,7 @@ async def test_kill_9_mid_stream_loses_nothing_confirmed(
     try:
         for member, message in zip(members, last_messages, strict=True):
             rid = int(next(c for c in message.custom_ids() if c.startswith("sv:")).split(":")[2])
-            stored = {
-                question if not item else f"{question.split('.')[0]}/{item}"
-                for question, item in rows(
-                    database, "SELECT question_id, item FROM answers WHERE response_id = ?", (rid,)
-                )
-            }
+            stored = stored_steps(database, rid)
             assert set(confirmed.get(member.id, [])) <= stored, member.name
             assert rows(
                 database, "SELECT count(*) FROM responses WHERE user_id = ?", (member.id,)

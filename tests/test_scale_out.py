@@ -29,7 +29,7 @@ from bot.storage.tx import Tx
 from tests.databases import fresh_schema, rows
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import Guild
-from tests.survey_driver import click_through
+from tests.survey_driver import click_through, stored_steps
 from tests.test_crash_safety import answer_until_killed, launch
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
@@ -117,12 +117,7 @@ async def test_two_processes_one_database_survive_a_kill(
 
         for (member, _), message in zip(members, last, strict=True):
             rid = int(next(c for c in message.custom_ids() if c.startswith("sv:")).split(":")[2])
-            stored = {
-                question if not item else f"{question.split('.')[0]}/{item}"
-                for question, item in rows(
-                    database, "SELECT question_id, item FROM answers WHERE response_id = ?", (rid,)
-                )
-            }
+            stored = stored_steps(database, rid)
             assert set(confirmed.get(member.id, [])) <= stored, member.name
             summary, _ = await click_through(double, member, message)
             done = await double.click(member, summary, "Done")

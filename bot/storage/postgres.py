@@ -25,12 +25,11 @@ from bot.storage.dialect import POSTGRESQL, SQLDialect, to_pyformat
 from bot.storage.errors import StorageError
 from bot.storage.location import PostgresLocation
 from bot.storage.migrations import Migration
-from bot.storage.tx import Params, Row, Tx
+from bot.storage.tx import Outcome, Params, Row, Tx, in_savepoints
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Outcome = tuple[bool, Any]
 
 # Advisory locks are taken in Anagen's own namespace ("ANAG", as SQLite's application_id).
 LOCK_NAMESPACE = 0x414E4147
@@ -297,23 +296,11 @@ def _read(conn: psycopg.Connection[Any], work: Callable[[Tx], T]) -> T:
 
 def _transact(conn: psycopg.Connection[Any], works: list[Callable[[Tx], Any]]) -> list[Outcome]:
     """One transaction for a batch of units, each in its own savepoint."""
-    tx = PostgresTx(conn)
-    outcomes: list[Outcome] = []
     conn.execute("BEGIN")
     try:
-        for work in works:
-            conn.execute("SAVEPOINT unit")
-            try:
-                value = work(tx)
-            except Exception as exc:
-                if conn.broken:
-                    raise  # the connection failed: the whole batch is lost, not this unit
-                conn.execute("ROLLBACK TO SAVEPOINT unit")
-                conn.execute("RELEASE SAVEPOINT unit")
-                outcomes.append((False, exc))
-            else:
-                conn.execute("RELEASE SAVEPOINT unit")
-                outcomes.append((True, value))
+        outcomes = in_savepoints(
+            conn.execute, PostgresTx(conn), works, connection_lost=lambda: conn.broken
+        )
     except BaseException:
         if not conn.broken:
             conn.execute("ROLLBACK")

@@ -28,7 +28,7 @@ from bot.storage.dialect import SQLITE, SQLDialect
 from bot.storage.errors import StorageError
 from bot.storage.location import SQLiteLocation
 from bot.storage.migrations import Migration
-from bot.storage.tx import SQLiteTx, Tx
+from bot.storage.tx import Outcome, SQLiteTx, Tx, in_savepoints
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ BUSY_TIMEOUT_MS = 5_000
 CHECKPOINT_EVERY = 300
 
 T = TypeVar("T")
-Outcome = tuple[bool, Any]
 
 
 class _Connection(aiosqlite.Connection):
@@ -260,21 +259,9 @@ class SQLiteBackend:
 
 def _transact(conn: sqlite3.Connection, works: list[Callable[[Tx], Any]]) -> list[Outcome]:
     """One transaction for a batch of units, each in its own savepoint."""
-    tx = SQLiteTx(conn)
-    outcomes: list[Outcome] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for work in works:
-            conn.execute("SAVEPOINT unit")
-            try:
-                value = work(tx)
-            except Exception as exc:
-                conn.execute("ROLLBACK TO unit")
-                conn.execute("RELEASE unit")
-                outcomes.append((False, exc))
-            else:
-                conn.execute("RELEASE unit")
-                outcomes.append((True, value))
+        outcomes = in_savepoints(conn.execute, SQLiteTx(conn), works)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -10,7 +10,7 @@ backend's `Tx` adapts it to its driver.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from bot.storage.dialect import SQLITE, SQLDialect
@@ -83,3 +83,33 @@ class SQLiteTx:
 
     def holder_alive(self, key: str) -> bool:
         return False  # an SQLite database is served by one process: any other holder is gone
+
+
+Outcome = tuple[bool, Any]  # (True, the unit's value) or (False, the exception it raised)
+
+
+def in_savepoints(
+    execute: Callable[[str], object],
+    tx: Tx,
+    works: Iterable[Callable[[Tx], Any]],
+    *,
+    connection_lost: Callable[[], bool] = lambda: False,
+) -> list[Outcome]:
+    """Run a batch of units inside the transaction the caller began (and will commit), each
+    in its own savepoint: a unit that raises takes back only its own writes. If the
+    connection itself was lost, nothing of the batch can be kept: that error propagates."""
+    outcomes: list[Outcome] = []
+    for work in works:
+        execute("SAVEPOINT unit")
+        try:
+            value = work(tx)
+        except Exception as exc:
+            if connection_lost():
+                raise
+            execute("ROLLBACK TO SAVEPOINT unit")
+            execute("RELEASE SAVEPOINT unit")
+            outcomes.append((False, exc))
+        else:
+            execute("RELEASE SAVEPOINT unit")
+            outcomes.append((True, value))
+    return outcomes
