@@ -179,9 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
         "backup",
-        help="copy the database safely, even while the bot runs",
-        description="Copy the database with SQLite's online backup API: a consistent snapshot "
-        "even while the bot is writing to it.",
+        help="copy the SQLite file safely, even while the bot runs",
+        description="Copy the SQLite database file with SQLite's online backup API: a "
+        "consistent snapshot even while the bot is writing to it. For PostgreSQL use pg_dump, "
+        "or `anagen db copy` into an SQLite file.",
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
