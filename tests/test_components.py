@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,8 +30,13 @@ TYPED = "my scalp burns since March, 4 mg"
 
 
 def owners(bot: AnagenBot) -> dict[re.Pattern[str], type[discord.ui.DynamicItem[Any]]]:
-    """The persistent items the bot dispatches to, by the pattern they answer."""
-    return dict(bot._connection._view_store._dynamic_items)
+    """The persistent items the bot dispatches to, by the pattern they answer: through
+    discord.py's view store, or directly from the survey cog's listener."""
+    # The running bot's module: each bot loads its cogs afresh (discord.py drops an
+    # extension's modules when it is unloaded), so an import made by this file goes stale.
+    routes = sys.modules["cogs.survey.items"].DIRECT
+    direct = {re.compile(f.template): cls for f, cls in routes.items()}
+    return dict(bot._connection._view_store._dynamic_items) | direct
 
 
 def owner_of(bot: AnagenBot, custom_id: str) -> type[discord.ui.DynamicItem[Any]]:

@@ -12,6 +12,7 @@ from bot.checkins.history import History
 from bot.checkins.parse import WEEKDAYS
 from bot.checkins.service import CheckinStatus
 from bot.storage.checkins import Enrolment, EnrolmentStatus, PauseReason, RegimenEntry
+from cogs._components import Controls
 from cogs.checkins import items
 
 WHAT_IS_STORED = (
@@ -80,7 +81,7 @@ def status_text(status: CheckinStatus, label_of: Callable[[str], str]) -> str:
 
 
 def reminder_view(guild_id: int, period: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = Controls()
     for action in items.REMINDER_BUTTONS:
         view.add_item(items.ReminderButton(guild_id, period, action))
     return view

@@ -17,6 +17,7 @@ from bot.results.service import ComparisonRefused
 from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
+from cogs._components import Controls, dispatch_direct
 from cogs.checkins.items import OptInButton
 from cogs.survey import ids, items
 from cogs.survey import results as shown
@@ -123,7 +124,7 @@ class Survey(commands.Cog):
         guild_id = await self.bot.services.checkins.offer_after_survey(screen.response_id, user_id)
         if guild_id is not None:
             rendered.content += "\n\n" + CHECKIN_OFFER
-            view = rendered.view or discord.ui.View(timeout=None)
+            view = rendered.view or Controls()
             view.add_item(OptInButton(guild_id))
             rendered.view = view
 
@@ -219,7 +220,7 @@ class Survey(commands.Cog):
                 screen = await self.service.begin(guild_id, user.id, surface="dm")
                 await self.send_in_dm(channel, user.id, screen)
             else:
-                view = discord.ui.View(timeout=None)
+                view = Controls()
                 view.add_item(items.StartButton(guild_id, mode, "dm"))
                 view.add_item(items.DeclineButton())
                 questionnaire = self.service.questionnaire
@@ -227,7 +228,7 @@ class Survey(commands.Cog):
                     CONSENT.format(title=questionnaire.title, intro=questionnaire.intro), view=view
                 )
         except discord.Forbidden:
-            view = discord.ui.View(timeout=None)
+            view = Controls()
             view.add_item(items.StartButton(guild_id, mode, "guild"))
             await interaction.edit_original_response(content=DMS_CLOSED, view=view)
 
@@ -282,7 +283,7 @@ class Survey(commands.Cog):
     )
     async def delete(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        view = discord.ui.View(timeout=None)
+        view = Controls()
         for verdict in ("erase", "keep"):
             view.add_item(items.EraseButton(interaction.guild_id, interaction.user.id, verdict))
         await interaction.response.send_message(
@@ -362,6 +363,8 @@ class Survey(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if await dispatch_direct(interaction, items.DIRECT):
+            return
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         data: dict[str, Any] = dict(interaction.data or {})

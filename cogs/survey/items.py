@@ -12,7 +12,7 @@ import discord
 from bot.erasure import erase_member
 from bot.survey.service import NotYourSurvey
 from bot.tree import report_error, send_ephemeral
-from cogs._components import ReportingItem, label_of
+from cogs._components import Direct, ReportingItem, label_of
 from cogs.survey import ids
 
 if TYPE_CHECKING:
@@ -122,7 +122,9 @@ class ChoiceSelect(
         return cls(match["rid"], match["step"], match["field"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        values = list(self.item.values)
+        # From the interaction itself: dispatched directly, the item is never refreshed.
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = [str(v) for v in data.get("values", [])]
         service, rid = _engine(interaction, self.rid)
         await run(
             interaction,
@@ -332,11 +334,16 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
+# The controls of every survey step, run from the cog's `on_interaction` without
+# discord.py rebuilding a View from the message first (`dispatch_direct`).
+DIRECT: Direct = {
+    ids.ANSWER: AnswerButton,
+    ids.CHOICE: ChoiceSelect,
+    ids.FORM_BUTTON: FormButton,
+    ids.NAV: NavButton,
+}
+# The rest, pressed once in a while, through discord.py's dynamic items.
 ALL: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    AnswerButton,
-    ChoiceSelect,
-    FormButton,
-    NavButton,
     ChangeSelect,
     StartButton,
     DeclineButton,

@@ -17,6 +17,7 @@ from bot.survey.screens import (
     SummaryScreen,
     Tone,
 )
+from cogs._components import Controls
 from cogs.survey import items
 
 MAX_BUTTON_CHOICES = 20  # four rows of five; the fifth row holds back/skip/pause
@@ -80,7 +81,7 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
     hint = _reply_hint(step, in_dm)
     if hint:
         lines.append(f"-# {hint}")
-    view = discord.ui.View(timeout=None)
+    view = Controls()
     rid, key = f"{book}{screen.response_id}", step.key
     current = screen.current.get("")
     if question.kind is Kind.SINGLE and len(question.choices) <= MAX_BUTTON_CHOICES:
@@ -181,7 +182,7 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> 
     embed.set_footer(text=f"{questionnaire.title} · questionnaire version {questionnaire.version}")
     if screen.completed:
         return Rendered(_note(screen) or "", embed=embed, view=None)
-    view = discord.ui.View(timeout=None)
+    view = Controls()
     rid = f"{book}{screen.response_id}"
     for chunk in range(0, min(len(screen.rows), 75), 25):
         options = [
@@ -200,6 +201,6 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> 
 def _notice(screen: NoticeScreen, book: str) -> Rendered:
     view = None
     if screen.kind is NoticeKind.PAUSED and screen.response_id is not None:
-        view = discord.ui.View(timeout=None)
+        view = Controls()
         view.add_item(items.NavButton(f"{book}{screen.response_id}", "paused", "continue"))
     return Rendered(_note(screen) + screen.text, view=view)
