@@ -78,8 +78,16 @@ class AnagenBot(commands.AutoShardedBot):
     done by the process holding shard 0."""
 
     def __init__(
-        self, settings: Settings, *, force_sync: bool = False, clock: Clock | None = None
+        self,
+        settings: Settings,
+        *,
+        force_sync: bool = False,
+        clock: Clock | None = None,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
+        """`guild_ready_timeout`: how long discord.py waits after the last server arrived
+        before it calls the bot ready (its default, for Discord's stream of servers; the
+        tests' double sends them all at once, so the tests wait less)."""
         if problem := shard_problem(settings.shard_ids, settings.shard_count, settings.database):
             raise SettingsError([problem])
         super().__init__(
@@ -93,6 +101,7 @@ class AnagenBot(commands.AutoShardedBot):
             owner_ids=set(settings.owner_ids) or None,
             allowed_mentions=discord.AllowedMentions.none(),
             activity=discord.CustomActivity(name="Ask me: /survey start · /treatment"),
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.force_sync = force_sync

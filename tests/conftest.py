@@ -124,6 +124,9 @@ def start_bot(double: DiscordDouble) -> BotStarter:
 
     @contextlib.asynccontextmanager
     async def starter(settings: Settings, **kwargs: Any) -> AsyncIterator[AnagenBot]:
+        # The double sends every server right after READY: no need for discord.py's 2 s
+        # wait for more (half of the suite's time went there).
+        kwargs.setdefault("guild_ready_timeout", 0.2)
         bot = AnagenBot(settings, **kwargs)
         task = asyncio.create_task(bot.start(settings.token or ""))
         try:
