@@ -33,15 +33,15 @@ shard's process and every DM event to shard 0's, and the double does the same, s
     second process can take.
 
 Per phase and set-up: interactions (by the shard they were routed to), p50 and p99 handling
-time (as ``bench/survey_load.py`` defines it), interactions later than 3 s, interactions
-per second over the phase's wall time, CPU seconds of each bot process (from /proc) and how busy the whole
-machine was; then the ratio two / one (below 1 is better for times, above 1 for
+time (as ``bench/survey_load.py`` defines it), interactions later than 3 s, interactions per
+second over the phase's wall time, CPU seconds of each bot process (from /proc) and how busy
+the whole machine was; then the ratio two / one (below 1 is better for times, above 1 for
 interactions/s). Then per set-up: answers stored (every finished member's answers in the
 database), members who got stuck, the double's rejections, requests for shards that never
-connected, and warnings logged by the bot processes (besides discord.py's start-up note
-that voice is not supported). The bench process itself (double and members) shares the
-machine's cores with the bots and PostgreSQL: on a machine with fewer cores than busy
-processes, a second bot process can only help as far as a core is free.
+connected, and warnings logged by the bot processes (besides discord.py's start-up note that
+voice is not supported). The bench process itself (double and members) shares the machine's
+cores with the bots and PostgreSQL: on a machine with fewer cores than busy processes, a
+second bot process can only help as far as a core is free.
 
 A benchmark, not a test: it asserts nothing about time; ratios are taken against runs
 measured in the same invocation. ``--members 50`` is a quick smoke run.
