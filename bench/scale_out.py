@@ -63,13 +63,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.storage import server_conditions
+from bench.storage import (
+    add_backend_options,
+    chosen_backends,
+    postgres_server,
+    server_conditions,
+)
 from bench.survey_load import (
     DEADLINE_S,
     bounded,
     expected_answers,
     percentile,
-    postgres_server,
     print_problems,
     ratio,
     rejections,
@@ -78,7 +82,6 @@ from bench.survey_load import (
     timed,
 )
 from bot.storage.location import PostgresLocation
-from tests import pg_cluster
 from tests.databases import drop_schema, fresh_schema
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import Guild
@@ -405,17 +408,11 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=100, help="members acting at the same time"
     )
-    parser.add_argument(
-        "--postgres",
-        metavar="URL",
-        help="an existing PostgreSQL server (fresh schemas, dropped after) instead of a "
-        "throw-away cluster",
-    )
+    add_backend_options(parser, choice=False)  # PostgreSQL only: SQLite serves one process
     args = parser.parse_args()
-    if args.postgres is None and pg_cluster.find_binaries() is None:
-        parser.error("PostgreSQL was not found (no initdb/pg_ctl): install it or give --postgres")
+    backends = chosen_backends(parser, args)
     members, concurrency = max(1, args.members), max(1, args.concurrency)
-    with postgres_server(args.postgres, ["postgresql"]) as url:
+    with postgres_server(args.postgres, backends) as url:
         assert url is not None
         asyncio.run(scale_out_async(members, concurrency, url))
 

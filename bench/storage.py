@@ -51,12 +51,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -342,39 +343,59 @@ async def run(surveys: int, backends: list[str], server_url: str | None) -> None
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--answers", type=int, default=20_000, help="answers (and surveys)")
-    parser.add_argument(
-        "--backend",
-        choices=(*BACKENDS, "both"),
-        help="default: both when PostgreSQL is installed or --postgres is given, else sqlite",
-    )
+# -- the backends a run uses (shared with bench/survey_load.py and bench/scale_out.py) ---------
+
+
+def add_backend_options(parser: argparse.ArgumentParser, *, choice: bool = True) -> None:
+    """`--backend` (unless the bench runs on PostgreSQL only) and `--postgres URL`."""
+    if choice:
+        parser.add_argument(
+            "--backend",
+            choices=(*BACKENDS, "both"),
+            help="default: both when PostgreSQL is installed or --postgres is given, else sqlite",
+        )
     parser.add_argument(
         "--postgres",
         metavar="URL",
         help="an existing PostgreSQL server (fresh schemas, dropped after) instead of a "
         "throw-away cluster",
     )
-    args = parser.parse_args()
+
+
+def chosen_backends(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The backends asked for; both by default when PostgreSQL is there (said when it is not)."""
     installed = args.postgres is not None or pg_cluster.find_binaries() is not None
-    choice = args.backend or ("both" if installed else "sqlite")
-    if args.backend is None and not installed:
+    asked = getattr(args, "backend", "postgresql")
+    choice = asked or ("both" if installed else "sqlite")
+    if asked is None and not installed:
         print("PostgreSQL was not found (no initdb/pg_ctl, no --postgres): SQLite only.")
     if choice != "sqlite" and not installed:
         parser.error("PostgreSQL was not found (no initdb/pg_ctl): install it or give --postgres")
-    backends = list(BACKENDS) if choice == "both" else [choice]
+    return list(BACKENDS) if choice == "both" else [choice]
 
-    folder: Path | None = None
-    server_url = args.postgres
+
+@contextlib.contextmanager
+def postgres_server(given: str | None, backends: list[str]) -> Iterator[str | None]:
+    """The server to use: the one given, a throw-away cluster at PostgreSQL's default
+    durability (stopped and removed afterwards), or none (SQLite only)."""
+    if given is not None or "postgresql" not in backends:
+        yield given
+        return
+    folder = Path(tempfile.mkdtemp(prefix="anagen-bench-pg-"))
     try:
-        if "postgresql" in backends and server_url is None:
-            folder = Path(tempfile.mkdtemp(prefix="anagen-bench-pg-"))
-            server_url = pg_cluster.start(folder, options=CLUSTER_OPTIONS)
-        asyncio.run(run(max(1, args.answers), backends, server_url))
+        yield pg_cluster.start(folder, options=CLUSTER_OPTIONS)
     finally:
-        if folder is not None:
-            pg_cluster.stop(folder)
+        pg_cluster.stop(folder)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=20_000, help="answers (and surveys)")
+    add_backend_options(parser)
+    args = parser.parse_args()
+    backends = chosen_backends(parser, args)
+    with postgres_server(args.postgres, backends) as url:
+        asyncio.run(run(max(1, args.answers), backends, url))
 
 
 if __name__ == "__main__":

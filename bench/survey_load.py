@@ -77,7 +77,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,13 +90,17 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bench.storage import CLUSTER_OPTIONS, server_conditions
+from bench.storage import (
+    add_backend_options,
+    chosen_backends,
+    postgres_server,
+    server_conditions,
+)
 from bot.app import AnagenBot, minimal_intents
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.location import DatabaseLocation, SQLiteLocation
 from bot.storage.tx import Tx
-from tests import pg_cluster
 from tests.databases import drop_schema, fresh_schema
 from tests.double import DiscordDouble, Interaction, Message, User
 from tests.double.model import snowflake
@@ -489,41 +493,12 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=200, help="members acting at the same time"
     )
-    parser.add_argument(
-        "--backend",
-        choices=(*BACKENDS, "both"),
-        help="default: both when PostgreSQL is installed or --postgres is given, else sqlite",
-    )
-    parser.add_argument(
-        "--postgres",
-        metavar="URL",
-        help="an existing PostgreSQL server (fresh schemas, dropped after) instead of a "
-        "throw-away cluster",
-    )
+    add_backend_options(parser)
     args = parser.parse_args()
-    installed = args.postgres is not None or pg_cluster.find_binaries() is not None
-    choice = args.backend or ("both" if installed else "sqlite")
-    if args.backend is None and not installed:
-        print("PostgreSQL was not found (no initdb/pg_ctl, no --postgres): SQLite only.")
-    if choice != "sqlite" and not installed:
-        parser.error("PostgreSQL was not found (no initdb/pg_ctl): install it or give --postgres")
-    backends = list(BACKENDS) if choice == "both" else [choice]
+    backends = chosen_backends(parser, args)
     members, concurrency = max(1, args.members), max(1, args.concurrency)
-    with postgres_server(args.postgres if "postgresql" in backends else None, backends) as url:
+    with postgres_server(args.postgres, backends) as url:
         asyncio.run(backends_async(members, concurrency, backends, url))
-
-
-@contextlib.contextmanager
-def postgres_server(given: str | None, backends: list[str]) -> Iterator[str | None]:
-    """The server to use: the one given, a throw-away cluster, or none (SQLite only)."""
-    if given is not None or "postgresql" not in backends:
-        yield given
-        return
-    folder = Path(tempfile.mkdtemp(prefix="anagen-bench-pg-"))
-    try:
-        yield pg_cluster.start(folder, options=CLUSTER_OPTIONS)
-    finally:
-        pg_cluster.stop(folder)
 
 
 if __name__ == "__main__":
