@@ -1,0 +1,528 @@
+"""Exports for moderators: the survey's rows, every check-in in long format, and a codebook.
+
+Members appear under pseudonymous ids (an HMAC of their Discord id with the server's secret),
+and every time is cut to the day: a pseudonym is not anonymity, and a time to the second
+would let anyone holding the file match a row to "X said they just finished".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage import Database
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.imports import ImportedReplyRepository
+from bot.storage.results import ResultsRepository, guild_secret
+from bot.storage.tx import Tx
+from bot.survey.questionnaire import Kind, Question, Questionnaire
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    content: bytes
+
+
+class Exporter:
+    """A server's data files and their codebook, as `/survey-admin export` and `anagen
+    export` deliver them."""
+
+    def __init__(self, db: Database, questionnaire: Questionnaire, checkin: Questionnaire) -> None:
+        self.db = db
+        self.questionnaire = questionnaire
+        self.checkin = checkin
+
+
+    def columns(self) -> list[dict[str, str]]:
+        """The codebook: one entry per export column."""
+        cols = [
+            {
+                "column": "respondent",
+                "type": "id",
+                "question": "",
+                "description": "Pseudonymous id: HMAC-SHA256 of the member's Discord id with this "
+                "server's secret. Stable within the server, meaningless outside; the check-ins "
+                "file uses the same id.",
+            },
+            {
+                "column": "questionnaire_version",
+                "type": "number",
+                "question": "",
+                "description": "Version of the questionnaire the answers were given to.",
+            },
+            {
+                "column": "started_at",
+                "type": "date",
+                "question": "",
+                "description": "When the response was started (UTC, ISO 8601).",
+            },
+            {
+                "column": "completed_at",
+                "type": "date",
+                "question": "",
+                "description": "When the member pressed Done (UTC, ISO 8601).",
+            },
+            {
+                "column": "imported",
+                "type": "0/1",
+                "question": "",
+                "description": "1 when imported from a thread reply by `anagen import-replies`.",
+            },
+        ]
+        for question in self.questionnaire.questions:
+            prompt = question.prompt
+            if question.kind is Kind.SINGLE:
+                legend = "; ".join(f"{c.id} = {c.label}" for c in question.choices)
+                cols.append(
+                    {
+                        "column": question.id,
+                        "type": "choice",
+                        "question": prompt,
+                        "description": f"One choice id: {legend}. Empty: not asked; "
+                        "'(skipped)': skipped.",
+                    }
+                )
+            elif question.kind is Kind.MULTI:
+                for choice in question.choices:
+                    cols.append(
+                        {
+                            "column": f"{question.id}.{choice.id}",
+                            "type": "0/1",
+                            "question": prompt,
+                            "description": f"1 if “{choice.label}” was chosen, 0 if not; "
+                            "empty when the question was not answered.",
+                        }
+                    )
+            elif question.kind in (Kind.NUMBER, Kind.SCALE):
+                cols.append(
+                    {
+                        "column": question.id,
+                        "type": "number",
+                        "question": prompt,
+                        "description": f"Whole number {question.min}-{question.max}. "
+                        "Empty: not asked; '(skipped)': skipped.",
+                    }
+                )
+            elif question.kind is Kind.TEXT:
+                cols.append(
+                    {
+                        "column": question.id,
+                        "type": "text",
+                        "question": prompt,
+                        "description": "Free text as typed (admin exports only).",
+                    }
+                )
+            elif question.kind is Kind.GROUP:
+                source = self.questionnaire[question.repeat_for or ""]
+                for item in source.choices:
+                    if item.exclusive:
+                        continue
+                    for group_field in question.fields:
+                        legend = "; ".join(f"{c.id} = {c.label}" for c in group_field.choices)
+                        cols.append(
+                            {
+                                "column": f"{question.id}.{group_field.id}.{item.id}",
+                                "type": "choice",
+                                "question": f"{question.prompt.replace('{item}', item.label)} "
+                                f"({group_field.prompt})",
+                                "description": f"One choice id: {legend}. Empty: not tried.",
+                            }
+                        )
+        cols.append(
+            {
+                "column": "imported_original",
+                "type": "text",
+                "question": "",
+                "description": "For imported replies, the original text as posted.",
+            }
+        )
+        return cols
+
+    async def export_rows(self, guild_id: int) -> list[dict[str, object]]:
+        settings = await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
+
+        def unit(
+            tx: Tx,
+        ) -> tuple[bytes, list[tuple[int, int, int, str, str | None, int]], Any, dict[int, str]]:
+            counting = ResultsRepository(tx, settings.include_imported)
+            base = counting.completed_rows(guild_id)
+            return (
+                guild_secret(tx, guild_id),
+                base,
+                counting.answers_for([row[0] for row in base]),
+                ImportedReplyRepository(tx).originals(),
+            )
+
+        secret, base, answers, originals = await self.db.run(unit)
+        names = [c["column"] for c in self.columns()]
+        rows = []
+        for rid, user_id, version, started, completed, imported in base:
+            row: dict[str, object] = dict.fromkeys(names, "")
+            row.update(
+                respondent=pseudonym(secret, user_id),
+                questionnaire_version=version,
+                started_at=started,
+                completed_at=completed or "",
+                imported=imported,
+                imported_original=originals.get(rid, ""),
+            )
+            self._fill(row, answers.get(rid, []))
+            rows.append(row)
+        return rows
+
+    def _fill(self, row: dict[str, object], answers: list[tuple]) -> None:
+        for question_id, item, number, text, skipped, choice in answers:
+            question = self.questionnaire.question(question_id.split(".", 1)[0])
+            if question is None:
+                continue
+            if question.kind is Kind.GROUP:
+                row[f"{question_id}.{item}"] = choice or ""
+            else:
+                _answer_value(row, question_id, question, number, text, skipped, choice)
+
+    # -- check-ins in long format ------------------------------------------------------------
+
+    def checkin_columns(self) -> list[dict[str, str]]:
+        """The check-ins file's columns, laid out from the check-in questionnaire."""
+        return checkin_columns(self.checkin)
+
+    def codebook(self) -> list[dict[str, str]]:
+        """Every column of both data files, each entry naming its file."""
+        return [{**c, "file": "survey"} for c in self.columns()] + [
+            {**c, "file": "checkins"} for c in self.checkin_columns()
+        ]
+
+    async def checkin_export_rows(self, guild_id: int) -> list[dict[str, object]]:
+        """Every completed check-in in the server, one row per treatment it names (one row
+        with no treatment when it names none), under the survey export's pseudonymous ids."""
+
+        def unit(tx: Tx) -> tuple[bytes, list[tuple[int, int, int, str | None, str]], Any]:
+            counting = ResultsRepository(tx, include_imported=False)
+            base = counting.completed_checkins(guild_id)
+            answers = counting.answers_for([row[0] for row in base], checkins=True)
+            return guild_secret(tx, guild_id), base, answers
+
+        secret, base, answers = await self.db.run(unit)
+        names = [c["column"] for c in self.checkin_columns()]
+        made: dict[int, int] = {}  # check-ins seen so far per member
+        rows = []
+        for checkin_id, user_id, version, period, completed in base:
+            made[user_id] = made.get(user_id, 0) + 1
+            shared: dict[str, object] = dict.fromkeys(names, "")
+            shared.update(
+                respondent=pseudonym(secret, user_id),
+                checkin_number=made[user_id],
+                checkin_version=version,
+                checkin_completed_at=completed,
+                checkin_period=period or "",
+            )
+            rows += checkin_rows(self.checkin, shared, answers.get(checkin_id, []))
+        return rows
+
+    # -- files --------------------------------------------------------------------------------
+
+    async def export(self, guild_id: int, fmt: str) -> list[ExportFile]:
+        """The survey's data file, the codebook of every column, and the check-ins in long
+        format, as the admin command and the CLI deliver them (in that order)."""
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"unknown format {fmt!r}: use csv or json")
+        rows = await self.export_rows(guild_id)
+        checkins = await self.checkin_export_rows(guild_id)
+        stem = f"anagen-survey-{guild_id}-v{self.questionnaire.version}"
+        checkin_stem = f"anagen-checkins-{guild_id}-v{self.checkin.version}"
+        book = self.codebook()
+        if fmt == "json":
+            data = {
+                "questionnaire_version": self.questionnaire.version,
+                "respondents": len(rows),
+                "rows": rows,
+            }
+            codebook = {
+                "questionnaire": self.questionnaire.title,
+                "version": self.questionnaire.version,
+                "checkins": {"questionnaire": self.checkin.title, "version": self.checkin.version},
+                "columns": book,
+            }
+            checkin_data = {
+                "questionnaire_version": self.checkin.version,
+                "checkins": len({(r["respondent"], r["checkin_number"]) for r in checkins}),
+                "rows": checkins,
+            }
+            return [
+                ExportFile(f"{stem}.json", _json(data)),
+                ExportFile(f"{stem}.codebook.json", _json(codebook)),
+                ExportFile(f"{checkin_stem}.json", _json(checkin_data)),
+            ]
+        return [
+            ExportFile(f"{stem}.csv", _csv([c["column"] for c in self.columns()], rows)),
+            ExportFile(f"{stem}.codebook.csv", _csv([*book[0]], book, safe=False)),
+            ExportFile(
+                f"{checkin_stem}.csv", _csv([c["column"] for c in self.checkin_columns()], checkins)
+            ),
+        ]
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode()
+
+
+def _csv(names: list[str], rows: Sequence[Mapping[str, object]], *, safe: bool = True) -> bytes:
+    """Answers to choices a later questionnaire dropped have no column: left out here,
+    still in the JSON export. Members' text is made `spreadsheet_safe`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, extrasaction="ignore")
+    writer.writeheader()
+    if safe:
+        writer.writerows({key: spreadsheet_safe(value) for key, value in r.items()} for r in rows)
+    else:
+        writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _item_questions(checkin: Questionnaire) -> tuple[list[Question], list[Question]]:
+    """The multi questions naming treatments (those a group question asks about item by
+    item) and those group questions."""
+    groups = [q for q in checkin.questions if q.kind is Kind.GROUP and q.repeat_for]
+    named = {g.repeat_for for g in groups}
+    return [q for q in checkin.questions if q.id in named], groups
+
+
+def _choice_entry(column: str, question: str, legend: str, after: str) -> dict[str, str]:
+    return {
+        "column": column,
+        "type": "choice",
+        "question": question,
+        "description": f"One choice id: {legend}. {after}",
+    }
+
+
+def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
+    """Long format: one row per check-in and treatment. The treatments are the options of
+    the questions the check-in asks about item by item; every column but `respondent`
+    starts with "checkin_", so a join with the survey file keeps every name apart."""
+    items, groups = _item_questions(checkin)
+    treatments = {c.id: c.label for q in items for c in q.choices if not c.exclusive}
+    cols = [
+        {
+            "column": "respondent",
+            "type": "id",
+            "question": "",
+            "description": "The survey file's pseudonymous id: a member's check-ins join their "
+            "survey response on it.",
+        },
+        {
+            "column": "checkin_number",
+            "type": "number",
+            "question": "",
+            "description": "1 for the member's first completed check-in in this server, 2 for "
+            "the next, and so on: with respondent, it names the check-in a row belongs to.",
+        },
+        {
+            "column": "checkin_version",
+            "type": "number",
+            "question": "",
+            "description": "Version of the check-in questionnaire answered.",
+        },
+        {
+            "column": "checkin_completed_at",
+            "type": "date",
+            "question": "",
+            "description": "When the member pressed Done (UTC, ISO 8601).",
+        },
+        {
+            "column": "checkin_period",
+            "type": "date",
+            "question": "",
+            "description": "The scheduled check-in this one answered, as the member's local "
+            "date (YYYY-MM-DD); empty when they started it themselves.",
+        },
+        _choice_entry(
+            "checkin_treatment",
+            "",
+            "; ".join(f"{i} = {label}" for i, label in treatments.items()),
+            "The treatment this row is about. Empty: the check-in named no treatment (its "
+            "only row).",
+        ),
+    ]
+    for question in items:
+        cols.append(
+            {
+                "column": f"checkin_{question.id}",
+                "type": "0/1",
+                "question": question.prompt,
+                "description": "1 if the row's treatment was chosen, 0 if not; empty on a row "
+                "without a treatment.",
+            }
+        )
+    for group in groups:
+        for group_field in group.fields:
+            prompt = f"{group.prompt.replace('{item}', 'the treatment')} ({group_field.prompt})"
+            base = f"checkin_{group.id}.{group_field.id}"
+            if not group_field.multi:
+                legend = "; ".join(f"{c.id} = {c.label}" for c in group_field.choices)
+                cols.append(
+                    _choice_entry(base, prompt, legend, "Empty: not asked about this treatment.")
+                )
+                continue
+            for choice in group_field.choices:
+                cols.append(
+                    {
+                        "column": f"{base}.{choice.id}",
+                        "type": "0/1",
+                        "question": prompt,
+                        "description": f"1 if “{choice.label}” was chosen for the row's "
+                        "treatment, 0 if not; empty when not asked about it.",
+                    }
+                )
+    grouped = {q.id for q in (*items, *groups)}
+    for question in checkin.questions:
+        if question.id not in grouped:
+            cols += _checkin_question_columns(question)
+    return cols
+
+
+def _checkin_question_columns(question: Question) -> list[dict[str, str]]:
+    """A question asked once per check-in: its answer is repeated on each of its rows."""
+    column, prompt, same = f"checkin_{question.id}", question.prompt, "Repeated on every row."
+    if question.kind is Kind.SINGLE:
+        legend = "; ".join(f"{c.id} = {c.label}" for c in question.choices)
+        return [_choice_entry(column, prompt, legend, f"'(skipped)': skipped. {same}")]
+    if question.kind is Kind.MULTI:
+        return [
+            {
+                "column": f"{column}.{choice.id}",
+                "type": "0/1",
+                "question": prompt,
+                "description": f"1 if “{choice.label}” was chosen, 0 if not. {same}",
+            }
+            for choice in question.choices
+        ]
+    if question.kind in (Kind.NUMBER, Kind.SCALE):
+        return [
+            {
+                "column": column,
+                "type": "number",
+                "question": prompt,
+                "description": f"Whole number {question.min}-{question.max}; '(skipped)': "
+                f"skipped. {same}",
+            }
+        ]
+    if question.kind is Kind.TEXT:
+        return [
+            {
+                "column": column,
+                "type": "text",
+                "question": prompt,
+                "description": f"Free text as typed (admin exports only); '(skipped)': "
+                f"skipped. {same}",
+            }
+        ]
+    return []
+
+
+def checkin_rows(
+    checkin: Questionnaire, shared: dict[str, object], answers: list[tuple]
+) -> list[dict[str, object]]:
+    """One check-in's rows: `shared` (its own columns) plus what it says of each treatment."""
+    items, _ = _item_questions(checkin)
+    item_ids = {q.id for q in items}
+    named: dict[str, dict[str, object]] = {}  # treatment -> its columns
+    asked: set[str] = set()  # the item questions answered
+    for question_id, item, number, text, skipped, choice in answers:
+        top = checkin.question(question_id.split(".", 1)[0])
+        if top is None:
+            continue
+        if top.kind is Kind.GROUP:
+            _group_value(named.setdefault(item, {}), top, question_id, skipped, choice)
+        elif top.id in item_ids:
+            if not skipped:
+                asked.add(top.id)
+            chosen = top.choice(choice or "")
+            if chosen is not None and not chosen.exclusive:
+                named.setdefault(choice or "", {})[f"checkin_{top.id}"] = 1
+        else:
+            _shared_value(shared, top, number, text, skipped, choice)
+    if not named:
+        return [shared]
+    order = list(dict.fromkeys(c.id for q in items for c in q.choices))
+    rows = []
+    # in the questionnaire's order; a treatment it no longer offers last
+    for treatment in sorted(
+        named, key=lambda t: (t not in order, order.index(t) if t in order else 0, t)
+    ):
+        row = {**shared, "checkin_treatment": treatment}
+        row.update({f"checkin_{q}": 0 for q in asked})
+        row.update(named[treatment])
+        rows.append(row)
+    return rows
+
+
+def _group_value(
+    values: dict[str, object], group: Question, key: str, skipped: int, choice: str | None
+) -> None:
+    group_field = group.field(key.split(".", 1)[1]) if "." in key else None
+    if group_field is None:
+        return
+    column = f"checkin_{key}"
+    if skipped:
+        if not group_field.multi:
+            values[column] = "(skipped)"
+    elif group_field.multi:
+        for option in group_field.choices:
+            name = f"{column}.{option.id}"
+            values[name] = 1 if values.get(name) == 1 or option.id == choice else 0
+    else:
+        values[column] = choice or ""
+
+
+def _shared_value(
+    row: dict[str, object],
+    question: Question,
+    number: int | None,
+    text: str | None,
+    skipped: int,
+    choice: str | None,
+) -> None:
+    _answer_value(row, f"checkin_{question.id}", question, number, text, skipped, choice)
+
+
+def _answer_value(
+    row: dict[str, object],
+    column: str,
+    question: Question,
+    number: int | None,
+    text: str | None,
+    skipped: int,
+    choice: str | None,
+) -> None:
+    """One stored answer row into an export row: a multi-choice question as one 0/1
+    column per option (its rows arrive one choice at a time), anything else in `column`."""
+    if skipped:
+        if question.kind is not Kind.MULTI:
+            row[column] = "(skipped)"
+    elif question.kind is Kind.MULTI:
+        for option in question.choices:
+            name = f"{column}.{option.id}"
+            row[name] = 1 if row.get(name) == 1 or option.id == choice else 0
+    elif question.kind is Kind.SINGLE:
+        row[column] = choice or ""
+    else:
+        row[column] = number if number is not None else (text or "")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Members' text cannot run as a spreadsheet formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def pseudonym(secret: bytes, user_id: int) -> str:
+    return hmac.new(secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:20]
