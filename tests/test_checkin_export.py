@@ -76,6 +76,9 @@ async def test_a_moderators_export_has_the_checkin_one_row_per_treatment(
     summary = await answer_checkin(double, member, await double.wait_for_dm(member, sent + 1))
     assert "check-in is saved" in (await double.click(member, summary, "Done")).message.content
 
+    today = datetime.now(UTC).date()
+    days = {today.isoformat(), (today - timedelta(days=1)).isoformat()}  # past midnight
+
     moderator = double.add_member("mod", admin=True)
     reply = await double.slash(moderator, "survey-admin export", format="csv")
     message = await reply.wait_followup(timeout=60)
@@ -128,7 +131,7 @@ async def test_a_moderators_export_has_the_checkin_one_row_per_treatment(
         assert row["checkin_note"] == "(skipped)"
         assert row["checkin_number"] == "1"
         assert row["checkin_period"] == ""  # started with /checkin now, not a reminder
-        assert row["checkin_completed_at"].startswith(str(datetime.now(UTC).year))
+        assert row["checkin_completed_at"] in days  # the UTC date, no time of day
 
     # the same pseudonymous id as the survey row: the files join
     [survey_row] = read_csv(files[f"anagen-survey-{double.guild.id}-v1.csv"])
@@ -191,6 +194,11 @@ async def test_a_checkin_naming_no_treatment_is_one_row_and_text_is_safe(db: Dat
     ]
     first, second = rows
     assert first["checkin_period"] == "2026-03-02"
+    # to the day: DAY at 08:00 UTC and 28 days later
+    assert (first["checkin_completed_at"], second["checkin_completed_at"]) == (
+        "2026-03-02",
+        "2026-03-30",
+    )
     assert first["checkin_current"] == ""  # no treatment on the row to say anything of
     assert first["checkin_note"].startswith("'=HYPERLINK")  # no formula runs in a spreadsheet
     assert second["checkin_note"] == "'+1 better"

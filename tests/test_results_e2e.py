@@ -250,7 +250,11 @@ async def test_exports_are_pseudonymous_stable_and_described(
     ids_second = [r["respondent"] for r in csv.DictReader(io.StringIO(second[data_name].decode()))]
     assert ids_first == ids_second
     assert len(set(ids_first)) == 12
-    assert not any(str(50_000 + i) in ids_first[i] for i in range(12))
+    assert set(ids_first).isdisjoint(str(50_000 + i) for i in range(12))
+    assert ids_first == sorted(ids_first)  # by pseudonym, not in the order members finished
+    for row in csv.DictReader(io.StringIO(first[data_name].decode())):  # to the day only
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["started_at"])
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["completed_at"])
     codebook_name = next(n for n in first if n.endswith("codebook.csv"))
     book = list(csv.DictReader(io.StringIO(first[codebook_name].decode())))
     described = {r["column"] for r in book if r["file"] == "survey"}
@@ -373,6 +377,7 @@ async def test_exports_are_spreadsheet_safe_and_survive_dropped_choices(
     files = await bot.get_cog("Survey").results.export(double.guild.id, "csv")  # type: ignore[union-attr]
     row = next(csv.DictReader(io.StringIO(files[0].content.decode())))
     assert row["notes"].startswith("'=HYPERLINK")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["completed_at"])  # a date, no time
 
 
 async def test_consent_after_the_survey_closed_creates_nothing(

@@ -1,8 +1,11 @@
 """Exports for moderators: the survey's rows, every check-in in long format, and a codebook.
 
-Members appear under pseudonymous ids (an HMAC of their Discord id with the server's secret),
-and every time is cut to the day: a pseudonym is not anonymity, and a time to the second
-would let anyone holding the file match a row to "X said they just finished".
+Members appear under pseudonymous ids (an HMAC of their Discord id with the server's secret).
+A pseudonym is not anonymity: whoever knows a member's answers can find their row, and a
+time to the second would let anyone holding the file match a row to "X said they just
+finished". So every time is cut to the day (a UTC date, `YYYY-MM-DD`), and rows are in
+the order of their pseudonymous ids (a member's check-ins by `checkin_number`), never in
+the order members started or finished.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.storage import Database
@@ -22,6 +26,12 @@ from bot.storage.imports import ImportedReplyRepository
 from bot.storage.results import ResultsRepository, guild_secret
 from bot.storage.tx import Tx
 from bot.survey.questionnaire import Kind, Question, Questionnaire
+
+# why every time in the exports is a date: said in the codebook beside each
+_DAY_ONLY = (
+    "to the day, so a row cannot be matched to when someone said they finished (the time "
+    "of day is left out on purpose)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +49,6 @@ class Exporter:
         self.questionnaire = questionnaire
         self.checkin = checkin
 
-
     def columns(self) -> list[dict[str, str]]:
         """The codebook: one entry per export column."""
         cols = [
@@ -49,7 +58,8 @@ class Exporter:
                 "question": "",
                 "description": "Pseudonymous id: HMAC-SHA256 of the member's Discord id with this "
                 "server's secret. Stable within the server, meaningless outside; the check-ins "
-                "file uses the same id.",
+                "file uses the same id. A pseudonym is not anonymity: someone who knows a "
+                "member's answers can find their row. Rows are in the order of this id.",
             },
             {
                 "column": "questionnaire_version",
@@ -61,13 +71,15 @@ class Exporter:
                 "column": "started_at",
                 "type": "date",
                 "question": "",
-                "description": "When the response was started (UTC, ISO 8601).",
+                "description": "The day the response was started, as a UTC date (YYYY-MM-DD): "
+                f"{_DAY_ONLY}",
             },
             {
                 "column": "completed_at",
                 "type": "date",
                 "question": "",
-                "description": "When the member pressed Done (UTC, ISO 8601).",
+                "description": "The day the member pressed Done, as a UTC date (YYYY-MM-DD): "
+                f"{_DAY_ONLY}",
             },
             {
                 "column": "imported",
@@ -168,13 +180,15 @@ class Exporter:
             row.update(
                 respondent=pseudonym(secret, user_id),
                 questionnaire_version=version,
-                started_at=started,
-                completed_at=completed or "",
+                started_at=utc_day(started),
+                completed_at=utc_day(completed),
                 imported=imported,
                 imported_original=originals.get(rid, ""),
             )
             self._fill(row, answers.get(rid, []))
             rows.append(row)
+        # by pseudonym, not by response id: the ids follow the order members started in
+        rows.sort(key=lambda r: str(r["respondent"]))
         return rows
 
     def _fill(self, row: dict[str, object], answers: list[tuple]) -> None:
@@ -212,19 +226,24 @@ class Exporter:
         secret, base, answers = await self.db.run(unit)
         names = [c["column"] for c in self.checkin_columns()]
         made: dict[int, int] = {}  # check-ins seen so far per member
-        rows = []
-        for checkin_id, user_id, version, period, completed in base:
+        # (respondent, checkin_number) -> that check-in's rows, in the treatments' order
+        found: dict[tuple[str, int], list[dict[str, object]]] = {}
+        for checkin_id, user_id, version, period, completed in base:  # in the order started
             made[user_id] = made.get(user_id, 0) + 1
+            respondent = pseudonym(secret, user_id)
             shared: dict[str, object] = dict.fromkeys(names, "")
             shared.update(
-                respondent=pseudonym(secret, user_id),
+                respondent=respondent,
                 checkin_number=made[user_id],
                 checkin_version=version,
-                checkin_completed_at=completed,
+                checkin_completed_at=utc_day(completed),
                 checkin_period=period or "",
             )
-            rows += checkin_rows(self.checkin, shared, answers.get(checkin_id, []))
-        return rows
+            found[(respondent, made[user_id])] = checkin_rows(
+                self.checkin, shared, answers.get(checkin_id, [])
+            )
+        # by pseudonym, then check-in number: never in the order members checked in
+        return [row for key in sorted(found) for row in found[key]]
 
     # -- files --------------------------------------------------------------------------------
 
@@ -315,7 +334,9 @@ def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
             "type": "id",
             "question": "",
             "description": "The survey file's pseudonymous id: a member's check-ins join their "
-            "survey response on it.",
+            "survey response on it. A pseudonym is not anonymity: someone who knows a member's "
+            "answers can find their rows. Rows are in the order of this id, then "
+            "checkin_number.",
         },
         {
             "column": "checkin_number",
@@ -334,7 +355,8 @@ def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
             "column": "checkin_completed_at",
             "type": "date",
             "question": "",
-            "description": "When the member pressed Done (UTC, ISO 8601).",
+            "description": "The day the member pressed Done, as a UTC date (YYYY-MM-DD): "
+            f"{_DAY_ONLY}",
         },
         {
             "column": "checkin_period",
@@ -515,6 +537,17 @@ def _answer_value(
         row[column] = choice or ""
     else:
         row[column] = number if number is not None else (text or "")
+
+
+def utc_day(instant: str | None) -> str:
+    """A stored instant (`bot.storage.clock.stamp` text) as its UTC date, `YYYY-MM-DD`;
+    empty for none."""
+    if not instant:
+        return ""
+    parsed = datetime.fromisoformat(instant)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.date().isoformat()
 
 
 def spreadsheet_safe(value: object) -> object:
