@@ -32,9 +32,10 @@ class Services:
         knowledge: KnowledgeBase,
         clock: Clock,
     ) -> Services:
+        results = ResultsService(db, questionnaire, checkin_questionnaire, clock)
         return cls(
             survey=SurveyService(db, questionnaire),
             checkins=CheckinService(db, checkin_questionnaire, questionnaire, clock),
-            results=ResultsService(db, questionnaire, checkin_questionnaire),
-            treatments=TreatmentService(db, knowledge, questionnaire),
+            results=results,
+            treatments=TreatmentService(db, knowledge, questionnaire, results.releases),
         )

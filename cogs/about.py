@@ -16,10 +16,17 @@ STORED = (
     "check-in DMs are read or kept."
 )
 WHO_SEES = (
-    "Nobody sees your individual answers. Server results only show counts of groups of at "
-    "least a few members, and exports for moderators use pseudonymous ids."
+    "Nobody sees your individual answers. Server results are published as releases: counts "
+    "rounded to 5, none for groups of fewer than k members, refreshed only after a batch of "
+    "members has taken part, so your answers cannot be read off a change. Exports for "
+    "moderators use pseudonymous ids and dates without times."
 )
-DELETE = "Run `/survey delete` at any time to erase everything Anagen holds about you."
+DELETE = (
+    "Run `/survey delete` at any time to erase everything Anagen holds about you. Your answers "
+    "are gone from the database at once; the published results leave you out from the next "
+    "release, which comes after the server's next batch of changes (your erasure counts as "
+    "one), at most once a day."
+)
 
 
 def about_embed(version: str, source_url: str) -> discord.Embed:

@@ -1,21 +1,71 @@
-"""PNG charts with matplotlib's object API and the Agg canvas: no display, no global pyplot
-state, so charts can be drawn in a worker thread while the bot keeps serving."""
+"""PNG charts of published (rounded, small-count-protected) results, with matplotlib's object
+API and the Agg canvas: no display, no global pyplot state, so charts can be drawn in a worker
+thread while the bot keeps serving.
+
+Every count given here is a published text: a number (a count rounded to 5) or "<k" (fewer than
+k members). A chart never lies by omission: a hidden answer or group is drawn as a labelled,
+hatched grey mark, never as empty space or a zero bar. What was drawn is embedded in the PNG as
+a JSON text chunk (`DRAWN_KEY`) so tests and the report can read it back with `read_drawn`.
+"""
 
 from __future__ import annotations
 
 import io
+import json
+import struct
 import textwrap
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 COLOURS = ("#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#264653", "#8ab17d", "#b5838d")
+DRAWN_KEY = "anagen:drawn"
+
+# The look of a hidden count: light, hatched and outlined, so it reads as "a mark", not a value.
+_HIDDEN_FACE, _HIDDEN_EDGE, _HIDDEN_TEXT, _HIDDEN_HATCH = "#ececec", "#8a8a8a", "#555555", "//"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _png(figure: Figure) -> bytes:
+@dataclass(frozen=True, slots=True)
+class BarPanel:
+    """One question's published answer counts, drawn as one subplot of `bar_panels`."""
+
+    title: str  # e.g. "Where do you notice hair loss?"
+    n: str  # the panel's published n: "45" or "<5"
+    bars: tuple[tuple[str, str], ...]  # (answer label, published text "15" or "<5"), in order
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _count(text: str) -> int | None:
+    """The number a published text stands for; None when it is hidden ("<k"). Anything else is
+    a caller's bug: refusing it beats drawing a guess."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if text.startswith("<"):
+        return None
+    raise ValueError(f"not a published count: {text!r} (expected digits or '<k')")
+
+
+def _png(figure: Figure, drawn: dict[str, Any]) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=110,
+        bbox_inches="tight",
+        facecolor="white",
+        metadata={DRAWN_KEY: json.dumps(drawn, sort_keys=True)},  # ASCII: a tEXt chunk
+    )
     return buffer.getvalue()
 
 
@@ -23,60 +73,314 @@ def _wrap(label: str, width: int = 24) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
-def bar_panels(panels: list[tuple[str, list[tuple[str, int, str]]]], title: str) -> bytes:
-    """One horizontal bar chart per panel of (label, count, shown text); a count whose shown
-    text is not the number itself ("<5") is drawn as an empty bar with that text."""
-    columns = 2
-    rows = max(1, -(-len(panels) // columns))
-    figure = Figure(figsize=(11, 3.2 * rows))
-    figure.suptitle(title, fontsize=14, fontweight="bold")
-    for index, (panel_title, bars) in enumerate(panels):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        labels = [_wrap(label) for label, _, _ in bars][::-1]
-        heights = [count if text.isdigit() else 0 for _, count, text in bars][::-1]
-        axes.barh(labels, heights, color=COLOURS[index % len(COLOURS)])
-        for position, ((_, _, text), height) in enumerate(zip(bars[::-1], heights, strict=True)):
-            axes.text(
-                max([*heights, 1]) * 0.01 + height, position, f" {text}", va="center", fontsize=8
+def _hidden_patch(k: int) -> Patch:
+    return Patch(
+        facecolor=_HIDDEN_FACE,
+        edgecolor=_HIDDEN_EDGE,
+        hatch=_HIDDEN_HATCH,
+        label=f"hidden (fewer than {k})",
+    )
+
+
+def _style(axes: Axes) -> None:
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_axisbelow(True)
+
+
+# -- bar panels -------------------------------------------------------------------------------
+
+
+def bar_panels(panels: Sequence[BarPanel], title: str, k: int) -> bytes | None:
+    """Horizontal bars, one subplot per panel (2 columns). None when there are no panels.
+
+    A number is drawn at its height and labelled "15 (33%)" (the share of the panel's n, when
+    that n is a number); a hidden count is a short hatched grey bar labelled "hidden (fewer
+    than k)" so it never reads as nobody. A panel whose bars are all hidden is still drawn."""
+    if not panels:
+        return None
+    columns = min(2, len(panels))
+    rows = -(-len(panels) // columns)
+    # each row of panels is as tall as its longest panel needs (labels wrap to 2-3 lines)
+    heights = [
+        1.3 + 0.42 * max(max(len(p.bars), 1) for p in panels[r * columns : (r + 1) * columns])
+        for r in range(rows)
+    ]
+    figure = Figure(figsize=(11 if columns == 2 else 6.5, sum(heights) + 0.6))
+    grid = figure.add_gridspec(rows, columns, height_ratios=heights)
+    figure.suptitle(_wrap(title, 90), fontsize=12, fontweight="bold")
+    drawn_panels = []
+    for index, panel in enumerate(panels):
+        axes = figure.add_subplot(grid[index // columns, index % columns])
+        drawn_panels.append(_draw_panel(axes, panel, COLOURS[index % len(COLOURS)], k))
+    figure.tight_layout()  # it leaves room for the suptitle itself
+    drawn = {"kind": "panels", "title": title, "panels": drawn_panels}
+    return _png(figure, drawn)
+
+
+def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int) -> dict[str, Any]:
+    """One panel, top to bottom in the given order; returns what it drew."""
+    n = _count(panel.n)
+    values = [_count(text) for _, text in panel.bars]
+    top = max([v for v in values if v is not None] + [0])
+    right = max(top * 1.55, k * 4.0)  # room for the labels at the bar ends
+    # a hidden bar is short (k/2) but never thinner than a sliver of the axis, never past k
+    placeholder = min(float(k), max(k / 2, right * 0.02))
+    bars = []
+    count = len(panel.bars)
+    for position, ((label, text), value) in enumerate(zip(panel.bars, values, strict=True)):
+        y = count - 1 - position  # first bar on top
+        if value is None:
+            axes.barh(
+                y,
+                placeholder,
+                height=0.7,
+                color=_HIDDEN_FACE,
+                edgecolor=_HIDDEN_EDGE,
+                hatch=_HIDDEN_HATCH,
+                linewidth=0.8,
             )
-        axes.set_title(_wrap(panel_title, 48), fontsize=10)
-        axes.tick_params(axis="y", labelsize=8)
-        axes.set_xlabel("members", fontsize=8)
-        axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout(rect=(0, 0, 1, 0.96))
-    return _png(figure)
+            note, end, style = f"hidden (fewer than {k})", placeholder, "italic"
+        else:
+            axes.barh(y, value, height=0.7, color=colour)
+            share = f" ({round(100 * value / n)}%)" if n is not None and n > 0 else ""
+            note, end, style = f"{value}{share}", value, "normal"
+        axes.annotate(
+            note,
+            (end, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            fontstyle=style,
+            color=_HIDDEN_TEXT if value is None else "black",
+        )
+        bars.append(
+            {"label": label, "text": text, "drawn": "bar" if value is not None else "hidden"}
+        )
+    if not panel.bars:
+        axes.text(
+            0.5,
+            0.5,
+            "no answers to show",
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=_HIDDEN_TEXT,
+        )
+    axes.set_yticks(range(count), [_wrap(label) for label, _ in panel.bars][::-1])
+    axes.set_ylim(-0.6, max(count, 1) - 0.4)
+    axes.set_xlim(0, right)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
+    axes.set_title(_wrap(f"{panel.title} (n={panel.n})", 52), fontsize=10)
+    axes.tick_params(axis="y", labelsize=8, length=0)
+    axes.tick_params(axis="x", labelsize=8)
+    axes.set_xlabel("members (rounded to 5)", fontsize=8)
+    axes.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+    _style(axes)
+    return {"title": panel.title, "n": panel.n, "bars": bars}
+
+
+# -- grouped percentages ----------------------------------------------------------------------
 
 
 def grouped_percentages(
-    groups: list[str],
-    levels: list[str],
-    table: list[list[int]],
-    shown: list[list[str]],
     title: str,
+    levels: Sequence[str],
+    groups: Sequence[tuple[str, str, Sequence[str]]],
+    hidden_groups: Sequence[str],
     k: int,
-) -> bytes:
-    """Within each group (row), the share giving each answer (column), as grouped bars; a
-    row with a masked cell is not drawn (its share would reveal the masked count)."""
-    figure = Figure(figsize=(9, 4.6))
-    axes = figure.add_subplot(1, 1, 1)
+) -> bytes | None:
+    """Within each shown group, each answer's share of the group, as grouped bars. None when
+    no group is shown (nothing to draw).
+
+    `groups` holds (label, published total, published cell text per level). A share is
+    cell / total of the published (rounded) numbers, so a group's shares need not add to 100.
+    A "<k" cell is a hatched grey stub labelled "<k"; each held-back group gets its own slot,
+    hatched and labelled "hidden: fewer than k", so no group silently disappears."""
+    if not groups:
+        return None
     width = 0.8 / max(1, len(levels))
-    for column, level in enumerate(levels):
-        shares = []
-        for row, texts in zip(table, shown, strict=True):
-            # a share needs the whole row: a row with a masked cell is not drawn
-            exact = all(text.isdigit() for text in texts) and sum(row) > 0
-            shares.append(100 * row[column] / sum(row) if exact else 0)
-        positions = [i + column * width for i in range(len(groups))]
-        axes.bar(
-            positions, shares, width, label=_wrap(level, 30), color=COLOURS[column % len(COLOURS)]
+    slots = len(groups) + len(hidden_groups)
+    figure = Figure(figsize=(min(18.0, max(6.5, 2.5 + slots * (0.34 * len(levels) + 0.35))), 4.8))
+    axes = figure.add_subplot(1, 1, 1)
+
+    table: list[list[int | None]] = []  # each group's share per level; None: not drawable
+    for label, total_text, texts in groups:
+        if len(texts) != len(levels):
+            raise ValueError(f"group {label!r}: {len(texts)} cells for {len(levels)} levels")
+        table.append([_share(text, total_text) for text in texts])
+
+    top = max(20.0, max((s for row in table for s in row if s is not None), default=0) * 1.22 + 6)
+    stub = top * 0.035  # a hidden cell: a visible sliver, far below any real share
+    for index, ((_, _, texts), row) in enumerate(zip(groups, table, strict=True)):
+        for column, (text, share) in enumerate(zip(texts, row, strict=True)):
+            x = index - 0.4 + width * (column + 0.5)
+            if share is None:
+                axes.bar(
+                    x,
+                    stub,
+                    width * 0.92,
+                    color=_HIDDEN_FACE,
+                    edgecolor=_HIDDEN_EDGE,
+                    hatch=_HIDDEN_HATCH,
+                    linewidth=0.8,
+                )
+                _bar_label(axes, x, stub, text, None, hidden=True)
+            else:
+                axes.bar(x, share, width * 0.92, color=COLOURS[column % len(COLOURS)])
+                _bar_label(axes, x, share, f"{share}%", text)
+
+    for x in range(len(groups), slots):
+        axes.axvspan(
+            x - 0.4,
+            x + 0.4,
+            facecolor="#f6f6f6",  # lighter than a stub: a whole slot must not look like a bar
+            edgecolor="#b8b8b8",
+            hatch=_HIDDEN_HATCH,
+            linestyle="--",
+            linewidth=0.8,
         )
-    axes.set_xticks(
-        [i + width * (len(levels) - 1) / 2 for i in range(len(groups))],
-        [_wrap(g, 22) for g in groups],
+        axes.text(
+            x,
+            top * 0.5,
+            f"hidden:\nfewer\nthan {k}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=_HIDDEN_TEXT,
+            fontstyle="italic",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+        )
+
+    ticks = [f"{_wrap(label, 16)}\n(n={total})" for label, total, _ in groups]
+    ticks += [_wrap(label, 16) for label in hidden_groups]
+    axes.set_xticks(range(slots), ticks)
+    axes.set_xlim(-0.6, slots - 0.4)
+    axes.set_ylim(0, top)
+    axes.tick_params(axis="x", labelsize=8, length=0)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.set_ylabel("% of the group (counts rounded to 5)", fontsize=9)
+    axes.set_title(_wrap(title, 80), fontsize=11)
+    axes.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    _style(axes)
+    handles: list[Any] = [
+        Patch(color=COLOURS[column % len(COLOURS)], label=_wrap(level, 28))
+        for column, level in enumerate(levels)
+    ]
+    axes.legend(
+        handles=[*handles, _hidden_patch(k)],
+        fontsize=8,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
     )
-    axes.set_ylabel(f"% of the group (small cells not drawn, k={k})")
-    axes.set_title(_wrap(title, 70), fontsize=11)
-    axes.legend(fontsize=8, frameon=False)
-    axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
-    return _png(figure)
+    drawn = {
+        "kind": "grouped",
+        "title": title,
+        "levels": list(levels),
+        "groups": [
+            {
+                "label": label,
+                "total": total,
+                "cells": [
+                    {
+                        "level": level,
+                        "text": text,
+                        "share": share,
+                        "drawn": "bar" if share is not None else "hidden",
+                    }
+                    for level, text, share in zip(levels, texts, row, strict=True)
+                ],
+            }
+            for (label, total, texts), row in zip(groups, table, strict=True)
+        ],
+        "hidden_groups": [{"label": label, "drawn": "hidden"} for label in hidden_groups],
+    }
+    return _png(figure, drawn)
+
+
+def _share(text: str, total_text: str) -> int | None:
+    """A cell's share (%) of its group from the published numbers; None when either is hidden
+    (or the total is 0), so the cell is drawn as a hidden mark, not as a guess."""
+    value, total = _count(text), _count(total_text)
+    if value is None or total is None or total <= 0:
+        return None
+    return round(100 * value / total)
+
+
+def _bar_label(
+    axes: Axes, x: float, y: float, main: str, small: str | None, *, hidden: bool = False
+) -> None:
+    """The share on top of a bar and, smaller, the published count under it."""
+    axes.annotate(
+        main,
+        (x, y),
+        xytext=(0, 9 if small else 2),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        fontstyle="italic" if hidden else "normal",
+        color=_HIDDEN_TEXT if hidden else "black",
+    )
+    if small:
+        axes.annotate(
+            small,
+            (x, y),
+            xytext=(0, 1.5),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color="#555555",
+        )
+
+
+# -- reading back -----------------------------------------------------------------------------
+
+
+def read_drawn(png: bytes) -> dict[str, Any]:
+    """What a chart drew, read back from its DRAWN_KEY text chunk (for tests and the report)."""
+    loaded = json.loads(read_text_chunk(png, DRAWN_KEY))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{DRAWN_KEY} is not a JSON object")
+    return loaded
+
+
+def read_text_chunk(png: bytes, key: str) -> str:
+    """The text stored under `key` in a PNG tEXt, zTXt or iTXt chunk (ValueError if none)."""
+    if not png.startswith(_PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    for kind, data in _chunks(png):
+        if kind not in (b"tEXt", b"zTXt", b"iTXt"):
+            continue
+        raw_key, _, rest = data.partition(b"\0")
+        if raw_key.decode("latin-1") != key:
+            continue
+        if kind == b"tEXt":
+            return rest.decode("latin-1")
+        if kind == b"zTXt":  # compression method byte, then zlib data
+            return zlib.decompress(rest[1:]).decode("latin-1")
+        compressed, body = rest[0], rest[2:]  # flag, method, language\0 translated\0 text
+        body = body.partition(b"\0")[2].partition(b"\0")[2]
+        return (zlib.decompress(body) if compressed else body).decode("utf-8")
+    raise ValueError(f"the PNG has no {key} text chunk")
+
+
+def _chunks(png: bytes) -> Iterator[tuple[bytes, bytes]]:
+    offset = len(_PNG_SIGNATURE)
+    while offset + 12 <= len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind = png[offset + 4 : offset + 8]
+        data = png[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", png[offset + 8 + length : offset + 12 + length])
+        if len(data) != length or zlib.crc32(kind + data) != crc:
+            raise ValueError(f"damaged PNG chunk {kind!r} at byte {offset}")
+        yield kind, data
+        if kind == b"IEND":
+            return
+        offset += 12 + length
+    raise ValueError("the PNG ends before its IEND chunk")

@@ -1,21 +1,22 @@
-"""`anagen report`: one self-contained HTML page (charts inlined) for a community blog,
-under the same privacy rules as Discord: no count under k, no free text."""
+"""`anagen report`: one self-contained HTML page (charts inlined) for a community blog. It
+prints the server's latest release, the same numbers Discord shows: two reports made from one
+release are identical, and the page is dated by its release, not by when it was written."""
 
 from __future__ import annotations
 
 import base64
 import html
-from datetime import UTC, datetime
 
 from bot.checkins.outcomes import (
     HORIZONS,
     SHEDDING,
     SIDE_EFFECTS,
     OutcomesReport,
-    started_treatments,
     treatment_outcomes,
 )
-from bot.results.service import Comparison, ComparisonRefused, ResultsService
+from bot.results import wording
+from bot.results.published import Comparison, ComparisonRefused, NotPublished
+from bot.results.service import ResultsService
 
 # The survey question whose choice ids name treatments in the regimen and check-ins.
 TREATMENTS_QUESTION = "treatments"
@@ -40,18 +41,20 @@ def _img(png: bytes | None, alt: str) -> str:
 
 def _table(comparison: Comparison) -> str:
     k = comparison.k
-    head = "".join(
-        f"<th>{html.escape(comparison.question.level_label(level))}</th>"
-        for level in comparison.levels
-    )
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in comparison.levels)
     rows = []
-    for group, texts in zip(comparison.groups, comparison.shown, strict=True):
-        cells = "".join(f"<td>{html.escape(text)}</td>" for text in texts)
-        label = comparison.by.level_label(group)
-        rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
+    for group in comparison.groups:
+        cells = []
+        for value in group.cells:
+            percent = wording.share(value, group.total)
+            text = wording.count_text(value, k) + (f" ({percent}%)" if percent is not None else "")
+            cells.append(f"<td>{html.escape(text)}</td>")
+        label = f"{group.label} ({wording.count_text(group.total, k)})"
+        rows.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
+    notes = [wording.hidden_note(comparison), wording.rounding_note(k)]
     rows.append(
-        f'<tr><td colspan="{len(comparison.levels) + 1}">Answers and groups of fewer than '
-        f"{k} members are left out.</td></tr>"
+        f'<tr><td colspan="{len(comparison.levels) + 1}">'
+        f"{html.escape(' '.join(n for n in notes if n))}</td></tr>"
     )
     return (
         f"<table><caption>{html.escape(comparison.title)}</caption>"
@@ -59,39 +62,41 @@ def _table(comparison: Comparison) -> str:
     )
 
 
+def _page(title: str, body: list[str]) -> str:
+    return "\n".join(
+        [
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}: community results</title>",
+            f"<style>{STYLE}</style></head><body>",
+            f"<h1>{html.escape(title)}: community results</h1>",
+            *body,
+            "</body></html>",
+        ]
+    )
+
+
 async def build_report(service: ResultsService, guild_id: int) -> str:
-    overview = await service.overview(guild_id)
+    title = service.questionnaire.title
+    try:
+        overview = await service.overview(guild_id)
+    except NotPublished as exc:
+        return _page(title, [f"<p>{html.escape(str(exc))}</p>"])
     k = overview.k
     parts = [
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(service.questionnaire.title)}: community results</title>",
-        f"<style>{STYLE}</style></head><body>",
-        f"<h1>{html.escape(service.questionnaire.title)}: community results</h1>",
-        f'<p class="note">Generated {datetime.now(UTC):%Y-%m-%d} by Anagen. Members chose to '
-        "answer and describe themselves; this is not a clinical or representative sample, and "
-        f"an association is not a cause. Any count below {k} is shown as &lt;{k} so that no "
-        "one can be singled out. Not medical advice.</p>",
-    ]
-    if overview.respondents < k:
-        parts.append(
-            f"<p>Fewer than {k} members have completed the survey, so there are no "
-            "results to publish yet.</p>"
-        )
-        parts += await _outcomes_section(service, guild_id, k)
-        parts.append("</body></html>")
-        return "".join(parts)
-    summary = overview.summary().replace("**", "")
-    lines = [line.removeprefix("• ").removeprefix("-# ") for line in summary.splitlines()]
-    parts.append(
+        f'<p class="note">Release of {wording.release_date(overview.release)} '
+        f"({overview.respondents} members), published by Anagen. Members chose to answer and "
+        "describe themselves; this is not a clinical or representative sample, and an "
+        f"association is not a cause. {html.escape(wording.rounding_note(k))} Not medical "
+        "advice.</p>",
         "<h2>Overview</h2><ul>"
-        + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        + "</ul>"
-    )
-    parts.append(_img(overview.png, "Distribution of the key answers"))
-    parts.append("<h2>The community's questions</h2>")
-    for question_id, by_id, title in service.ready_made():
-        parts.append(f"<h3>{html.escape(title)}</h3>")
+        + "".join(f"<li>{html.escape(line)}</li>" for line in wording.overview_lines(overview))
+        + "</ul>",
+        _img(overview.png, "Distribution of the key answers"),
+        "<h2>The community's questions</h2>",
+    ]
+    for question_id, by_id, heading in service.ready_made():
+        parts.append(f"<h3>{html.escape(heading)}</h3>")
         try:
             comparisons = await service.compare(guild_id, question_id, by_id)
         except ComparisonRefused as exc:
@@ -99,11 +104,10 @@ async def build_report(service: ResultsService, guild_id: int) -> str:
             continue
         for comparison in comparisons:
             parts.append(_table(comparison))
-            parts.append(f"<p>{html.escape(comparison.statement())}</p>")
+            parts.append(f"<p>{html.escape(wording.statement(comparison))}</p>")
             parts.append(_img(comparison.png, comparison.title))
     parts += await _outcomes_section(service, guild_id, k)
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return _page(title, parts)
 
 
 def _treatment_labels(service: ResultsService) -> dict[str, str]:
@@ -145,12 +149,13 @@ async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> l
     """Outcomes over time from the check-ins, for every treatment with a cohort of k or
     more: the same protected counts `/treatment lookup` shows."""
     labels = _treatment_labels(service)
-    choices = await started_treatments(service.db, guild_id)
+    found = await service.releases.part(guild_id, "overview")
+    choices = list(found[1].get("outcomes", [])) if found else []
     order = {choice: index for index, choice in enumerate(labels)}
     choices.sort(key=lambda choice: (order.get(choice, len(order)), choice))
     tables = []
     for choice in choices:
-        report = await treatment_outcomes(service.db, guild_id, choice)
+        report = await treatment_outcomes(service.releases, guild_id, choice)
         if report.shown:
             tables.append(_outcomes_table(labels.get(choice, choice), report))
     months = str(HORIZONS[0]) + "".join(f" (or {m})" for m in HORIZONS[1:])
@@ -161,8 +166,7 @@ async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> l
         "months after starting, whether or not they still use it. Shedding is compared with "
         "their previous check-in; side effects are those reported at any check-in since "
         "starting. "
-        f"Counts below {k} (zero included) are shown as &lt;{k}, and – marks a number "
-        "hidden so that a small count cannot be worked out.</p>",
+        f"{html.escape(wording.rounding_note(k))}</p>",
     ]
     if not tables:
         parts.append(

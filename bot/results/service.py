@@ -1,53 +1,46 @@
-"""Results use cases: the overview, comparisons, server settings and exports.
+"""Results use cases: server settings, and reading the current release (the overview of
+`/survey results`, the tables of `/survey compare`).
 
-Counting happens in SQL; statistics and charts run in a worker thread (`asyncio.to_thread`)
-so a slow chart never blocks the bot. Every public number passes through the server's
-minimum group size k.
-
-Check-ins join in two places: each member's latest completed check-in adds its questions
-to what /survey compare can compare ("checkin_shedding", under the same protection), and
-exports gain every check-in in long format, one row per check-in and treatment.
+No public number is counted here: a release (`bot.results.releases`) counted every one of
+them, once, when it was made; commands read it. Charts of the overview and the ready-made
+comparisons are drawn with the release; any other comparison's chart is drawn on its first
+request and kept with the release.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Any
 
-from bot.privacy import HIDDEN, Disclosure
+from bot.clock import Clock
 from bot.results.export import Exporter, ExportFile
 from bot.results.importer import ImportedReply
-from bot.results.protection import (
-    Axis,
-    Joint,
-    PanelView,
-    Table,
-    answer_profiles,
-    kept_by_checkin,
-    kept_levels,
-    protect_family,
+from bot.results.published import (
+    Comparison,
+    ComparisonRefused,
+    NotPublished,
+    Overview,
+    Panel,
+    comparison_from,
 )
+from bot.results.release import Part, ReleaseSpec, pair_key
+from bot.results.releases import Releases
 from bot.results.variables import (
-    Profile,
     Source,
     Variable,
     build_checkin_variables,
     build_variables,
     checkin_sources,
-    first_choice,
-    number_bin,
     short,
     survey_sources,
 )
 from bot.storage import Database
 from bot.storage.guilds import MIN_GROUP_SIZE_FLOOR, GuildSettings, GuildSettingsRepository
 from bot.storage.imports import ImportedReplyRepository
+from bot.storage.releases import ReleaseRecord
 from bot.storage.responses import SURVEY
-from bot.storage.results import ResultsRepository
 from bot.storage.tx import Tx
-from bot.survey.groupings import MAX_PROFILE_OPTIONS
 from bot.survey.questionnaire import (
     CHECKIN_BUNDLED,
     Kind,
@@ -56,189 +49,16 @@ from bot.survey.questionnaire import (
     load_questionnaire,
 )
 
-if TYPE_CHECKING:
-    from bot.results.stats import Test
-
-# scipy (~60 MB) and matplotlib (~40 MB) are imported on first use, not at start-up: most of
-# the bot's life is spent on survey answers, and they keep its resident memory small.
-
-
-class ComparisonRefused(Exception):
-    """Too few answers to compare without exposing anyone; the message says why."""
-
-
-class ResultsChanged(Exception):
-    """Answers arrived between two reads of one comparison: it is worked out again."""
-
-
-MISSING = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Panel:
-    question_id: str
-    title: str
-    answered: int
-    bars: list[tuple[str, int]]  # (choice label, members), in questionnaire order
-    shown: list[str]  # what the public may see of each bar ("12", "<5", "–")
-    answered_shown: str = ""  # the panel's n as the public may see it
-    choice_ids: list[str] = field(default_factory=list)  # beside `bars`
-
-    @property
-    def n_is_exact(self) -> bool:
-        return self.answered_shown.isdigit()
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    respondents: int
-    k: int
-    panels: list[Panel]
-    png: bytes | None = None
-
-    def summary(self) -> str:
-        if self.respondents < self.k:
-            return (
-                f"Fewer than {self.k} members have completed the survey here, so there are no "
-                "results to show yet."
-            )
-        lines = [f"**{self.respondents}** members have completed the survey here."]
-        for panel in self.panels:
-            if panel.answered < self.k:
-                continue
-            exact = [
-                bar for bar, text in zip(panel.bars, panel.shown, strict=True) if text.isdigit()
-            ]
-            top = max(exact, key=lambda bar: bar[1], default=("", 0))
-            # "most often" also says something of a hidden bar: only when none is hidden
-            if top[1] >= self.k and HIDDEN not in panel.shown:
-                # a share of a hidden n would reveal the n
-                share = f", {round(100 * top[1] / panel.answered)}%" if panel.n_is_exact else ""
-                lines.append(f"• {panel.title}: most often “{top[0]}” ({top[1]}{share})")
-        lines.append(
-            f"-# Counts under {self.k} (zero included) are shown as <{self.k}, and {HIDDEN} "
-            "marks a number hidden so that a small count cannot be worked out. Members chose "
-            "to answer and describe themselves; this is not a representative or clinical sample."
-        )
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """A cross-table as the public may see it. Rows and columns with fewer than k members
-    are left out, the same way whichever way round the two questions are asked, and `shown`
-    holds every cell after the small-group rule (which also knows the respondent total and
-    what /survey results shows). Group sizes are not printed: they would give cells away."""
-
-    question: Variable
-    by: Variable
-    groups: list[str]  # shown row levels (ids)
-    levels: list[str]  # shown column levels (ids)
-    table: list[list[int]]  # shown rows × levels (for the statistic, when it may be shown)
-    shown: list[list[str]]  # each cell as the public may see it
-    test: Test | None  # None unless every cell is shown exactly
-    k: int
-    png: bytes | None = field(default=None, compare=False)
-
-    @property
-    def total(self) -> int:
-        return sum(map(sum, self.table))
-
-    @property
-    def is_two_by_two(self) -> bool:
-        return len(self.groups) == 2 and len(self.levels) == 2
-
-    @property
-    def title(self) -> str:
-        return f"{self.question.label} — by {self.by.label.lower()}"
-
-    @property
-    def fully_shown(self) -> bool:
-        """Nothing is masked: only then may a statistic be shown (it would let a reader
-        solve for a masked cell)."""
-        return all(text.isdigit() for row in self.shown for text in row)
-
-    def row_is_exact(self, index: int) -> bool:
-        return all(text.isdigit() for text in self.shown[index])
-
-    def statement(self) -> str:
-        if not self.fully_shown or self.test is None:
-            return (
-                f"Some answers here were given by fewer than {self.k} members, so the exact "
-                "statistic is not shown: with the counts it could reveal them. More answers "
-                "will unlock it. Members chose to answer and describe themselves; any pattern "
-                "is an association, not a cause."
-            )
-        from bot.results.stats import describe
-
-        return describe(self.test, self.total)
-
-    def table_text(self) -> str:
-        """A fixed-width table of counts as shown, with row percentages where a row is exact."""
-        heads = [self.question.level_label(level)[:14] for level in self.levels]
-        labels = [self.by.level_label(g)[:24] for g in self.groups]
-        width = max(12, *(len(label) for label in labels))
-        lines = [" " * width + " | " + " | ".join(f"{h:>14}" for h in heads)]
-        for index, (label, row, texts) in enumerate(
-            zip(labels, self.table, self.shown, strict=True)
-        ):
-            exact, total = self.row_is_exact(index), sum(row)
-            cells = [
-                f"{text + (f' ({round(100 * count / total)}%)' if exact and total else ''):>14}"
-                for count, text in zip(row, texts, strict=True)
-            ]
-            lines.append(f"{label:<{width}} | " + " | ".join(cells))
-        lines.append(
-            f"Answers and groups of fewer than {self.k} members are left out; <{self.k} is "
-            f"0 to {self.k - 1}, {HIDDEN} is hidden so that a small count cannot be worked out."
-        )
-        return "\n".join(lines)
-
-
-def panel_disclosure(
-    question: Question,
-    counts: dict[str, int],
-    answered: int,
-    respondents: int,
-    k: int,
-    everyone: bool = False,
-) -> tuple[list[str], str] | None:
-    """The bars and n of one overview panel as the public may see them, or None when no
-    suppression keeps every small count safe. The respondent total is public, so the
-    members not asked (the women left out of the Norwood question) are protected too."""
-    disclosure = Disclosure(k)
-    outside = [] if everyone else [disclosure.cell()]
-    if question.kind is Kind.SINGLE:
-        by_choice = {c.id: [disclosure.cell()] for c in question.choices}
-    else:
-        # A member may pick any set of the options, or one exclusive option alone: one
-        # cell per possible set, so "n minus the others" bounds are what a reader could do.
-        exclusive = [c.id for c in question.choices if c.exclusive]
-        others = [c.id for c in question.choices if not c.exclusive]
-        if len(others) > MAX_PROFILE_OPTIONS:
-            return None  # too many combinations to model: the panel is not shown
-        by_choice = {c.id: [] for c in question.choices}
-        for mask in range(1, 2 ** len(others)):
-            cell = disclosure.cell()
-            for bit, choice in enumerate(others):
-                if mask >> bit & 1:
-                    by_choice[choice].append(cell)
-        for choice in exclusive:
-            by_choice[choice].append(disclosure.cell())
-    answered_cells = {c for cells in by_choice.values() for c in cells}
-    disclosure.publish([*answered_cells, *outside], respondents, fixed=True)
-    n_index = disclosure.publish(answered_cells, answered)
-    bar_index = [disclosure.publish(by_choice[c.id], counts.get(c.id, 0)) for c in question.choices]
-    disclosure.guard(outside, respondents - answered)
-    disclosure.protect()
-    if disclosure.refused:
-        return None
-    return [disclosure.shown(i) for i in bar_index], disclosure.shown(n_index)
+__all__ = ["Comparison", "ComparisonRefused", "NotPublished", "Overview", "ResultsService"]
 
 
 class ResultsService:
     def __init__(
-        self, db: Database, questionnaire: Questionnaire, checkin: Questionnaire | None = None
+        self,
+        db: Database,
+        questionnaire: Questionnaire,
+        checkin: Questionnaire | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """`checkin`: the check-in questionnaire (the bundled one unless given)."""
         self.db = db
@@ -251,7 +71,12 @@ class ResultsService:
         from_checkins = checkin_sources(self.checkin, taken)
         self.sources.update(from_checkins)
         self.variables.update(build_checkin_variables(self.checkin, from_checkins, taken))
-        self._families: dict[object, dict[tuple[str, str], Table] | None] = {}
+        treatments = questionnaire.results.treatments
+        self.spec = ReleaseSpec(
+            tuple(self.overview_questions()), self.variables, self.sources, treatments
+        )
+        self.releases = Releases(db, self.spec, treatments.effects if treatments else None, clock)
+        self.releases.charts = self._release_charts
         self.exports = Exporter(db, questionnaire, self.checkin)
 
     # -- settings ---------------------------------------------------------------------------
@@ -273,7 +98,7 @@ class ResultsService:
 
         return await self.db.run(unit)
 
-    # -- overview ---------------------------------------------------------------------------
+    # -- the overview -----------------------------------------------------------------------
 
     def overview_questions(self) -> list[Question]:
         """The choice questions /survey results shows, as the questionnaire file lists them."""
@@ -284,68 +109,27 @@ class ResultsService:
         )
         return [q for q in found if q is not None and q.is_choice]
 
+    async def _part(self, guild_id: int, key: str) -> tuple[ReleaseRecord, Any]:
+        found = await self.releases.part(guild_id, key)
+        if found is None:
+            settings = await self.settings(guild_id)
+            raise NotPublished(
+                "No results have been published in this server yet. The first release comes "
+                f"once {settings.batch} members have completed the survey; after that, results "
+                "are refreshed in batches, so nobody's answers can be picked out."
+            )
+        return found
+
     async def overview(self, guild_id: int, *, chart: bool = True) -> Overview:
+        """The latest release's overview. Raises NotPublished before the first release."""
+        record, part = await self._part(guild_id, "overview")
         settings = await self.settings(guild_id)
-        imported = settings.include_imported
-        panels = []
-        questions = self.overview_questions()
-
-        def unit(tx: Tx) -> tuple[int, dict[str, dict[str, int]], dict[str, int]]:
-            counting = ResultsRepository(tx, imported)
-            return (
-                counting.respondents(guild_id),
-                *counting.choice_counts(guild_id, [q.id for q in questions]),
-            )
-
-        respondents, counts, answered = await self.db.read(unit)
-        k = settings.min_group_size
-        for question in questions:
-            if answered[question.id] < k:
-                continue  # e.g. the Ludwig scale when fewer than k women answered
-            bars = [(c.label, counts[question.id].get(c.id, 0)) for c in question.choices]
-            protected = await asyncio.to_thread(
-                panel_disclosure,
-                question,
-                counts[question.id],
-                answered[question.id],
-                respondents,
-                k,
-                question.required and question.when is None and not imported,
-            )
-            if protected is None:
-                continue
-            shown, n_text = protected
-            panels.append(
-                Panel(
-                    question.id,
-                    short(question.prompt, 70),
-                    answered[question.id],
-                    bars,
-                    shown,
-                    n_text,
-                    [c.id for c in question.choices],
-                )
-            )
-        overview = Overview(respondents, settings.min_group_size, panels)
-        if chart and respondents >= overview.k:
-            from bot.results import charts
-
-            png = await asyncio.to_thread(
-                charts.bar_panels,
-                [
-                    (
-                        f"{p.title} (n={p.answered_shown})",
-                        [
-                            (label, n, text)
-                            for (label, n), text in zip(p.bars, p.shown, strict=True)
-                        ],
-                    )
-                    for p in panels
-                ],
-                f"Scalp survey results ({respondents} members)",
-            )
-            overview = replace(overview, png=png)
-        return overview
+        panels, held_back = _panels(part)
+        png = None
+        if chart:
+            found = await self.releases.part(guild_id, "png:overview")
+            png = found[1] if found is not None and found[0].number == record.number else None
+        return Overview(record, settings.batch, panels, held_back, png)
 
     # -- comparisons ------------------------------------------------------------------------
 
@@ -394,256 +178,74 @@ class ResultsService:
     async def compare(
         self, guild_id: int, question_id: str, by_id: str, *, chart: bool = True
     ) -> list[Comparison]:
-        """One comparison, or one per option when `question_id` is a multi-choice question.
+        """One comparison, or one per option when `question_id` is a multi-choice question,
+        from the latest release.
 
-        Raises KeyError for an unknown id and ComparisonRefused when no option has two
-        groups of at least k members."""
+        Raises KeyError for an unknown id, NotPublished before the first release and
+        ComparisonRefused when no table has two groups to compare (the message names the
+        groups held back)."""
         by_list = self._expand(by_id)
         if len(by_list) != 1:
             raise KeyError(by_id)  # grouping by "each option" is not a grouping
         by = by_list[0]
-        settings = await self.settings(guild_id)
-        # What /survey results shows is public too: comparisons are protected knowing it.
-        overview = await self.overview(guild_id, chart=False)
         found, refusals = [], []
         for question in self._expand(question_id):
             if question.question_id == by.question_id:
-                raise ComparisonRefused("Pick two different questions to compare.")
+                raise ComparisonRefused(
+                    "Those are two answers to the same question: pick a grouping from "
+                    "another question."
+                )
             if self.is_checkin(question.id) and self.is_checkin(by.id):
-                # Two check-in answers side by side would add a third face to every
-                # survey-by-check-in table: more ways to rebuild a small group.
                 raise ComparisonRefused(
                     "A check-in answer is compared by a survey answer (or the other way "
                     "round), not by another check-in answer."
                 )
-            try:
-                for _ in range(3):
-                    try:
-                        found.append(
-                            await self._comparison(guild_id, question, by, settings, overview)
-                        )
-                        break
-                    except ResultsChanged:
-                        overview = await self.overview(guild_id, chart=False)
-                else:
-                    raise ComparisonRefused("Answers are arriving fast: try again in a moment.")
-            except ComparisonRefused as exc:
-                refusals.append(str(exc))
+            record, part = await self._part(guild_id, pair_key(question.id, by.id))
+            if part is None:
+                raise ComparisonRefused("That comparison is not in the current release.")
+            comparison = comparison_from(part, question, by, record)
+            refusal = _refusal(comparison)
+            if refusal:
+                refusals.append(refusal)
+                continue
+            found.append(comparison)
         if not found:
             raise ComparisonRefused(refusals[0] if refusals else "Nothing to compare yet.")
         if chart:
-            found = [replace(c, png=await asyncio.to_thread(self._chart, c)) for c in found]
+            found = [replace(c, png=await self._chart(guild_id, c)) for c in found]
         return found
 
-    def _axis(
-        self, variable: Variable, overview: Overview, include_imported: bool, checked_in: int
-    ) -> tuple[Axis, Callable[[str], Profile | None]]:
-        """The question behind a grouping as a side of the privacy model, and how to read a
-        stored answer as one of its profiles. A check-in question is answered by exactly
-        the members with a check-in, whose number (`checked_in`) the model knows."""
-        source = self.sources[variable.question_id]
-        question = source.question
-        bins = tuple(level for level, _ in variable.levels)
-        profiles = answer_profiles(question, bins)
-        everyone = (
-            not source.checkin
-            and question.required
-            and question.when is None
-            and not include_imported
-        )
-        panel = next((p for p in overview.panels if p.question_id == question.id), None)
-        view = (
-            PanelView(panel.answered_shown, dict(zip(panel.choice_ids, panel.shown, strict=True)))
-            if panel is not None
-            else None
-        )
-        if source.checkin:  # not in /survey results; how many answered is public instead
-            view = PanelView(str(checked_in), {})
+    async def _chart(self, guild_id: int, comparison: Comparison) -> bytes | None:
+        found = await self.releases.part(guild_id, comparison.chart_key)
+        if found is not None and found[0].number == comparison.release.number and found[1]:
+            return bytes(found[1])
+        png = await asyncio.to_thread(comparison_chart, comparison)
+        if png is None:
+            return None
+        return await self.releases.add_chart(comparison.release, comparison.chart_key, png)
 
-        def read(raw: str) -> Profile | None:
-            if question.kind in (Kind.NUMBER, Kind.SCALE):
-                level = number_bin(source.bins, int(raw)) if raw.lstrip("-").isdigit() else None
-                return (level,) if level is not None else None
-            return tuple(sorted(raw.split(",")))
-
-        if profiles is None:
-            # Too many answer combinations: this grouping stands alone, its levels as answers.
-            alone = replace(variable, level_of=first_choice)
-            axis = Axis(question, (alone,), tuple((lvl,) for lvl in bins), everyone, None)
-
-            def read_alone(raw: str) -> Profile | None:
-                choices = read(raw)
-                level = variable.level_of(choices) if choices is not None else None
-                return (level,) if level is not None else None
-
-            return axis, read_alone
-        siblings = tuple(v for v in self.variables.values() if v.question_id == question.id)
-        return Axis(question, siblings, profiles, everyone, view, presence=source.checkin), read
-
-    async def _comparison(
-        self,
-        guild_id: int,
-        question: Variable,
-        by: Variable,
-        settings: GuildSettings,
-        overview: Overview,
-    ) -> Comparison:
-        k = settings.min_group_size
-        refusal = (
-            f"Not enough answers yet to compare “{question.label}” by “{by.label.lower()}” "
-            "without exposing anyone"
-        )
-        first_var, second_var = sorted((question, by), key=lambda v: v.question_id)
-        stored = [self.sources[v.question_id] for v in (first_var, second_var)]
-        raw = await self.db.read(
-            lambda tx: ResultsRepository(tx, settings.include_imported).answer_pairs(
-                guild_id,
-                stored[0].stored_id,
-                stored[1].stored_id,
-                checkins=(stored[0].checkin, stored[1].checkin),
-            )
-        )
-        if sum(raw.values()) != overview.respondents:
-            # a member completed the survey between the two reads: ask again
-            raise ResultsChanged
-        checked_in = sum(n for (_, _, checked), n in raw.items() if checked)
-        for axis, source in enumerate(stored):
-            if not source.checkin:
-                continue
-            if not k <= checked_in <= overview.respondents - k:
-                # Treated as public below: neither those with a check-in nor those without
-                # may be a small group (one message for both, so it does not say which).
-                raise ComparisonRefused(
-                    f"{refusal}: it takes at least {k} members who have checked in, and {k} "
-                    "who have not."
-                )
-            if sum(n for key, n in raw.items() if key[axis] is not None) != checked_in:
-                raise ComparisonRefused(f"{refusal}.")  # a check-in that did not ask it
-        sides = [
-            self._axis(v, overview, settings.include_imported, checked_in)
-            for v in (first_var, second_var)
-        ]
-        (first, read_first), (second, read_second) = sides
-        joint: dict[tuple[Profile | None, Profile | None], int] = {}
-        for (a, b, _), n in raw.items():
-            key = (read_first(a) if a else None, read_second(b) if b else None)
-            joint[key] = joint.get(key, 0) + n
-        tables = await asyncio.to_thread(
-            self._family, first, second, joint, overview.respondents, checked_in, k
-        )
-        if tables is None:
-            raise ComparisonRefused(f"{refusal}.")
-        table = tables.get((first_var.id, second_var.id))
-        if table is None:
-            raise ComparisonRefused(
-                f"{refusal}: at least two groups and two answers need {k} or more members each."
-            )
-        if first_var is question:  # the family's rows are the question: turn it round
-            table = Table(
-                table.columns,
-                table.rows,
-                tuple(zip(*table.counts, strict=True)),
-                tuple(zip(*table.shown, strict=True)),
-            )
-        counts = [list(row) for row in table.counts]
-        shown = [list(row) for row in table.shown]
-        exact = all(text.isdigit() for row in shown for text in row)
-        from bot.results.stats import analyse
-
-        return Comparison(
-            question,
-            by,
-            list(table.rows),
-            list(table.columns),
-            counts,
-            shown,
-            analyse(counts) if exact else None,
-            k,
-        )
-
-    def _family(
-        self,
-        first: Axis,
-        second: Axis,
-        joint: Joint,
-        respondents: int,
-        checked_in: int,
-        k: int,
-    ) -> dict[tuple[str, str], Table] | None:
-        """`protect_family`, remembered: every comparison between the same two questions
-        shares one result until an answer or setting changes it."""
-        key = (
-            first.question.id,
-            tuple(v.id for v in first.variables),
-            second.question.id,
-            tuple(v.id for v in second.variables),
-            *(
-                (side.panel.answered, tuple(side.panel.bars.items())) if side.panel else None
-                for side in (first, second)
-            ),
-            first.everyone,
-            second.everyone,
-            first.profiles,
-            second.profiles,
-            tuple(sorted(joint.items(), key=repr)),
-            respondents,
-            checked_in,
-            k,
-        )
-        found = self._families.get(key, MISSING)
-        if found is MISSING:
-            if len(self._families) >= 64:
-                self._families.clear()
-            found = self._protect(first, second, joint, respondents, checked_in, k)
-            self._families[key] = found
-        return found  # type: ignore[return-value]
-
-    @staticmethod
-    def _protect(
-        first: Axis, second: Axis, joint: Joint, respondents: int, checked_in: int, k: int
-    ) -> dict[tuple[str, str], Table] | None:
-        """Decide what each side keeps back (its level sizes, and beside a check-in
-        question the same split by check-in), then protect the family knowing it."""
-        sides = []
-        for axis, side in enumerate((first, second)):
-            counts: dict[Profile, int] = {}
-            for pair, n in joint.items():
-                if (profile := pair[axis]) is not None:
-                    counts[profile] = counts.get(profile, 0) + n
-            kept = kept_levels(
-                side.question,
-                list(side.variables),
-                side.profiles,
-                counts,
-                respondents,
-                side.panel,
-                k,
-                side.everyone,
-            )
-            side = replace(side, kept=kept)
-            if (first, second)[1 - axis].presence and not side.presence:
-                split: dict[tuple[Profile | None, bool], int] = {}
-                for pair, n in joint.items():
-                    part = (pair[axis], pair[1 - axis] is not None)
-                    split[part] = split.get(part, 0) + n
-                by_checkin = kept_by_checkin(side, split, respondents, checked_in, k)
-                if by_checkin is None:
-                    return None
-                side = replace(side, by_checkin=by_checkin)
-            sides.append(side)
-        return protect_family(sides[0], sides[1], joint, respondents, k)
-
-    def _chart(self, comparison: Comparison) -> bytes:
+    def _release_charts(self, parts: dict[str, Part]) -> dict[str, bytes]:
+        """Charts drawn with a release (in its worker thread): the overview's and the
+        ready-made comparisons'."""
         from bot.results import charts
 
-        return charts.grouped_percentages(
-            [comparison.by.level_label(g) for g in comparison.groups],
-            [comparison.question.level_label(level) for level in comparison.levels],
-            comparison.table,
-            comparison.shown,
-            comparison.title,
-            comparison.k,
-        )
+        drawn: dict[str, bytes] = {}
+        k = _k_of(parts)
+        panels, _ = _panels(parts["overview"])
+        png = charts.bar_panels([chart_panel(p, k) for p in panels], "Scalp survey results", k)
+        if png is not None:
+            drawn["png:overview"] = png
+        for question_id, by_id, _ in self.ready_made():
+            question, by = self.variables[question_id], self.variables[by_id]
+            part = parts.get(pair_key(question_id, by_id))
+            if part is None:
+                continue
+            record = ReleaseRecord(0, 0, "building", "", None, 0, 0, 0, k)
+            comparison = comparison_from(part, question, by, record)
+            png = comparison_chart(comparison) if not _refusal(comparison) else None
+            if png is not None:
+                drawn[comparison.chart_key] = png
+        return drawn
 
     # -- imports ----------------------------------------------------------------------------
 
@@ -670,3 +272,69 @@ class ResultsService:
 
     async def export(self, guild_id: int, fmt: str) -> list[ExportFile]:
         return await self.exports.export(guild_id, fmt)
+
+
+def _k_of(parts: dict[str, Part]) -> int:
+    return int(parts["overview"].get("k", 5))
+
+
+def _panels(part: Part) -> tuple[list[Panel], list[str]]:
+    panels, held_back = [], []
+    for panel in part["panels"]:
+        if panel["n"] is None:
+            held_back.append(panel["title"])
+            continue
+        panels.append(
+            Panel(
+                panel["question"],
+                panel["title"],
+                panel["n"],
+                [(cid, label, value) for cid, label, value in panel["bars"]],
+            )
+        )
+    return panels, held_back
+
+
+def _refusal(comparison: Comparison) -> str | None:
+    """Why a table cannot be shown, naming what holds it back (no count is given away)."""
+    k = comparison.k
+    if len(comparison.groups) >= 2 and comparison.levels:
+        return None
+    title = f"“{comparison.question.label}” by “{comparison.by.label.lower()}”"
+    if comparison.hidden_groups and len(comparison.groups) < 2:
+        names = ", ".join(f"“{g}”" for g in comparison.hidden_groups)
+        return (
+            f"Not enough members yet to compare {title}: the groups {names} have fewer than "
+            f"{k} members each in the current release, so at least two groups are needed."
+        )
+    return f"Not enough answers yet to compare {title}: every answer was given by fewer than {k}."
+
+
+def published_text(value: int | None, k: int) -> str:
+    return f"<{k}" if value is None else str(value)
+
+
+def chart_panel(panel: Panel, k: int) -> Any:
+    from bot.results import charts
+
+    return charts.BarPanel(
+        panel.title,
+        published_text(panel.n, k),
+        tuple((label, published_text(value, k)) for _, label, value in panel.bars),
+    )
+
+
+def comparison_chart(comparison: Comparison) -> bytes | None:
+    from bot.results import charts
+
+    k = comparison.k
+    return charts.grouped_percentages(
+        comparison.title,
+        [label for _, label in comparison.levels],
+        [
+            (g.label, published_text(g.total, k), [published_text(c, k) for c in g.cells])
+            for g in comparison.groups
+        ],
+        comparison.hidden_groups,
+        k,
+    )

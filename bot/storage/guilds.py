@@ -20,6 +20,14 @@ class GuildSettings:
     include_imported: bool = False
     checkins_enabled: bool = False  # follow-up check-ins are opt-in for the server too
     checkin_interval_weeks: int = 4
+    release_batch: int = 0  # changes a release waits for; 0 or less than 2k: 2k
+    announce_channel_id: int | None = None  # where a new release's chart is posted, if any
+    release_requested: bool = False  # a moderator asked for a release before the day is out
+
+    @property
+    def batch(self) -> int:
+        """Completions, check-ins, retakes and erasures the next release waits for."""
+        return max(2 * self.min_group_size, self.release_batch)
 
 
 class GuildSettingsRepository:
@@ -29,26 +37,40 @@ class GuildSettingsRepository:
     def of(self, guild_id: int) -> GuildSettings:
         row = self.tx.row(
             "SELECT min_group_size, results_visibility, survey_open, include_imported,"
-            " checkins_enabled, checkin_interval_weeks FROM guild_settings WHERE guild_id = ?",
+            " checkins_enabled, checkin_interval_weeks, release_batch, announce_channel_id,"
+            " release_requested FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
         if row is None:
             return GuildSettings(guild_id)
-        size, visibility, open_, imported, checkins, weeks = row
+        size, visibility, open_, imported, checkins, weeks, batch, channel, requested = row
         return GuildSettings(
-            guild_id, size, visibility, bool(open_), bool(imported), bool(checkins), weeks
+            guild_id,
+            size,
+            visibility,
+            bool(open_),
+            bool(imported),
+            bool(checkins),
+            weeks,
+            batch,
+            channel,
+            bool(requested),
         )
 
     def save(self, settings: GuildSettings) -> None:
         self.tx.run(
             "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility,"
             " survey_open, include_imported, checkins_enabled, checkin_interval_weeks,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
+            " release_batch, announce_channel_id, release_requested, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
             " SET min_group_size = excluded.min_group_size,"
             " results_visibility = excluded.results_visibility,"
             " survey_open = excluded.survey_open, include_imported = excluded.include_imported,"
             " checkins_enabled = excluded.checkins_enabled,"
             " checkin_interval_weeks = excluded.checkin_interval_weeks,"
+            " release_batch = excluded.release_batch,"
+            " announce_channel_id = excluded.announce_channel_id,"
+            " release_requested = excluded.release_requested,"
             " updated_at = excluded.updated_at",
             (
                 settings.guild_id,
@@ -58,6 +80,9 @@ class GuildSettingsRepository:
                 int(settings.include_imported),
                 int(settings.checkins_enabled),
                 settings.checkin_interval_weeks,
+                settings.release_batch,
+                settings.announce_channel_id,
+                int(settings.release_requested),
                 utc_now(),
             ),
         )

@@ -117,6 +117,15 @@ class ResultsRepository:
         )
         return [tuple(row) for row in rows]
 
+    def latest_checkins(self, guild_id: int) -> dict[int, int]:
+        """Each member's latest completed check-in in the server: user id -> check-in id."""
+        rows = self.tx.rows(
+            "SELECT user_id, max(id) FROM checkin_responses WHERE guild_id = ?"
+            " AND status = 'completed' GROUP BY user_id",
+            (guild_id,),
+        )
+        return {int(user): int(checkin) for user, checkin in rows}
+
     def answers_for(
         self, response_ids: list[int], *, checkins: bool = False
     ) -> dict[int, list[tuple[str, str, int | None, str | None, int, str | None]]]:

@@ -24,8 +24,8 @@ MAX_LABEL = 80
 # "★ " and the title make one Discord autocomplete choice name of at most 100 characters.
 MAX_TITLE = 98
 MAX_LEVELS = 25
-# A multi-choice question with more options than this has too many answer combinations to
-# model one by one; its "any of these" grouping is not offered (see bot/results/protection).
+# A multi-choice question with more options than this gets no "any of these" grouping: with
+# so many options "any" is nearly everyone, and it would only add tables to every release.
 MAX_PROFILE_OPTIONS = 10
 SCALE_WORDS = ("mild", "moderate", "strong")
 

@@ -2,102 +2,62 @@
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from bot.privacy import Disclosure
+from bot.checkins.outcomes import OutcomesReport, treatment_outcomes
 from bot.storage import Database
-from bot.storage.guilds import GuildSettings, GuildSettingsRepository
-from bot.storage.results import ResultsRepository
+from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.suggestions import Suggestion, SuggestionRepository
-from bot.storage.tx import Tx
-from bot.survey.groupings import EffectField, TreatmentsSpec
+from bot.survey.groupings import TreatmentsSpec
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, Treatment
 from bot.treatments.search import Match, TreatmentSearch
+
+if TYPE_CHECKING:
+    from bot.results.releases import Releases
 
 MAX_SUGGESTION = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class CommunityReport:
-    """What this server's members reported, as the public may see it: every count has been
-    through the small-group rule (`bot.privacy`), so no surface can show a raw one."""
+    """What this server's members reported, from its latest release: every count is a
+    rounded one or "<k" (`bot.results.rounding`), so no surface can show a raw one."""
 
     survey_choice: str | None  # None: the survey does not ask about this entry
     min_group_size: int = 5
-    hidden: bool = True  # too few reports to show anything
+    hidden: bool = True  # too few reports to show anything (or no release yet)
     tried: str = ""
     effects: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> answer -> shown
     # How the questionnaire words them: (field id, field prompt, ((answer id, label), ...)).
     labels: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
     group: str | None = None  # the survey choice's label when it stands for several entries
-
-
-def protected_report(
-    choice: str,
-    tried: int,
-    effects: dict[str, dict[str, int]],
-    k: int,
-    respondents: int,
-    everyone: bool,
-    fields: tuple[EffectField, ...],
-) -> CommunityReport:
-    """The report's numbers, suppressed together. The answers to each effects field (the
-    questionnaire's, e.g. shedding and sensations) add up to the number who tried it
-    (`everyone`: the questions were required, as in the survey; imported thread replies may
-    have skipped them), and the respondent total is public, so the members who did not try
-    it are protected too: "all but two tried it" is a small group as well."""
-    if tried < k:
-        return CommunityReport(choice, k)
-    disclosure = Disclosure(k)
-    # one cell per combination of answers to every field
-    levels = [(*f.answers, *(() if everyone else (None,))) for f in fields]
-    cells = {key: disclosure.cell() for key in itertools.product(*levels)}
-    others = disclosure.cell()
-    disclosure.publish([*cells.values(), others], respondents, fixed=True)
-    disclosure.guard([others], respondents - tried)
-    tried_index = disclosure.publish(cells.values(), tried)
-    shown_index: dict[str, dict[str, int]] = {}
-    for position, effect in enumerate(fields):
-        counts = effects.get(effect.id, {})
-        shown_index[effect.id] = {
-            answer: disclosure.publish(
-                (c for key, c in cells.items() if key[position] == answer),
-                counts.get(answer, 0),
-            )
-            for answer in effect.answers
-        }
-    disclosure.protect()
-    if disclosure.refused or not disclosure.is_exact(tried_index):
-        return CommunityReport(choice, k)
-    return CommunityReport(
-        choice,
-        k,
-        hidden=False,
-        tried=disclosure.shown(tried_index),
-        effects={
-            field_id: {answer: disclosure.shown(i) for answer, i in indexes.items()}
-            for field_id, indexes in shown_index.items()
-        },
-    )
+    as_of: str | None = None  # the release's snapshot time (ISO), None before the first
+    respondents: int = 0  # members the release counts
 
 
 class TreatmentService:
     def __init__(
-        self, db: Database, kb: KnowledgeBase, questionnaire: Questionnaire | None = None
+        self,
+        db: Database,
+        kb: KnowledgeBase,
+        questionnaire: Questionnaire | None = None,
+        releases: Releases | None = None,
     ) -> None:
         """`questionnaire` (default: the bundled one) says, in its [results.treatments]
-        table, which survey answers report on which entry."""
+        table, which survey answers report on which entry; `releases` are the server's
+        published results (the results service's, shared)."""
         self.db = db
         self.kb = kb
         self.search = TreatmentSearch(kb)
         self.questionnaire = questionnaire or load_questionnaire()
         self.reports: TreatmentsSpec | None = self.questionnaire.results.treatments
-        # A report is a pure function of its counts: lookups of the same entry between two
-        # survey answers ask the same question, so the protected answer is remembered.
-        self._protected: dict[tuple[object, ...], CommunityReport] = {}
+        if releases is None:
+            from bot.results.service import ResultsService
+
+            releases = ResultsService(db, self.questionnaire).releases
+        self.releases = releases
 
     def find(self, query: str) -> Treatment | None:
         return self.search.best(query)
@@ -116,49 +76,37 @@ class TreatmentService:
         return self.reports.choice_for(treatment.id) if self.reports else None
 
     async def community_report(self, guild_id: int, treatment: Treatment) -> CommunityReport:
+        """What members reported about an entry, from the server's latest release."""
         spec, choice = self.reports, self.survey_choice(treatment)
-
-        def unit(tx: Tx) -> tuple[GuildSettings, int, dict[str, dict[str, int]], int]:
-            settings = GuildSettingsRepository(tx).of(guild_id)
-            if spec is None or choice is None:
-                return settings, 0, {}, 0
-            counts = ResultsRepository(tx, settings.include_imported)
-            tried, effects = counts.treatment_reports(
-                guild_id,
-                spec.question,
-                choice,
-                [f"{spec.effects}.{f.id}" for f in spec.fields],
-            )
-            return settings, tried, effects, counts.respondents(guild_id)
-
-        settings, tried, effects, everyone = await self.db.read(unit)
         if spec is None or choice is None:
-            return CommunityReport(None, settings.min_group_size)
-        asked = (
+            return CommunityReport(None)
+        found = await self.releases.part(guild_id, f"treatment:{choice}")
+        if found is None:
+            return CommunityReport(choice)
+        record, part = found
+        k = record.k
+        report = CommunityReport(
             choice,
-            tried,
-            tuple(sorted((f, tuple(sorted(counts.items()))) for f, counts in effects.items())),
-            settings.min_group_size,
-            everyone,
-            not settings.include_imported,
-            spec.fields,
+            k,
+            as_of=record.as_of,
+            respondents=record.respondents,
+            labels=self._labels(spec),
+            group=self._group_label(spec, choice),
         )
-        report = self._protected.get(asked)
-        if report is None:  # the solver runs once per set of counts, off the event loop
-            report = await asyncio.to_thread(
-                protected_report,
-                choice,
-                tried,
-                effects,
-                settings.min_group_size,
-                everyone,
-                not settings.include_imported,
-                fields=spec.fields,
-            )
-            if len(self._protected) >= 256:
-                self._protected.clear()
-            self._protected[asked] = report
-        return replace(report, labels=self._labels(spec), group=self._group_label(spec, choice))
+        if part is None or part["tried"] is None:
+            return report
+        return replace(
+            report,
+            hidden=False,
+            tried=str(part["tried"]),
+            effects={
+                effect: {a: f"<{k}" if v is None else str(v) for a, v in answers.items()}
+                for effect, answers in part["effects"].items()
+            },
+        )
+
+    async def outcomes(self, guild_id: int, choice: str) -> OutcomesReport:
+        return await treatment_outcomes(self.releases, guild_id, choice)
 
     def _labels(
         self, spec: TreatmentsSpec

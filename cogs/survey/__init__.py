@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
-from bot.results.service import ComparisonRefused
+from bot.results.published import ComparisonRefused, NotPublished
 from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
 from bot.tree import send_ephemeral
@@ -309,13 +309,18 @@ class Survey(commands.Cog):
 
     @survey.command(
         name="results",
-        description="How members here answered: a chart and a summary, never showing small groups",
+        description="How members here answered: the latest release of results, with a chart",
     )
+    @app_commands.checks.cooldown(3, 30.0, key=_member_key)
     async def results_command(self, interaction: discord.Interaction) -> None:
         guild_id, private = await self._require_results_access(interaction)
-        await interaction.response.defer(thinking=True, ephemeral=private)  # charts take a moment
-        overview = await self.results.overview(guild_id)
-        await interaction.followup.send(**shown.overview_message(overview), ephemeral=private)
+        try:
+            overview = await self.results.overview(guild_id)
+        except NotPublished as exc:
+            raise UserFacingError(str(exc)) from None
+        await interaction.response.send_message(
+            **shown.overview_message(overview), ephemeral=private
+        )
 
     @survey.command(
         name="compare",
@@ -326,6 +331,7 @@ class Survey(commands.Cog):
         question="What to compare; ★ marks the community's own questions",
         by="The grouping, e.g. receding or diffuse (optional for ★ questions)",
     )
+    @app_commands.checks.cooldown(5, 30.0, key=_member_key)
     async def compare(
         self, interaction: discord.Interaction, question: str, by: str | None = None
     ) -> None:
@@ -334,14 +340,14 @@ class Survey(commands.Cog):
             question_id, by_id = shown.resolve_pair(self.results, question, by)
         except KeyError:
             raise UserFacingError("Pick what to compare *by* from the list as well.") from None
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        await interaction.response.defer(thinking=True, ephemeral=private)  # a chart may be drawn
         try:
             comparisons = await self.results.compare(guild_id, question_id, by_id)
         except KeyError:
             raise UserFacingError(
                 "I do not know that question; pick one from the suggestions as you type."
             ) from None
-        except ComparisonRefused as exc:
+        except (ComparisonRefused, NotPublished) as exc:
             raise UserFacingError(str(exc)) from None
         for index, comparison in enumerate(comparisons):
             await interaction.followup.send(

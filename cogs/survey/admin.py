@@ -46,6 +46,9 @@ class SurveyAdmin(
         include_imported="Count replies imported from threads (anagen import-replies)",
         checkins="Offer members follow-up check-ins every few weeks (off by default)",
         checkin_interval="The interval members are offered first (they may pick another)",
+        release_batch="Changes a new release of results waits for (never below 2k)",
+        announce_channel="Post each new release's chart here (results visible to everyone)",
+        announce_off="Stop posting new releases",
     )
     @app_commands.choices(
         visibility=[
@@ -67,9 +70,18 @@ class SurveyAdmin(
         include_imported: bool | None = None,
         checkins: bool | None = None,
         checkin_interval: app_commands.Choice[int] | None = None,
+        release_batch: app_commands.Range[int, 6, 1000] | None = None,
+        announce_channel: discord.TextChannel | None = None,
+        announce_off: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, object] = {}
+        if release_batch is not None:
+            changes["release_batch"] = release_batch
+        if announce_channel is not None:
+            changes["announce_channel_id"] = announce_channel.id
+        if announce_off:
+            changes["announce_channel_id"] = None
         if visibility is not None:
             changes["results_visibility"] = visibility.value
         if min_group_size is not None:
@@ -91,6 +103,26 @@ class SurveyAdmin(
         await send_ephemeral(
             interaction, lead + shown.settings_text(current) + "\n" + _checkins_line(current)
         )
+
+    @app_commands.command(
+        name="release",
+        description="Where the next release of results stands; ask for one before the day is out",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        publish_soon="Lift the once-a-day limit for the next release (it still needs a full batch)"
+    )
+    async def release(self, interaction: discord.Interaction, publish_soon: bool = False) -> None:
+        assert interaction.guild_id is not None
+        releases = self.results.releases
+        if publish_soon:
+            status = await releases.request(interaction.guild_id)
+            made = await releases.make(interaction.guild_id)
+            if made is not None:
+                status = await releases.status(interaction.guild_id)
+        else:
+            status = await releases.status(interaction.guild_id)
+        await send_ephemeral(interaction, shown.release_status_text(status))
 
     @app_commands.command(
         name="export",

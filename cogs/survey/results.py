@@ -7,7 +7,10 @@ import io
 import discord
 from discord import app_commands
 
-from bot.results.service import Comparison, ExportFile, Overview, ResultsService
+from bot.results import wording
+from bot.results.published import Comparison, Overview
+from bot.results.releases import ReleaseStatus
+from bot.results.service import ExportFile, ResultsService
 from bot.storage.guilds import GuildSettings
 
 READY_PREFIX = "ready:"
@@ -15,26 +18,57 @@ READY_PREFIX = "ready:"
 
 def overview_message(overview: Overview) -> dict:
     """Keyword arguments for a follow-up: the summary, and the chart when there is one."""
+    lines = wording.overview_lines(overview)
+    lines[0] = f"**{lines[0]}**"
+    lines[1:] = [f"• {line}" for line in lines[1:]]
+    lines.append(f"-# {wording.rounding_note(overview.k)} {wording.next_release(overview.batch)}")
+    summary = "\n".join(lines)
     if overview.png is None:
-        return {"content": overview.summary()}
+        return {"content": summary}
     embed = discord.Embed(
         title="Scalp survey: community results",
         colour=discord.Colour.teal(),
-        description=overview.summary(),
+        description=summary,
     )
     embed.set_image(url="attachment://survey-results.png")
     return {"embed": embed, "file": discord.File(io.BytesIO(overview.png), "survey-results.png")}
 
 
+def table_text(comparison: Comparison) -> str:
+    """A fixed-width table of the published counts, with each group's shares."""
+    k = comparison.k
+    heads = [label[:14] for _, label in comparison.levels]
+    labels = [
+        f"{group.label[:18]} ({wording.count_text(group.total, k)})" for group in comparison.groups
+    ]
+    width = max(12, *(len(label) for label in labels))
+    lines = [" " * width + " | " + " | ".join(f"{h:>14}" for h in heads)]
+    for label, group in zip(labels, comparison.groups, strict=True):
+        cells = []
+        for value in group.cells:
+            percent = wording.share(value, group.total)
+            text = wording.count_text(value, k) + (f" ({percent}%)" if percent is not None else "")
+            cells.append(f"{text:>14}")
+        lines.append(f"{label:<{width}} | " + " | ".join(cells))
+    return "\n".join(lines)
+
+
 def comparison_message(comparison: Comparison, index: int) -> dict:
     filename = f"comparison-{index}.png"
     embed = discord.Embed(title=comparison.title[:256], colour=discord.Colour.teal())
-    description = f"```\n{comparison.table_text()[:2500]}\n```\n{comparison.statement()}"
-    if comparison.is_two_by_two:
-        description += (
-            "\n-# Odds ratio: how much higher the odds of the first answer are in the first "
+    notes = [wording.statement(comparison)]
+    if comparison.is_two_by_two and comparison.test is not None:
+        notes.append(
+            "-# Odds ratio: how much higher the odds of the first answer are in the first "
             "group than in the second."
         )
+    if hidden := wording.hidden_note(comparison):
+        notes.append(f"-# {hidden}")
+    notes.append(
+        f"-# {wording.as_of(comparison.release)}; group sizes in brackets. “Not sure” and "
+        f"“Prefer not to say” are left out of comparisons. {wording.rounding_note(comparison.k)}"
+    )
+    description = f"```\n{table_text(comparison)[:2500]}\n```\n" + "\n".join(notes)
     embed.description = description[:4000]
     kwargs: dict = {"embed": embed}
     if comparison.png is not None:
@@ -50,9 +84,48 @@ def settings_text(settings: GuildSettings) -> str:
         f"**Results visible to:** {who}\n"
         f"**Minimum group size (k):** {settings.min_group_size} — smaller counts show as "
         f"<{settings.min_group_size}\n"
+        f"**Release batch:** a new release after {settings.batch} changes (at least 2k)\n"
+        f"**Announcements:** "
+        f"{f'<#{settings.announce_channel_id}>' if settings.announce_channel_id else 'off'}\n"
         f"**Replies imported from threads:** "
         f"{'included in results' if settings.include_imported else 'not included'}"
     )
+
+
+def release_status_text(status: ReleaseStatus) -> str:
+    """For moderators: the current release and what the next one waits for."""
+    lines = []
+    if status.latest is None:
+        lines.append("**Current release:** none yet.")
+    else:
+        lines.append(
+            f"**Current release:** #{status.latest.number}, {wording.as_of(status.latest)}."
+        )
+    pending = status.pending
+    lines.append(
+        f"**Changes since:** {pending.changes} of the {status.batch} a release waits for "
+        f"({pending.completions} completed surveys, {pending.checkins} check-ins, "
+        f"{pending.erasures} deletions)."
+    )
+    if status.still_needed:
+        lines.append(f"The next release comes after {status.still_needed} more changes.")
+    elif status.due_at is not None:
+        when = int(status.due_at.timestamp())
+        lines.append(
+            f"The batch is full; the next release comes after <t:{when}:f> (once a day), "
+            "or sooner with `publish_soon`."
+        )
+    else:
+        lines.append(
+            "The batch is full; the release is made within a few minutes, once a minute has "
+            "passed without a new answer."
+        )
+    if status.requested:
+        lines.append("-# A release was asked for: the once-a-day limit is lifted for it.")
+    lines.append(
+        "-# Exact counts of changes are for moderators only: members see only the batch size."
+    )
+    return "\n".join(lines)
 
 
 def export_files(files: list[ExportFile]) -> list[discord.File]:

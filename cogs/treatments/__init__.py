@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
-from bot.checkins.outcomes import OutcomesReport, treatment_outcomes
+from bot.checkins.outcomes import OutcomesReport
 from bot.errors import UserFacingError
 from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
@@ -183,7 +183,7 @@ class Treatments(commands.Cog):
         ask about the entry. Visible to whoever may see the survey's report beside it."""
         if survey_choice is None:
             return None
-        return await treatment_outcomes(self.bot.db, guild_id, survey_choice)
+        return await self.service.outcomes(guild_id, survey_choice)
 
     def browse_page(self, category: str | None, page: int) -> tuple[discord.Embed, discord.ui.View]:
         embed, pages = browse_embed(self.service.kb, category, page)
@@ -238,12 +238,15 @@ class Treatments(commands.Cog):
         name="lookup", description="What a treatment is, its evidence, and what members here report"
     )
     @app_commands.describe(name="A drug, brand, procedure or abbreviation, e.g. fin, Nizoral, PRP")
+    @app_commands.checks.cooldown(6, 30.0, key=lambda i: (i.guild_id, i.user.id))
     async def lookup(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
     ) -> None:
         treatment = self.resolve_name(name)
+        # Acknowledged first: the reply waits for the database, never for Discord's 3 s.
+        await interaction.response.defer(thinking=True)
         embed, view = await self.entry(interaction, treatment)
-        await interaction.response.send_message(embed=embed, view=view)
+        await interaction.followup.send(embed=embed, view=view)
 
     @treatment.command(name="compare", description="Two treatments side by side")
     @app_commands.describe(a="The first treatment", b="The second treatment")

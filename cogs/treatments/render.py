@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.checkins.outcomes import SHEDDING, SIDE_EFFECTS, OutcomesReport
@@ -152,12 +154,17 @@ def community_text(report: CommunityReport) -> str:
     k = report.min_group_size
     if report.survey_choice is None:
         return "The survey does not ask about this one, so there are no member reports."
+    if report.as_of is None:
+        return (
+            "No survey results have been published in this server yet; member reports "
+            "appear with the first release."
+        )
     if report.hidden:
         return (
-            "Not enough members of this server have reported on it in the survey to show "
-            f"their answers without singling anyone out (every group shown needs {k})."
+            f"Fewer than {k} members of this server reported trying it in the current "
+            "release of survey results, so their answers are not shown."
         )
-    lines = [f"**{report.tried}** members here reported trying it."]
+    lines = [f"About **{report.tried}** members here reported trying it."]
     for field_id, prompt, answers in report.labels:
         shown = report.effects.get(field_id, {})
         lines.append(
@@ -166,23 +173,19 @@ def community_text(report: CommunityReport) -> str:
         )
     if report.group is not None:
         lines.append(f"-# The survey asks about these as one group: {report.group}.")
+    when = datetime.fromisoformat(report.as_of)
     lines.append(
-        f"-# Self-reported by members; not a controlled study. <{k} is 0 to {k - 1}; "
-        "– is hidden so that a small count cannot be worked out."
+        f"-# Release of {when:%-d %b %Y} ({report.respondents} members). Self-reported; not a "
+        f"controlled study. Counts are rounded to a multiple of 5; <{k} is 0 to {k - 1}."
     )
     return "\n".join(lines)
 
 
 def outcomes_text(report: OutcomesReport) -> str:
-    """Check-in outcomes for the entry's survey choice; only ever counts already protected
-    (`bot.checkins.outcomes`), and one line while too few members have checked in."""
+    """Check-in outcomes for the entry's survey choice, from the current release, and one
+    line while too few members have checked in."""
     k = report.min_group_size
     first, *_ = report.horizons
-    if report.refused:
-        return (
-            "Members' check-ins on it cannot be shown yet without singling someone out; "
-            "more check-ins will unlock them."
-        )
     if not report.shown:
         return (
             f"Outcomes over time appear once at least {k} members who started it have "
@@ -207,7 +210,7 @@ def outcomes_text(report: OutcomesReport) -> str:
         f"-# Members who gave their start month, each counted at their first check-in at "
         f"least {months} months after starting, whether or not they still use it; side "
         "effects: reported at any check-in since starting. Self-reported; not a controlled "
-        f"study. <{k} is 0 to {k - 1}; – is hidden so that a small count cannot be worked out."
+        f"study. Counts are rounded to a multiple of 5; <{k} is 0 to {k - 1}."
     )
     return "\n".join(lines)
 
