@@ -1,30 +1,11 @@
-"""Outcomes over time: who is counted (on real SQLite files), what the small-group rule
-leaves visible, how it looks in Discord and the report, and a disclosure audit.
-
-The audit works like tests/test_disclosure_audit.py: for generated servers (k = 3 and 5)
-it lays side by side everything shown about one treatment (the survey's report and the
-outcomes at both horizons), turns each shown number into a linear constraint on the
-unknown number of members with each possible whole set of answers, and asks linear
-programming how far each count kept back can be narrowed. The reader is the worst case
-the model assumes: it knows the cohort sizes and, when both horizons are shown, how many
-members are read at one check-in for both, at two, or at the short horizon only.
-"""
+"""Outcomes over time: who is counted (on real database files), what a release shows of
+them (rounded counts, nothing below k), and how it looks in Discord and the report."""
 
 from __future__ import annotations
 
-import itertools
-import math
 import random
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-import pytest
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from bot.checkins.outcomes import (
     HORIZONS,
@@ -32,14 +13,15 @@ from bot.checkins.outcomes import (
     SIDE_EFFECTS,
     HorizonOutcomes,
     OutcomesReport,
-    protected_outcomes,
-    started_treatments,
-    treatment_outcomes,
+    outcomes_from,
 )
+from bot.results.members import Snapshot
+from bot.results.release import build
 from bot.results.report import build_report
+from bot.results.rounding import Rounder
 from bot.results.service import ResultsService
 from bot.storage import Database
-from bot.storage.checkin_outcomes import Trajectory, trajectories
+from bot.storage.checkin_outcomes import Trajectory, started_treatments, trajectories
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp
 from bot.storage.guilds import GuildSettingsRepository
@@ -48,9 +30,9 @@ from bot.storage.tx import Tx
 from bot.survey.answers import Answer
 from bot.survey.questionnaire import CHECKIN_BUNDLED, load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
-from bot.treatments.service import CommunityReport, TreatmentService
+from bot.treatments.service import CommunityReport
 from cogs.treatments.render import FIELD_LIMIT, OUTCOMES, outcomes_text, treatment_embed
-from tests.survey_driver import seed_response, treatment_answers
+from tests.releases_driver import publish
 
 GUILD, OTHER_GUILD = 1, 2
 FIN = "finasteride"
@@ -168,9 +150,9 @@ async def test_who_is_left_out(db: Database) -> None:
     await check_in(db, 24, at("2025-06-01T09:00"), effects={FIN: ("sexual",)})  # another one
     assert await found(db) == {}
     assert await found(db, "minoxidil_topical") == {Trajectory("same", frozenset()): 1}
-    assert await started_treatments(db, GUILD) == [FIN, "minoxidil_topical"]
-    assert await started_treatments(db, OTHER_GUILD) == [FIN]
-    assert await started_treatments(db, 3) == []
+    assert await db.read(lambda tx: started_treatments(tx, GUILD)) == [FIN, "minoxidil_topical"]
+    assert await db.read(lambda tx: started_treatments(tx, OTHER_GUILD)) == [FIN]
+    assert await db.read(lambda tx: started_treatments(tx, 3)) == []
 
 
 async def test_a_restart_counts_from_the_first_start_and_a_skipped_shedding_is_passed_over(
@@ -213,7 +195,7 @@ def test_the_counted_answers_are_the_checkin_questionnaires() -> None:
     assert survey == {c.id for c in checkin["current"].choices}  # the same treatment ids
 
 
-# -- what the small-group rule leaves -------------------------------------------------------
+# -- what a release shows -----------------------------------------------------------------
 
 
 def trajectory(
@@ -229,18 +211,23 @@ def trajectory(
     return Trajectory(first, frozenset(effects), later, frozenset(later_effects), one)
 
 
+def released(members: dict[Trajectory, int], k: int) -> OutcomesReport:
+    """The outcomes of a release counting these members, as the lookup reads them."""
+    spec = ResultsService(None, load_questionnaire(None)).spec  # type: ignore[arg-type]
+    parts = build(spec, Snapshot([], {FIN: members}), Rounder(b"secret", k))
+    return outcomes_from(FIN, parts[f"outcomes:{FIN}"], k)
+
+
 def test_nothing_is_shown_below_k() -> None:
-    report = protected_outcomes(FIN, {trajectory("less", "less", one=True): 4}, 5)
+    report = released({trajectory("less", "less", one=True): 4}, 5)
     assert not report.shown
-    assert not report.refused
     assert [h.months for h in report.horizons] == list(HORIZONS)
     assert "appear once at least 5 members" in outcomes_text(report)
     assert "<5" not in outcomes_text(report)
 
 
 def test_the_long_horizon_waits_for_its_own_k() -> None:
-    report = protected_outcomes(
-        FIN,
+    report = released(
         {
             trajectory("less"): 3,
             trajectory("same"): 3,
@@ -251,50 +238,32 @@ def test_the_long_horizon_waits_for_its_own_k() -> None:
     )
     short, long = report.horizons
     assert short.shown
-    assert short.cohort == "9"
-    assert short.shedding == {"less": "5", "same": "<5", "more": "<5"}
+    assert short.cohort in ("5", "10")  # 9, rounded to a neighbouring multiple of 5
+    assert short.shedding["less"] in ("5", "10")  # 5 is shown as 5 itself
+    assert short.shedding["less"] == "5"
+    assert short.shedding["same"] == "<5"
+    assert short.shedding["more"] == "<5"
     assert not long.shown
     text = outcomes_text(report)
     assert "**6+ months after starting**: shown once at least 5" in text
-    assert "· 9 members" in text
+    assert f"· {short.cohort} members" in text
 
 
-def test_zeros_and_everyone_reporting_a_side_effect_are_both_protected() -> None:
-    k = 5
-    members = {
-        trajectory("less", effects=("sexual",)): 7,
-        trajectory("same", effects=("sexual",)): 6,
-    }
-    report = protected_outcomes(FIN, members, k)
-    (short, _) = report.horizons
-    # "more" is 0: shown as <5, and 13 - 7 - 6 would give it away, so one more is hidden
-    assert short.shedding == {"less": "7", "same": "–", "more": "<5"}
-    # all 13 reported it: "13" would say every one of them did
-    assert short.side_effects["sexual"] == "–"
-    assert {short.side_effects[e] for e in SIDE_EFFECTS if e != "sexual"} == {"<5"}
-
-
-def test_subtraction_between_the_horizons_is_stopped() -> None:
-    # Ten long-standing members read at one check-in for both horizons and one newer
-    # member: 3-month counts minus 6-month counts would be that member's answer.
-    members = {
-        trajectory("less", one=True): 6,
-        trajectory("same", one=True): 4,
-        trajectory("more", effects=("mood",)): 1,
-    }
-    report = protected_outcomes(FIN, members, 3)
-    short, long = report.horizons
-    assert short.shown
-    assert long.shown
-    assert (short.cohort, long.cohort) == ("11", "10")
-    for level in SHEDDING:  # both exact: their difference would be the newer member's
-        assert not (short.shedding[level].isdigit() and long.shedding[level].isdigit()), level
-    assert short.side_effects["mood"] == "<3"
-
-
-def test_an_impossible_trajectory_is_refused_loudly() -> None:
-    with pytest.raises(ValueError, match="impossible"):
-        protected_outcomes(FIN, {Trajectory("less", frozenset(), "more", frozenset(), True): 9}, 3)
+def test_every_count_is_rounded_or_below_k() -> None:
+    rng = random.Random(3)
+    for _ in range(20):
+        members = {
+            trajectory(
+                rng.choice(SHEDDING), effects=tuple(rng.sample(SIDE_EFFECTS, 2))
+            ): rng.randint(1, 9)
+            for _ in range(6)
+        }
+        (short, _) = released(members, 5).horizons
+        cohort = sum(members.values())
+        for text in (short.cohort, *short.shedding.values(), *short.side_effects.values()):
+            if text != "<5":
+                assert int(text) % 5 == 0
+        assert abs(int(short.cohort) - cohort) <= 4
 
 
 # -- how it looks -----------------------------------------------------------------------------
@@ -332,460 +301,15 @@ async def test_the_report_gains_outcomes_over_time(db: Database) -> None:
         await check_in(db, 100 + user, at("2025-04-10T10:00"), shedding, {FIN: ("none",)})
     await start_treatment(db, GUILD, 200, "prp", "2025-01")
     await check_in(db, 200, at("2025-04-10T10:00"), "more")
-    page = await build_report(ResultsService(db, load_questionnaire(None)), GUILD)
+    service = ResultsService(db, load_questionnaire(None))
+    await publish(service.releases, GUILD)  # ten check-ins: a batch
+    page = await build_report(service, GUILD)
     section = page[page.index("<h2>Outcomes over time</h2>") :]
     assert "<caption>Finasteride</caption>" in section
-    assert "<td>3+ months after starting</td><td>9</td><td>3</td><td>3</td><td>3</td>" in section
+    # 9 members, 3 of each answer: 3 is at least k = 3 and is shown as the smallest number
+    # shown, 5; no side effect was reported
+    assert "<td>3+ months after starting</td>" in section
+    assert "<td>5</td><td>5</td><td>5</td>" in section
     assert section.count("<td>&lt;3</td>") == len(SIDE_EFFECTS)
     assert "Shown once at least 3 members" in section  # the 6-month row
     assert "PRP" not in section  # one member: nothing at all
-
-    await set_k(db, GUILD, 10)
-    page = await build_report(ResultsService(db, load_questionnaire(None)), GUILD)
-    assert "No treatment has 10 or more members" in page
-    assert "<caption>" not in page[page.index("<h2>Outcomes over time</h2>") :]
-
-
-# -- the audit ----------------------------------------------------------------------------------
-
-LAUNCH = datetime(2025, 3, 3, 9, tzinfo=UTC)  # check-ins began
-SUBSETS = [
-    frozenset(c for bit, c in enumerate(SIDE_EFFECTS) if mask >> bit & 1)
-    for mask in range(2 ** len(SIDE_EFFECTS))
-]
-
-
-def months_after(month: str, months: int) -> datetime:
-    year, number = map(int, month.split("-"))
-    index = year * 12 + number - 1 + months
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Member:
-    user_id: int
-    start: str | None
-    checkins: tuple[tuple[datetime, str, frozenset[str]], ...]
-    survey: tuple[str, str] | None  # finasteride's effects in the survey, or not taken
-
-
-def generate(seed: int, k: int) -> list[Member]:
-    """A server around k: long-standing users (one check-in reads both horizons), newer
-    starters, members who never said when they started, rare side effects."""
-    rng = random.Random(seed * 100 + k)
-    members = []
-    # some servers are mostly long-standing users, some mostly newer starters
-    old_share = rng.choice((0.5, 2, 5))
-    for index in range(rng.randint(2 * k, 7 * k)):
-        kind = rng.choices(("old", "new", "unknown"), weights=(old_share, 5, 1))[0]
-        if kind == "old":
-            month: str | None = f"{rng.randint(2022, 2024)}-{rng.randint(1, 12):02d}"
-        elif kind == "new":
-            month = f"2025-{rng.randint(2, 7):02d}"
-        else:
-            month = None
-        first = LAUNCH + timedelta(days=rng.randint(0, 70), hours=rng.randint(0, 12))
-        checkins = []
-        for number in range(rng.randint(1, 10)):
-            when = first + timedelta(weeks=4 * number)
-            if when >= NOW:
-                break
-            shedding = rng.choices(SHEDDING, weights=(4, 5, 2))[0]
-            effects = frozenset(
-                rng.sample(("sexual", "sexual", "mood", "skin_irritation", "other"), 1)
-                if rng.random() < 0.2
-                else ()
-            )
-            checkins.append((when, shedding, effects))
-        survey = None
-        if rng.random() < 0.6:
-            survey = (rng.choice(EFFECT_ANSWERS), rng.choice(EFFECT_ANSWERS))
-        members.append(Member(5000 + index, month, tuple(checkins), survey))
-    return members
-
-
-async def seed(db: Database, members: list[Member]) -> None:
-    """Plain SQL inserts, the shape the check-in engine writes (thousands of rows fast)."""
-
-    def unit(tx: Tx) -> None:
-        for member in members:
-            tx.run(
-                "INSERT INTO regimen_entries (guild_id, user_id, treatment_id, started_month,"
-                " source, updated_at) VALUES (?, ?, ?, ?, 'checkin', ?)",
-                (GUILD, member.user_id, FIN, member.start, stamp(NOW)),
-            )
-            for when, shedding, effects in member.checkins:
-                response_id = tx.value(
-                    "INSERT INTO checkin_responses (guild_id, user_id, questionnaire_version,"
-                    " status, started_at, updated_at, completed_at)"
-                    " VALUES (?, ?, 1, 'completed', ?, ?, ?) RETURNING id",
-                    (GUILD, member.user_id, stamp(when), stamp(when), stamp(when)),
-                )
-                answers = [("shedding", "", (shedding,)), ("current", "", (FIN,))]
-                answers.append(("regimen.side_effects", FIN, tuple(effects) or ("none",)))
-                for question, item, choices in answers:
-                    tx.run(
-                        "INSERT INTO checkin_answers (response_id, question_id, item,"
-                        " answered_at) VALUES (?, ?, ?, ?)",
-                        (response_id, question, item, stamp(when)),
-                    )
-                    tx.run_many(
-                        "INSERT INTO checkin_answer_choices (response_id, question_id, item,"
-                        " choice_id) VALUES (?, ?, ?, ?)",
-                        [(response_id, question, item, choice) for choice in choices],
-                    )
-
-    await db.run(unit)
-    for member in members:
-        if member.survey is not None:
-            await seed_response(db, GUILD, member.user_id, treatment_answers(FIN, *member.survey))
-        else:
-            await seed_response(db, GUILD, member.user_id, {("treatments", ""): Answer(("none",))})
-
-
-def expected(member: Member) -> Trajectory | None:
-    """The definition, worked out again in Python from the generated check-ins."""
-    if member.start is None:
-        return None
-    begin = months_after(member.start, 0)
-    since = sorted(c for c in member.checkins if c[0] >= begin)
-    read = []
-    for months in HORIZONS:
-        late = [c for c in since if c[0] >= months_after(member.start, months)]
-        read.append(late[0] if late else None)
-    if read[0] is None:
-        return None
-
-    def effects_until(when: datetime) -> frozenset[str]:
-        return frozenset().union(*(c[2] for c in since if c[0] <= when))
-
-    later = read[1]
-    return Trajectory(
-        read[0][1],
-        effects_until(read[0][0]),
-        later[1] if later else None,
-        effects_until(later[0]) if later else frozenset(),
-        later is not None and later[0] == read[0][0],
-    )
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """Members of one group with one whole set of answers (one answer per horizon)."""
-
-    group: str
-    shedding: tuple[str, ...]
-    effects: tuple[frozenset[str], ...]
-
-
-def unknowns(both: bool) -> list[Unknown]:
-    if not both:
-        return [Unknown("cohort", (s,), (e,)) for s in SHEDDING for e in SUBSETS]
-    found = [Unknown("short_only", (s,), (e,)) for s in SHEDDING for e in SUBSETS]
-    found += [Unknown("one", (s, s), (e, e)) for s in SHEDDING for e in SUBSETS]
-    found += [
-        Unknown("two", pair, (a, b))
-        for pair in itertools.product(SHEDDING, repeat=2)
-        for a, b in itertools.product(SUBSETS, repeat=2)
-        if a <= b
-    ]
-    return found
-
-
-def group_of(t: Trajectory, both: bool) -> str:
-    if not both:
-        return "cohort"
-    return "short_only" if t.later is None else ("one" if t.one_checkin else "two")
-
-
-SURVEY = [(a, b) for a in EFFECT_ANSWERS for b in EFFECT_ANSWERS] + [None]  # None: not taken
-SURVEY_FIELDS = ("shedding", "sensations")
-Cell = tuple[str, str] | None
-
-
-@dataclass
-class Reader:
-    """What a reader has learnt, as constraints on the unknowns: the outcome profiles, then
-    the survey's cells (members who answered the survey, a population of its own)."""
-
-    k: int
-    columns: list[Unknown]
-    exact: list[tuple[list[float], int]] = field(default_factory=list)
-    small: list[list[float]] = field(default_factory=list)
-    _matrices: Any = None  # built once the constraints are all in
-
-    def row(self, test: Callable[[Unknown], bool]) -> list[float]:
-        return [float(test(u)) for u in self.columns] + [0.0] * len(SURVEY)
-
-    def survey_row(self, test: Callable[[Cell], bool]) -> list[float]:
-        return [0.0] * len(self.columns) + [float(test(cell)) for cell in SURVEY]
-
-    def shown(self, sums: list[float], text: str) -> None:
-        if text.isdigit():
-            self.exact.append((sums, int(text)))
-        elif text == f"<{self.k}":
-            self.small.append(sums)
-        else:
-            assert text == "–", text
-
-    def range_of(self, objective: list[float]) -> tuple[int, float]:
-        """The smallest and largest whole value the sum can take given everything seen."""
-        if self._matrices is None or self._matrices[0] != (len(self.exact), len(self.small)):
-            self._matrices = (
-                (len(self.exact), len(self.small)),
-                csr_matrix(self.small) if self.small else None,
-                csr_matrix([sums for sums, _ in self.exact]),
-            )
-        _, small, exact = self._matrices
-        ends = []
-        for sign in (1.0, -1.0):
-            result = linprog(
-                [sign * c for c in objective],
-                A_ub=small,
-                b_ub=[self.k - 1.0] * len(self.small) if self.small else None,
-                A_eq=exact,
-                b_eq=[float(v) for _, v in self.exact],
-                bounds=(0, None),
-                method="highs",
-            )
-            assert result.status in (0, 3), result.message  # what was shown is consistent
-            ends.append(math.inf if result.status == 3 else sign * result.fun)
-        high = math.floor(ends[1] + 1e-6) if math.isfinite(ends[1]) else math.inf
-        return math.ceil(ends[0] - 1e-6), high
-
-
-@dataclass(frozen=True)
-class Question:
-    """One answer at one horizon: how to read it from a trajectory and from an unknown."""
-
-    name: str
-    of_trajectory: Callable[[str, frozenset[str]], bool]
-    of_unknown: Callable[[str, frozenset[str]], bool]
-
-
-QUESTIONS = [
-    Question(f"shedding={lv}", lambda s, e, lv=lv: s == lv, lambda s, e, lv=lv: s == lv)
-    for lv in SHEDDING
-] + [
-    Question(
-        f"{ef}={'yes' if yes else 'no'}",
-        lambda s, e, ef=ef, yes=yes: (ef in e) == yes,
-        lambda s, e, ef=ef, yes=yes: (ef in e) == yes,
-    )
-    for ef in SIDE_EFFECTS
-    for yes in (True, False)
-]
-
-
-def answer_at(t: Trajectory, horizon: int) -> tuple[str, frozenset[str]] | None:
-    if horizon == 0:
-        return t.first, t.first_effects
-    return None if t.later is None else (t.later, t.later_effects)
-
-
-def read_outcomes(reader: Reader, outcomes: OutcomesReport, sizes: dict[str, int]) -> None:
-    """The worst-case reader's knowledge (every group's size) and the shown outcomes."""
-    for group, size in sizes.items():
-        reader.exact.append((reader.row(lambda u, g=group: u.group == g), size))
-    for h, shown in enumerate(outcomes.horizons):
-        if not shown.shown:
-            continue
-        reached = [u.group for u in reader.columns if len(u.shedding) > h]
-        reader.shown(reader.row(lambda u, r=reached: u.group in r), shown.cohort)
-        for level, text in shown.shedding.items():
-            reader.shown(
-                reader.row(lambda u, h=h, lv=level: len(u.shedding) > h and u.shedding[h] == lv),
-                text,
-            )
-        for effect, text in shown.side_effects.items():
-            reader.shown(
-                reader.row(lambda u, h=h, e=effect: len(u.shedding) > h and e in u.effects[h]),
-                text,
-            )
-
-
-def read_survey(reader: Reader, survey: CommunityReport, respondents: int) -> None:
-    reader.exact.append((reader.survey_row(lambda c: True), respondents))
-    if survey.hidden:
-        reader.small.append(reader.survey_row(lambda c: c is not None))
-        return
-    reader.shown(reader.survey_row(lambda c: c is not None), survey.tried)
-    for position, name in enumerate(SURVEY_FIELDS):
-        for answer, text in survey.effects.get(name, {}).items():
-            reader.shown(
-                reader.survey_row(lambda c, a=answer, p=position: c is not None and c[p] == a),
-                text,
-            )
-
-
-def narrowed(
-    reader: Reader, truth: Counter[Trajectory], outcomes: OutcomesReport, both: bool
-) -> tuple[list[str], int]:
-    """Every answer count kept back, in every horizon's cohort and every group the reader
-    can tell apart: a group under k must keep its whole range, a count under k (zero
-    included) k values. Returns what fails and how many counts were checked."""
-    k, found, checked = reader.k, [], 0
-    groups = {group_of(t, both) for t in truth} | ({"short_only", "one", "two"} if both else set())
-    for h, shown in enumerate(outcomes.horizons):
-        if not shown.shown:
-            continue
-        scopes = [("all", groups)] + ([(g, {g}) for g in sorted(groups)] if both else [])
-        for scope, within in scopes:
-            members = [
-                (answer, n)
-                for t, n in truth.items()
-                if group_of(t, both) in within and (answer := answer_at(t, h)) is not None
-            ]
-            size = sum(n for _, n in members)
-            for question in QUESTIONS:
-                count = sum(n for answer, n in members if question.of_trajectory(*answer))
-                low, high = reader.range_of(
-                    reader.row(
-                        lambda u, w=within, q=question, h=h: (
-                            u.group in w
-                            and len(u.shedding) > h
-                            and q.of_unknown(u.shedding[h], u.effects[h])
-                        )
-                    )
-                )
-                label = f"{HORIZONS[h]}m {scope} {question.name} (truly {count} of {size})"
-                if 0 < size < k:
-                    checked += 1
-                    if (low, high) != (0, size):
-                        found.append(f"{label}: a small group narrowed to {low}-{high}")
-                elif size and count < k:
-                    checked += 1
-                    if high - low + 1 < k:
-                        found.append(f"{label}: could only be {low}-{high}")
-    return found, checked
-
-
-@dataclass(frozen=True)
-class Published:
-    """One generated server: its members, what the definition says of them, what is shown."""
-
-    members: list[Member]
-    truth: Counter[Trajectory]
-    outcomes: OutcomesReport
-    survey: CommunityReport
-
-
-async def publish(tmp_path: Path, seed_number: int, k: int) -> Published:
-    members = generate(seed_number, k)
-    truth = Counter(t for t in map(expected, members) if t is not None)
-    kb = load_knowledge_base()
-    async with await Database.open(tmp_path / f"audit-{seed_number}-{k}.db") as db:
-        await set_k(db, GUILD, k)
-        await seed(db, members)
-        assert await found(db) == dict(truth)  # the SQL counts what the definition says
-        outcomes = await treatment_outcomes(db, GUILD, FIN)
-        survey = await TreatmentService(db, kb).community_report(GUILD, kb.by_id[FIN])
-    return Published(members, truth, outcomes, survey)
-
-
-def survey_narrowed(reader: Reader, survey: CommunityReport) -> list[str]:
-    """The survey report's own small counts, beside the outcomes."""
-    found = []
-    for position, name in enumerate(SURVEY_FIELDS):
-        for answer, text in survey.effects.get(name, {}).items():
-            if text != f"<{reader.k}":
-                continue
-            low, high = reader.range_of(
-                reader.survey_row(lambda c, a=answer, p=position: c is not None and c[p] == a)
-            )
-            if high - low + 1 < reader.k:
-                found.append(f"survey {name}={answer}: could only be {low}-{high}")
-    return found
-
-
-@pytest.mark.parametrize(("seed_number", "k"), [(s, k) for s in range(6) for k in (3, 5)])
-async def test_no_shown_number_narrows_a_kept_back_count(
-    tmp_path: Path, seed_number: int, k: int
-) -> None:
-    server = await publish(tmp_path, seed_number, k)
-    truth, outcomes = server.truth, server.outcomes
-    assert not outcomes.refused
-    both = sum(n for t, n in truth.items() if t.later is not None) >= k
-    for h, shown in enumerate(outcomes.horizons):
-        reached = sum(n for t, n in truth.items() if answer_at(t, h) is not None)
-        assert shown.shown == (reached >= k and (h == 0 or both)), (h, reached)
-        assert not shown.shown or shown.cohort == str(reached)
-    sizes = dict.fromkeys(["short_only", "one", "two"] if both else ["cohort"], 0)
-    for t, n in truth.items():
-        sizes[group_of(t, both)] += n
-    reader = Reader(k, unknowns(both))
-    read_outcomes(reader, outcomes, sizes)
-    read_survey(reader, server.survey, len(server.members))
-    narrow, checked = narrowed(reader, truth, outcomes, both)
-    narrow += survey_narrowed(reader, server.survey) if not server.survey.hidden else []
-    assert narrow == [], "\n".join(narrow)
-    assert checked > 0 or not outcomes.shown
-
-
-async def test_the_generated_servers_show_a_bit_of_everything(tmp_path: Path) -> None:
-    """The audit is not of trivially hidden tables: across its servers some show both
-    horizons, some only the first, some nothing, with exact numbers beside masked ones."""
-    servers = [await publish(tmp_path, s, k) for s in range(6) for k in (3, 5)]
-    shown = [tuple(h.shown for h in server.outcomes.horizons) for server in servers]
-    assert {(True, True), (True, False), (False, False)} <= set(shown)
-    texts = [
-        text
-        for server in servers
-        for h in server.outcomes.horizons
-        if h.shown
-        for text in (*h.shedding.values(), *h.side_effects.values())
-    ]
-    assert {"<3", "<5", "–"} <= set(texts)
-    assert sum(text.isdigit() for text in texts) >= 5
-
-
-CRAFTED = {
-    "newer member beside long-standing ones": (
-        {
-            trajectory("less", one=True): 6,
-            trajectory("same", one=True): 4,
-            trajectory("more", effects=("mood",)): 1,
-        },
-        3,
-    ),
-    "everyone reported it": (
-        {
-            trajectory("less", effects=("sexual",)): 7,
-            trajectory("same", effects=("sexual",)): 6,
-        },
-        5,
-    ),
-    "three small groups": (
-        {
-            trajectory("less"): 2,
-            trajectory("same", one=True, effects=("mood",)): 3,
-            trajectory("more", "less", later_effects=("other",)): 2,
-        },
-        3,
-    ),
-    "two check-ins each, side effects appearing later": (
-        {
-            trajectory("less", "less", later_effects=("sexual",)): 4,
-            trajectory("same", "less", effects=("sexual",), later_effects=("sexual",)): 3,
-            trajectory("more", "same"): 5,
-            trajectory("same"): 1,
-        },
-        5,
-    ),
-}
-
-
-@pytest.mark.parametrize("case", CRAFTED)
-def test_crafted_tables_pass_the_audit(case: str) -> None:
-    truth, k = CRAFTED[case]
-    outcomes = protected_outcomes(FIN, truth, k)
-    assert outcomes.horizons[0].shown
-    both = outcomes.horizons[1].shown
-    sizes = dict.fromkeys(["short_only", "one", "two"] if both else ["cohort"], 0)
-    for t, n in truth.items():
-        sizes[group_of(t, both)] += n
-    reader = Reader(k, unknowns(both))
-    read_outcomes(reader, outcomes, sizes)
-    narrow, checked = narrowed(reader, Counter(truth), outcomes, both)
-    assert narrow == [], "\n".join(narrow)
-    assert checked > 0

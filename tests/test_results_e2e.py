@@ -17,10 +17,12 @@ from scipy.stats.contingency import association, odds_ratio
 
 from bot.app import AnagenBot
 from bot.cli import main
+from bot.results.charts import read_drawn
 from bot.settings import Settings
 from bot.survey.flow import Answer
 from tests.databases import env_value
 from tests.double import DiscordDouble, User
+from tests.releases_driver import publish
 from tests.survey_driver import rows, seed_response
 
 NOTE = "my private note"
@@ -66,29 +68,36 @@ async def test_results_chart_and_summary_match_the_database(
         completed=False,
     )  # in progress: not counted
 
-    reply = await double.slash(member, "survey results")
-    message = await reply.wait_followup(timeout=60)
+    before = await double.slash(member, "survey results")
+    assert "No results have been published in this server yet" in before.message.text
+    assert before.message.ephemeral
+
+    await publish(bot.services.results.releases, double.guild.id)
+    message = (await double.slash(member, "survey results")).message
 
     png = message.attachments[0]
     assert png.filename == "survey-results.png"
     image = matplotlib.image.imread(io.BytesIO(png.data), format="png")
     assert image.shape[0] > 200
-    assert "**24** members have completed the survey" in message.text
+    assert "**24 members, as of" in message.text
     itch = count(
         settings,
         "SELECT count(*) FROM answer_choices c JOIN responses r ON"
         " r.id = c.response_id WHERE r.status = 'completed' AND"
         " c.question_id = 'sensations' AND c.choice_id = 'itch'",
     )
-    assert itch >= 5
+    drawn = read_drawn(png.data)
+    sensations = next(p for p in drawn["panels"] if "felt" in p["title"])
+    shown = next(b["text"] for b in sensations["bars"] if b["label"] == "Itch")
+    # rounded to a neighbouring multiple of 5, never further
+    assert int(shown) % 5 == 0
+    assert abs(int(shown) - itch) <= 4
     assert NOTE not in message.text
 
 
 async def test_two_by_two_comparison_matches_scipy(
     double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
 ) -> None:
-    # Every grouping of both questions well filled ("itch", "any", "crown", "receding or
-    # diffuse", ...): nothing anywhere in the family is small, so the statistic is shown.
     rng = random.Random(5)
     felt = ["itch", "burning", "pain", "tightness", "numbness", "prickling"]
     areas = ["hairline", "mid", "crown", "top", "diffuse"]
@@ -99,10 +108,11 @@ async def test_two_by_two_comparison_matches_scipy(
         answers[("sensations", "")] = Answer(choices=tuple(sensations) or ("none",))
         answers[("areas", "")] = Answer(choices=tuple(where) or ("none",))
         await seed_response(bot.db, double.guild.id, 40_000 + index, answers)
+    await publish(bot.services.results.releases, double.guild.id)
     reply = await double.slash(
         member, "survey compare", question="sensations:any", by="loss_pattern"
     )
-    text = (await reply.wait_followup(timeout=120)).text
+    text = (await reply.wait_followup(timeout=60)).text
 
     has = (
         "EXISTS (SELECT 1 FROM answer_choices c WHERE c.response_id = r.id"
@@ -112,7 +122,7 @@ async def test_two_by_two_comparison_matches_scipy(
         f"{has.format('areas', 'hairline')} AND NOT {has.format('areas', 'diffuse')}",
         has.format("areas", "diffuse"),
     )
-    table = [
+    true = [
         [
             count(
                 settings,
@@ -123,6 +133,15 @@ async def test_two_by_two_comparison_matches_scipy(
         ]
         for group in groups
     ]
+    (comparison,) = await bot.services.results.compare(
+        double.guild.id, "sensations:any", "loss_pattern", chart=False
+    )
+    table = [group.cells for group in comparison.groups]
+    for published_row, true_row in zip(table, true, strict=True):
+        for published, counted in zip(published_row, true_row, strict=True):
+            assert published % 5 == 0
+            assert abs(published - counted) <= 4
+    # the statistic is the rounded table's: what a reader can check
     expected = odds_ratio(table, kind="sample")
     interval = expected.confidence_interval(0.95)
     _, p = fisher_exact(table)
@@ -130,6 +149,7 @@ async def test_two_by_two_comparison_matches_scipy(
     assert f"95% CI {interval.low:.2f}–{interval.high:.2f}" in text
     assert (f"p = {p:.3f}" if p >= 0.001 else "p < 0.001") in text
     assert "not proof" in text
+    assert "Computed on the rounded counts" in text
 
 
 async def test_larger_table_gets_chi_squared_and_cramers_v(
@@ -141,49 +161,39 @@ async def test_larger_table_gets_chi_squared_and_cramers_v(
         shedding = rng.choice(["none", "normal", "more", "heavy"])
         answers[("shedding", "")] = Answer(choices=(shedding,))
         await seed_response(bot.db, double.guild.id, 60_000 + index, answers)
-    # by age group: a grouping with no sibling groupings and every level well filled, so
-    # nothing needs hiding and the statistic is shown
+    await publish(bot.services.results.releases, double.guild.id)
     reply = await double.slash(member, "survey compare", question="shedding", by="age")
     text = (await reply.wait_followup(timeout=60)).text
 
-    table = [
-        [
-            count(
-                settings,
-                f"""
-            SELECT count(*) FROM answers a JOIN answer_choices s
-              ON s.response_id = a.response_id AND s.question_id = 'shedding'
-            WHERE a.question_id = 'age' AND a.number BETWEEN {low} AND {high}
-              AND s.choice_id = '{level}'""",
-            )
-            for level in ("none", "normal", "more", "heavy")
-        ]
-        for low, high in ((13, 24), (25, 34), (35, 44), (45, 100))
-    ]
+    (comparison,) = await bot.services.results.compare(
+        double.guild.id, "shedding", "age", chart=False
+    )
+    table = [group.cells for group in comparison.groups]
+    assert [len(row) for row in table] == [4, 4, 4, 4]
     chi2, _, dof, _ = chi2_contingency(table, correction=False)
     assert f"χ² = {chi2:.2f} (df {dof})" in text
     assert f"Cramér's V = {association(table, method='cramer', correction=False):.2f}" in text
 
 
-async def test_small_groups_are_masked_and_tiny_comparisons_refused(
+async def test_small_groups_are_named_and_tiny_comparisons_refused(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
     await seed(bot, double.guild.id, 30, 3)  # only 3 diffuse thinners
+    await publish(bot.services.results.releases, double.guild.id)
     refused = await double.slash(
         member, "survey compare", question="sensations:any", by="loss_pattern"
     )
-    deferred = refused.callback_type == 5
-    message = await refused.wait_followup(timeout=60) if deferred else refused.message
-    assert "without exposing anyone" in message.text
+    message = await refused.wait_followup(timeout=60)
+    # the reason names the group that holds the table back, and gives no count away
+    assert "“Diffuse thinning”" in message.text
+    assert "fewer than 5 members" in message.text
 
     reply = await double.slash(member, "survey compare", question="dandruff", by="stage_group")
-    shown = (await reply.wait_followup(timeout=60)).text
-    assert "<5" in shown
-    # the small group is neither named nor countable: only the general rule is stated
-    assert "members: not shown" not in shown
-    assert "Answers and groups of fewer than 5 members are left out" in shown
-    for number in re.findall(r"\b(\d+) \(\d+%\)", shown):
+    shown = await reply.wait_followup(timeout=60)
+    assert "<5" in shown.text
+    for number in re.findall(r"\b(\d+) \(\d+%\)", shown.text):
         assert int(number) >= 5
+        assert int(number) % 5 == 0
 
 
 async def test_ready_made_comparisons_are_offered(
@@ -193,6 +203,7 @@ async def test_ready_made_comparisons_are_offered(
     assert choices[0]["name"].startswith("★ Do receders")
     assert len(choices) <= 25
     await seed(bot, double.guild.id, 10, 10)
+    await publish(bot.services.results.releases, double.guild.id)
     reply = await double.slash(member, "survey compare", question=choices[0]["value"])
     assert "by receding or diffuse" in (await reply.wait_followup(timeout=60)).text
 
@@ -292,6 +303,7 @@ async def test_html_report_has_charts_no_small_counts_and_no_free_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await seed(bot, double.guild.id, 20, 8)
+    await publish(bot.services.results.releases, double.guild.id)
     monkeypatch.setenv("ANAGEN_DATABASE", env_value(settings.database))
     monkeypatch.chdir(tmp_path)
     output = tmp_path / "report.html"
@@ -306,11 +318,14 @@ async def test_html_report_has_charts_no_small_counts_and_no_free_text(
     assert all(src.startswith("data:image/png;base64,") for src in page.images)
     text = " ".join(page.text)
     assert NOTE not in text
-    for cell in re.findall(
-        r"(?<![<\w.])(\d+)(?![\w.%])", " ".join(t for t in page.text if t.strip().isdigit())
-    ):
-        assert int(cell) == 0 or int(cell) >= 5
-    assert "below 5 is shown as <5" in text
+    assert "28 members" in text
+    assert "rounded to a multiple of 5" in text
+    for cell in re.findall(r"(?<![<\w.])(\d+) \(\d+%\)", text):
+        assert int(cell) % 5 == 0
+    # two reports of one release are the same page: no date of writing to compare
+    again = tmp_path / "again.html"
+    assert await _run_cli(["report", "--guild", str(double.guild.id), "-o", str(again)]) == 0
+    assert again.read_text() == html
 
 
 async def _run_cli(argv: list[str]) -> int:
@@ -397,37 +412,40 @@ async def test_treatment_reports_follow_results_visibility(
 ) -> None:
     from tests.survey_driver import treatment_answers
 
-    for index in range(6):
+    for index in range(12):
         await seed_response(
             bot.db,
             double.guild.id,
             9000 + index,
             treatment_answers("finasteride", "better", "better"),
         )
+    await publish(bot.services.results.releases, double.guild.id)
     moderator = double.add_member("mod", admin=True)
     await double.slash(moderator, "survey-admin settings", visibility="managers")
-    shown = await double.slash(member, "treatment lookup", name="fin")
-    names = [f["name"] for f in shown.message.embeds[0]["fields"]]
+    shown = await (await double.slash(member, "treatment lookup", name="fin")).wait_followup()
+    names = [f["name"] for f in shown.embeds[0]["fields"]]
     assert "Community reports" not in names
-    own = await double.slash(moderator, "treatment lookup", name="fin")
-    assert "Community reports" in [f["name"] for f in own.message.embeds[0]["fields"]]
+    own = await (await double.slash(moderator, "treatment lookup", name="fin")).wait_followup()
+    fields = {f["name"]: f["value"] for f in own.embeds[0]["fields"]}
+    assert "About **10** members here reported trying it" in fields["Community reports"]
     private = await double.slash(moderator, "survey results")
-    assert (await private.wait_followup(timeout=60)).ephemeral
+    assert private.message.ephemeral
 
 
-async def test_statistics_that_could_reveal_a_small_cell_are_withheld(
+async def test_statistics_need_every_count(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
     await seed(bot, double.guild.id, 30, 3)
+    await publish(bot.services.results.releases, double.guild.id)
     reply = await double.slash(member, "survey compare", question="dandruff", by="stage_group")
     text = (await reply.wait_followup(timeout=60)).text
     assert "<5" in text
-    assert "statistic is not shown" in text
+    assert "No statistic: some cells have fewer than 5 members" in text
     assert "Odds ratio" not in text
     assert "χ²" not in text
 
 
-async def test_overview_never_lets_a_lone_member_be_counted_out(
+async def test_overview_holds_back_a_question_few_answered(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
     rng = random.Random(3)
@@ -440,12 +458,14 @@ async def test_overview_never_lets_a_lone_member_be_counted_out(
     woman[("sex", "")] = Answer(choices=("female",))
     woman[("ludwig", "")] = Answer(choices=("ludwig2",))
     await seed_response(bot.db, double.guild.id, 70_099, woman)
+    await publish(bot.services.results.releases, double.guild.id)
 
-    reply = await double.slash(member, "survey results")
-    message = await reply.wait_followup(timeout=60)
-    overview = await bot.get_cog("Survey").results.overview(double.guild.id, chart=False)  # type: ignore[union-attr]
+    message = (await double.slash(member, "survey results")).message
+    overview = await bot.services.results.overview(double.guild.id, chart=False)
     panels = {p.question_id: p for p in overview.panels}
     assert "ludwig" not in panels  # one woman answered it
-    assert panels["norwood"].answered_shown == "–"  # 20 - 19 would single her out
-    # no share of the hidden n (and no "most often" beside a hidden bar)
-    assert not [line for line in message.text.splitlines() if "Norwood" in line and "%" in line]
+    assert "Not shown yet, answered by fewer than 5 members" in message.text
+    assert "Ludwig" in message.text
+    assert panels["norwood"].n in (15, 20)  # 19, rounded
+    drawn = read_drawn(message.attachments[0].data)
+    assert all("Ludwig" not in panel["title"] for panel in drawn["panels"])  # no empty plot

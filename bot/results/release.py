@@ -28,7 +28,7 @@ from bot.results.rounding import Published, Rounder, Tally, audit_flip
 from bot.results.variables import Profile, Source, Variable, short
 from bot.storage.checkin_outcomes import Trajectory
 from bot.survey.groupings import TreatmentsSpec
-from bot.survey.questionnaire import Question
+from bot.survey.questionnaire import Kind, Question
 
 # Answers that say nothing about the member's group: left out of comparisons (they stay
 # in the overview, where "how many are not sure" is worth knowing).
@@ -53,16 +53,24 @@ class ReleaseSpec:
     def levels(self, variable: Variable) -> tuple[tuple[str, str], ...]:
         return tuple(level for level in variable.levels if level[0] not in NOT_AN_ANSWER)
 
+    def comparable(self, first: Variable, second: Variable) -> bool:
+        """Two groupings of different questions, or two options of one multi-choice question
+        ("itch" by "burning"); not two of the check-in's (its answers are compared with the
+        survey's, and a third face of every survey-by-check-in table adds nothing)."""
+        if first.id == second.id:
+            return False
+        if first.question_id == second.question_id:
+            return self.sources[first.question_id].question.kind is Kind.MULTI
+        return not (
+            self.sources[first.question_id].checkin and self.sources[second.question_id].checkin
+        )
+
     def pairs(self) -> Iterator[tuple[Variable, Variable]]:
-        """Every pair `/survey compare` offers: two groupings of different questions, not
-        two of the check-in's (a third face of every survey-by-check-in table)."""
+        """Every pair `/survey compare` offers."""
         ordered = sorted(self.variables.values(), key=lambda v: v.id)
         for first, second in itertools.combinations(ordered, 2):
-            if first.question_id == second.question_id:
-                continue
-            if self.sources[first.question_id].checkin and self.sources[second.question_id].checkin:
-                continue
-            yield first, second
+            if self.comparable(first, second):
+                yield first, second
 
 
 def build(

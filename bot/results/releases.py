@@ -130,8 +130,8 @@ class Releases:
 
         settings, latest, pending = await self.db.read(unit)
         due_at = None
-        if latest is not None and latest.as_of and not settings.release_requested:
-            next_day = datetime.fromisoformat(latest.as_of) + SPACING
+        if latest is not None and not settings.release_requested:
+            next_day = datetime.fromisoformat(latest.claimed_at) + SPACING
             due_at = next_day if next_day > self.clock.now() else None
         return ReleaseStatus(latest, pending, settings.batch, due_at, settings.release_requested)
 
@@ -206,17 +206,17 @@ class Releases:
         number, secret, settings = claimed
         sources = dict(self.spec.sources)
 
-        def read(tx: Tx) -> tuple[Snapshot, dict[str, str]]:
+        def read(tx: Tx) -> tuple[Snapshot, dict[str, str], str | None]:
             snapshot = read_snapshot(
                 tx, guild_id, sources, self.effects_question, settings.include_imported
             )
-            previous = (
-                ReleaseRepository(tx).parts(guild_id, status.latest.number) if status.latest else {}
-            )
-            return snapshot, previous
+            releases = ReleaseRepository(tx)
+            previous = releases.parts(guild_id, status.latest.number) if status.latest else {}
+            # Changes are dated by the database's own stamps: the newest one this snapshot
+            # holds is where the next batch starts counting.
+            return snapshot, previous, releases.pending(guild_id, None).last_change
 
-        as_of = self.clock.now()
-        snapshot, previous_bodies = await self.db.read(read)
+        snapshot, previous_bodies, as_of = await self.db.read(read)
         previous = {
             key: json.loads(body)
             for key, body in previous_bodies.items()
@@ -232,7 +232,7 @@ class Releases:
             number,
             "ready",
             stamp(now),
-            stamp(as_of),
+            as_of,
             len(snapshot.members),
             pending.joined,
             pending.left,

@@ -190,12 +190,14 @@ class ResultsService:
         by = by_list[0]
         found, refusals = [], []
         for question in self._expand(question_id):
-            if question.question_id == by.question_id:
-                raise ComparisonRefused(
-                    "Those are two answers to the same question: pick a grouping from "
-                    "another question."
-                )
-            if self.is_checkin(question.id) and self.is_checkin(by.id):
+            if question.id == by.id:
+                continue  # "each option" by one of them: that one is left out
+            if not self.spec.comparable(question, by):
+                if question.question_id == by.question_id:
+                    raise ComparisonRefused(
+                        "Those are two answers to the same question: pick a grouping from "
+                        "another question."
+                    )
                 raise ComparisonRefused(
                     "A check-in answer is compared by a survey answer (or the other way "
                     "round), not by another check-in answer."

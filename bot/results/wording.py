@@ -23,8 +23,7 @@ def share(value: Published, total: Published) -> int | None:
 
 
 def release_date(record: ReleaseRecord) -> str:
-    when = datetime.fromisoformat(record.as_of) if record.as_of else None
-    return f"{when:%-d %b %Y}" if when else "—"
+    return f"{datetime.fromisoformat(record.claimed_at):%-d %b %Y}"
 
 
 def as_of(record: ReleaseRecord) -> str:

@@ -33,7 +33,7 @@ class CommunityReport:
     # How the questionnaire words them: (field id, field prompt, ((answer id, label), ...)).
     labels: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
     group: str | None = None  # the survey choice's label when it stands for several entries
-    as_of: str | None = None  # the release's snapshot time (ISO), None before the first
+    released_at: str | None = None  # when the release was made (ISO), None before the first
     respondents: int = 0  # members the release counts
 
 
@@ -88,7 +88,7 @@ class TreatmentService:
         report = CommunityReport(
             choice,
             k,
-            as_of=record.as_of,
+            released_at=record.claimed_at,
             respondents=record.respondents,
             labels=self._labels(spec),
             group=self._group_label(spec, choice),

@@ -154,7 +154,7 @@ def community_text(report: CommunityReport) -> str:
     k = report.min_group_size
     if report.survey_choice is None:
         return "The survey does not ask about this one, so there are no member reports."
-    if report.as_of is None:
+    if report.released_at is None:
         return (
             "No survey results have been published in this server yet; member reports "
             "appear with the first release."
@@ -173,7 +173,7 @@ def community_text(report: CommunityReport) -> str:
         )
     if report.group is not None:
         lines.append(f"-# The survey asks about these as one group: {report.group}.")
-    when = datetime.fromisoformat(report.as_of)
+    when = datetime.fromisoformat(report.released_at or "")
     lines.append(
         f"-# Release of {when:%-d %b %Y} ({report.respondents} members). Self-reported; not a "
         f"controlled study. Counts are rounded to a multiple of 5; <{k} is 0 to {k - 1}."
