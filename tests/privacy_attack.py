@@ -417,3 +417,28 @@ def _level(results: ResultsService, variable: Any, member: Member) -> str | None
         return None
     level = variable.level_of(profile)
     return None if level in NOT_AN_ANSWER else level
+
+
+# -- storing generated members ------------------------------------------------------------------
+
+
+def stored_answers(member: Member) -> dict[tuple[str, str], Any]:
+    """A generated member's answers as the survey stores them (numbers drawn inside their
+    bin), for benchmarks and tests that go through the database."""
+    from bot.survey.flow import Answer
+
+    rng = random.Random(member.user_id)
+    found: dict[tuple[str, str], Any] = {}
+    for source_id, profile in member.answers.items():
+        source = _SERVICE.sources[source_id]
+        if source.checkin:
+            continue
+        if source.question.kind in (Kind.NUMBER, Kind.SCALE):
+            low_high = source.bins[int(profile[0][1:])]
+            found[(source_id, "")] = Answer(number=rng.randint(low_high.low, low_high.high))
+        else:
+            found[(source_id, "")] = Answer(choices=profile)
+    for treatment, effects in member.effects.items():
+        for effect, answer in effects.items():
+            found[(f"effects.{effect}", treatment)] = Answer(choices=(answer,))
+    return found

@@ -23,6 +23,7 @@ from bot.storage.guilds import GuildSettings, GuildSettingsRepository
 from bot.storage.imports import ImportedReplyRepository
 from bot.storage.location import DatabaseLocation, PostgresLocation, SQLiteLocation
 from bot.storage.meta import MetaRepository
+from bot.storage.releases import ReleaseRecord, ReleaseRepository
 from bot.storage.responses import SURVEY, checkin_tables
 from bot.storage.results import guild_secret
 from bot.storage.suggestions import SuggestionRepository
@@ -65,6 +66,25 @@ def _populate(tx: Tx) -> None:
     settings.save(GuildSettings(OTHER_GUILD, results_visibility="managers", survey_open=False))
     guild_secret(tx, GUILD)
     guild_secret(tx, OTHER_GUILD)
+
+    # a published release with two parts, and an erasure counted towards the next one
+    releases = ReleaseRepository(tx)
+    assert releases.claim(GUILD, 1, "2026-01-02T00:00:00.000000+00:00", "")
+    releases.publish(
+        ReleaseRecord(
+            GUILD,
+            1,
+            "ready",
+            "2026-01-02T00:00:00.000000+00:00",
+            "2026-01-01T23:00:00.000000+00:00",
+            12,
+            12,
+            0,
+            7,
+        ),
+        [("overview", '{"respondents": 12}'), ("png:overview", "iVBORw0KGgo=")],
+    )
+    releases.record_erasure(GUILD, "2026-01-03T00:00:00.000000+00:00")
 
     suggestions = SuggestionRepository(tx)
     first = suggestions.add(GUILD, ALEX, "minoxidil", "The dose note is outdated.")

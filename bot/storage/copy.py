@@ -43,6 +43,9 @@ TABLES: tuple[str, ...] = (
     "checkin_responses",
     "checkin_answers",
     "checkin_answer_choices",
+    "releases",
+    "release_parts",
+    "release_changes",
 )
 # Kept by the storage layer itself, not copied: each database records its own version
 # (SQLite keeps it in `PRAGMA user_version`, outside any table).

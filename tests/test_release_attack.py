@@ -1,0 +1,31 @@
+"""The privacy and usefulness goals of issue 19, measured on generated servers (fewer
+trials than bench/privacy.py, which prints the full figures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.privacy_attack import KINDS, run_trial, usefulness
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_releases_reveal_no_answer_of_the_batch(kind: str) -> None:
+    trials = [run_trial(seed, kind, 12, 40) for seed in range(25)]
+    revealed = [t for t in trials if t.facts]
+    assert len(revealed) <= 0.05 * len(trials), revealed[0].facts
+
+
+def test_the_attacker_finds_what_live_counts_give_away() -> None:
+    """The attacker is not blind: against the old design (exact counts, read before and
+    after one member completes) it names that member's answers every time."""
+    trials = [run_trial(seed, "completions", 12, 40, live=True) for seed in range(5)]
+    assert all(len(t.answers) >= 10 for t in trials)
+
+
+@pytest.mark.parametrize(("size", "goal"), [(50, 0.5), (200, 0.8)])
+def test_ready_made_comparisons_show_what_the_community_asked(size: int, goal: float) -> None:
+    found = [usefulness(seed, size) for seed in range(6)]
+    cells = sum(f.cells for f in found)
+    assert cells > 0
+    assert sum(f.shown for f in found) >= goal * cells
+    assert sum(f.blank_charts for f in found) == 0
