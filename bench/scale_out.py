@@ -316,8 +316,12 @@ async def phases(
                 user, "treatment lookup", guild=server, name=name, wait=False
             )
             await double.wait_until(lambda r=reply: r.answered_at is not None, timeout=60)
-            if reply.error is None and (reply.original is None or not reply.original.embeds):
-                raise AssertionError(f"/treatment lookup {name}: {reply.callback_data!r}"[:200])
+            if reply.error is not None:
+                continue
+            # the lookup is acknowledged first, then answered in a follow-up
+            answer = await reply.wait_followup(timeout=60)
+            if not answer.embeds:
+                raise AssertionError(f"/treatment lookup {name}: {answer.text!r}"[:200])
 
     async with measured(double, processes) as setup.phases["lookups"]:
         await asyncio.gather(

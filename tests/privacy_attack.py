@@ -16,10 +16,10 @@ answering the bundled questionnaires.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.results import audit
 from bot.results.members import Member, Snapshot
 from bot.results.release import NOT_AN_ANSWER, Part, build, pair_key
 from bot.results.rounding import Published, Rounder, Tally, change_bounds
@@ -223,43 +223,6 @@ _SERVICE = service()
 # -- the attacker ------------------------------------------------------------------------------
 
 
-def _numbers(part: Part, key: str) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    """(path, published value) of every count in a part."""
-    if key == "overview":
-        for index, panel in enumerate(part["panels"]):
-            yield (key, index, "n"), panel["n"]
-            for bar, (_, _, value) in enumerate(panel["bars"]):
-                yield (key, index, bar), value
-    elif key.startswith("pair:"):
-        for i, row in enumerate(part["cells"]):
-            for j, value in enumerate(row):
-                yield (key, "cell", i, j), value
-        for i, value in enumerate(part["a_totals"]):
-            yield (key, "a", i), value
-        for j, value in enumerate(part["b_totals"]):
-            yield (key, "b", j), value
-    elif key.startswith("treatment:"):
-        yield (key, "tried"), part["tried"]
-        for effect, answers in part["effects"].items():
-            for answer, value in answers.items():
-                yield (key, effect, answer), value
-
-
-def _sums(part: Part, key: str, results: ResultsService) -> Iterator[tuple[Any, list[Any]]]:
-    """(total, [parts]) that a reader knows add up, within one table."""
-    if key == "overview":
-        for index, panel in enumerate(part["panels"]):
-            question = results.questionnaire.question(panel["question"])
-            if question is not None and question.kind is Kind.SINGLE:
-                yield (key, index, "n"), [(key, index, b) for b in range(len(panel["bars"]))]
-    elif key.startswith("pair:"):
-        rows, columns = len(part["a_totals"]), len(part["b_totals"])
-        for i in range(rows):
-            yield (key, "a", i), [(key, "cell", i, j) for j in range(columns)]
-        for j in range(columns):
-            yield (key, "b", j), [(key, "cell", i, j) for i in range(rows)]
-
-
 def infer(
     before: dict[str, Part],
     after: dict[str, Part],
@@ -269,57 +232,23 @@ def infer(
     *,
     exact: bool = False,
 ) -> list[str]:
-    """The facts about the batch's members that two releases pin down, by sound interval
-    reasoning over every number they share and every sum a reader knows."""
-    low_end, high_end = -left, joined
-    ranges: dict[Any, list[int]] = {}
-    for key, part in after.items():
-        if key not in before or not _same_shape(before[key], part):
-            continue
-        old = dict(_numbers(before[key], key))
-        for path, value in _numbers(part, key):
-            if path in old:
-                if exact:
-                    possible = exact_change_bounds(old[path], value, k)
-                else:
-                    possible = change_bounds(old[path], value, k, k)
-                ranges[path] = [max(possible.start, low_end), min(possible.stop - 1, high_end)]
-    sums = [
-        (total, members)
-        for key, part in after.items()
-        if key in before and _same_shape(before[key], part)
-        for total, members in _sums(part, key, _SERVICE)
-        if total in ranges and all(m in ranges for m in members)
-    ]
-    for _ in range(20):
-        moved = False
-        for total, members in sums:
-            low = sum(ranges[m][0] for m in members)
-            high = sum(ranges[m][1] for m in members)
-            t = ranges[total]
-            if low > t[0] or high < t[1]:
-                t[0], t[1] = max(t[0], low), min(t[1], high)
-                moved = True
-            for m in members:
-                r = ranges[m]
-                others_low, others_high = low - r[0], high - r[1]
-                new_low, new_high = max(r[0], t[0] - others_high), min(r[1], t[1] - others_low)
-                if (new_low, new_high) != (r[0], r[1]):
-                    r[0], r[1] = new_low, new_high
-                    moved = True
-        if not moved:
-            break
+    """The facts about the batch's members that two releases pin down: the sound interval
+    reasoning of `bot.results.audit` (the same a release is audited with), over every number
+    both releases show and every sum a reader knows."""
+    questionnaire = _SERVICE.questionnaire
+
+    def single(question_id: str) -> bool:
+        question = questionnaire.question(question_id)
+        return question is not None and question.kind is Kind.SINGLE
+
+    change = exact_change_bounds if exact else change_bounds
+    found, _ = audit.ranges(before, after, k, k, joined, left, single, change)
     facts = []
-    for path, (low, high) in ranges.items():
-        if low > high:
-            raise AssertionError(f"inconsistent inference at {path}: the attacker is unsound")
-        if low != high:
-            continue
-        one_sided = left == 0 or joined == 0
-        if low in (low_end, high_end) and (low != 0 or one_sided):
-            every = "every" if low != 0 else "no"
-            if about := _describe(after, path):
-                facts.append(f"{every} member of the batch: {about}")
+    for path in audit.pinned(found, joined, left):
+        low = found[path][0]
+        every = "every" if low != 0 else "no"
+        if about := _describe(after, path):
+            facts.append(f"{every} member of the batch: {about}")
     return sorted(set(facts))
 
 
@@ -345,15 +274,11 @@ def _describe(parts: dict[str, Part], path: tuple[Any, ...]) -> str:
     return f"{key} {rest}"
 
 
-def exact_change_bounds(before: Published, after: Published, k: int) -> range:
+def exact_change_bounds(before: Published, after: Published, k: int, _: int) -> range:
+    """What two readings of exact counts allow (the design before releases)."""
     low_before, high_before = (0, k - 1) if before is None else (before, before)
     low_after, high_after = (0, k - 1) if after is None else (after, after)
     return range(low_after - high_before, high_after - low_before + 1)
-
-
-def _same_shape(old: Part, new: Part) -> bool:
-    plain = ("a", "b", "a_levels", "b_levels", "question", "choice")
-    return all(old.get(name) == new.get(name) for name in plain)
 
 
 # -- usefulness -------------------------------------------------------------------------------

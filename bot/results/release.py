@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.checkins.outcomes import HORIZONS, SHEDDING, SIDE_EFFECTS
+from bot.results import audit
 from bot.results.members import Member, Snapshot
-from bot.results.rounding import Published, Rounder, Tally, audit_flip
+from bot.results.rounding import BASE, Published, Rounder, Tally
 from bot.results.variables import Profile, Source, Variable, short
 from bot.storage.checkin_outcomes import Trajectory
 from bot.survey.groupings import TreatmentsSpec
@@ -35,6 +37,8 @@ from bot.survey.questionnaire import Kind, Question
 NOT_AN_ANSWER = frozenset({"not_sure", "undisclosed"})
 
 Part = dict[str, Any]
+_AUDIT_ROUNDS = 4
+log = logging.getLogger(__name__)
 
 
 def pair_key(first: str, second: str) -> str:
@@ -102,18 +106,11 @@ def build(
     for choice, trajectories in snapshot.outcomes.items():
         tallied[f"outcomes:{choice}"] = _outcomes(choice, trajectories, rounder)
     flips: set[tuple[int, int]] = set()
+    published = _publish_all(tallied, rounder, flips)
     if previous:
-        k_before = previous_k if previous_k is not None else rounder.k
-        for key, part in tallied.items():
-            if key in previous:
-                for tally, before in _beside(part, previous[key]):
-                    after = rounder.publish(tally)
-                    if audit_flip(before, after, k_before, rounder.k, joined, left):
-                        flips.add((tally.count, tally.key))
-    published = {
-        key: _publish(part, lambda t: rounder.publish(t, flip=(t.count, t.key) in flips))
-        for key, part in tallied.items()
-    }
+        published = _audited(
+            spec, tallied, published, previous, rounder, flips, joined, left, previous_k
+        )
     for key, part in published.items():
         if key.startswith("pair:"):
             part["test"] = _test(part) if statistics else None
@@ -228,6 +225,62 @@ def _outcomes(choice: str, trajectories: Mapping[Trajectory, int], rounder: Roun
 # -- publishing -------------------------------------------------------------------------------
 
 
+def _publish_all(
+    tallied: dict[str, Part], rounder: Rounder, flips: set[tuple[int, int]]
+) -> dict[str, Part]:
+    return {
+        key: _publish(part, lambda t: rounder.publish(t, flip=(t.count, t.key) in flips))
+        for key, part in tallied.items()
+    }
+
+
+def _audited(
+    spec: ReleaseSpec,
+    tallied: dict[str, Part],
+    published: dict[str, Part],
+    previous: Mapping[str, Part],
+    rounder: Rounder,
+    flips: set[tuple[int, int]],
+    joined: int,
+    left: int,
+    previous_k: int | None,
+) -> dict[str, Part]:
+    """Where this release beside the previous one would pin what the batch did
+    (`bot.results.audit`), the counts of the sums that pinned it are rounded the other way
+    (each is still a neighbouring multiple of 5, so nothing a reader can tell apart); the
+    members of one cell are flipped together everywhere they are counted."""
+    single = {q.id for q in spec.overview if q.kind is Kind.SINGLE}
+    tallies = {
+        path: tally
+        for key, part in tallied.items()
+        for path, tally in audit.numbers(part, key)
+        if isinstance(tally, Tally)
+    }
+    k_before = previous_k if previous_k is not None else rounder.k
+    for _ in range(_AUDIT_ROUNDS):
+        found, known = audit.ranges(
+            previous, published, k_before, rounder.k, joined, left, single.__contains__
+        )
+        bad = set(audit.pinned(found, joined, left))
+        if not bad:
+            return published
+        involved = set(bad)
+        for total, members in known:
+            if total in bad or bad.intersection(members):
+                involved.update((total, *members))
+        before = len(flips)
+        flips.update(
+            (tally.count, tally.key)
+            for path in involved
+            if (tally := tallies.get(path)) is not None and tally.count % BASE
+        )
+        if len(flips) == before:
+            break
+        published = _publish_all(tallied, rounder, flips)
+    log.warning("A release still pins %d counts of its batch after the audit", len(bad))
+    return published
+
+
 def _publish(node: Any, publish: Callable[[Tally], Published]) -> Any:
     if isinstance(node, Tally):
         return publish(node)
@@ -236,25 +289,6 @@ def _publish(node: Any, publish: Callable[[Tally], Published]) -> Any:
     if isinstance(node, list):
         return [_publish(value, publish) for value in node]
     return node
-
-
-def _beside(node: Any, before: Any) -> Iterator[tuple[Tally, Published]]:
-    """Each tally with its reading in the previous release, where the part has the same shape."""
-    if isinstance(node, Tally):
-        if before is None or isinstance(before, int):
-            yield node, before
-    elif isinstance(node, dict) and isinstance(before, dict):
-        plain = {k: v for k, v in node.items() if isinstance(v, str | int)}
-        if any(before.get(k) != v for k, v in plain.items()):
-            return  # another grouping or answer under the same key: not the same cells
-        for key, value in node.items():
-            if key in before:
-                yield from _beside(value, before[key])
-    elif isinstance(node, list) and isinstance(before, list) and len(node) == len(before):
-        if [v for v in node if isinstance(v, str)] != [v for v in before if isinstance(v, str)]:
-            return
-        for value, old in zip(node, before, strict=True):
-            yield from _beside(value, old)
 
 
 def _test(part: Part) -> dict[str, Any] | None:

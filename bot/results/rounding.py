@@ -16,9 +16,8 @@ answers. Statistical offices publishing flexible tables round or perturb every c
 - A reader who sees x knows only that the count lies in x-4..x+4 (and is at least k), so
   the difference of two releases is uncertain by ±8, whatever the batch.
 
-`audit_flip` is the release-to-release check: where the two readings of one cell would
-pin its change to "none of the newcomers" or "all of them", the new cell is rounded the
-other way (still a neighbouring multiple, so nothing a reader can tell apart).
+`flip` rounds a count the other way, for the release-to-release audit (`bot.results.audit`):
+the result is still a neighbouring multiple, so nothing a reader can tell apart.
 """
 
 from __future__ import annotations
@@ -88,22 +87,3 @@ def change_bounds(before: Published, after: Published, k_before: int, k_after: i
     low_before, high_before = bounds(before, k_before)
     low_after, high_after = bounds(after, k_after)
     return range(low_after - high_before, high_after - low_before + 1)
-
-
-def audit_flip(
-    before: Published,
-    after: Published,
-    k_before: int,
-    k_after: int,
-    joined: int,
-    left: int,
-) -> bool:
-    """Whether the new reading of a cell must be rounded the other way: with `joined`
-    members in the batch who may have entered it and `left` who may have left it, the two
-    readings would leave a reader one possible change, and that change says the same of
-    every newcomer ("all of them", "none of them")."""
-    possible = change_bounds(before, after, k_before, k_after)
-    low, high = max(possible.start, -left), min(possible.stop - 1, joined)
-    if low != high:
-        return False
-    return low in (-left, 0, joined)

@@ -27,7 +27,7 @@ def release_date(record: ReleaseRecord) -> str:
 
 
 def as_of(record: ReleaseRecord) -> str:
-    """"46 members, as of 7 Dec 2026" """
+    """ "46 members, as of 7 Dec 2026" """
     return f"{record.respondents} members, as of {release_date(record)}"
 
 
