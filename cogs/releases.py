@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import io
 import logging
+from datetime import datetime, timedelta
 
 import discord
 from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.results import wording
+from bot.storage.guilds import GuildSettings
 from bot.storage.releases import ReleaseRecord
 
 log = logging.getLogger(__name__)
@@ -30,11 +32,13 @@ class ReleaseMaker(commands.Cog):
 
     async def cog_load(self) -> None:
         self.results.releases.on_release.append(self.announce)
+        self.results.releases.eligible = self.eligible
         self._task = asyncio.create_task(self._run())
 
     async def cog_unload(self) -> None:
         with contextlib.suppress(ValueError):
             self.results.releases.on_release.remove(self.announce)
+        self.results.releases.eligible = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -48,6 +52,32 @@ class ReleaseMaker(commands.Cog):
             except Exception:
                 log.exception("Looking for due releases failed; trying again later")
             await self.bot.clock.sleep(CHECK_EVERY)
+
+    async def eligible(self, settings: GuildSettings, user_ids: list[int]) -> set[int]:
+        """The members a gated server counts: still in it, holding its role, and members
+        for its number of days (asked of Discord one member at a time, in the background,
+        within the bot's request budget). Imported replies have no member: never counted."""
+        now = self.bot.clock.now()
+        counted = set()
+        for user_id in user_ids:
+            if user_id <= 0:
+                continue
+            try:
+                member = await self.bot.http.get_member(settings.guild_id, user_id)
+            except discord.NotFound:
+                continue  # left or banned
+            if settings.count_role_id is not None and str(settings.count_role_id) not in member.get(
+                "roles", []
+            ):
+                continue
+            joined = member.get("joined_at")
+            if settings.count_min_days:
+                if not joined:
+                    continue
+                if now - datetime.fromisoformat(joined) < timedelta(days=settings.count_min_days):
+                    continue
+            counted.add(user_id)
+        return counted
 
     async def announce(self, record: ReleaseRecord) -> None:
         """Post the new release's overview where the server asked (only when results are

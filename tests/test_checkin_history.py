@@ -18,7 +18,7 @@ from bot.checkins.history import (
     member_history,
     read_series,
 )
-from bot.results.charts import bar_panels
+from bot.results.charts import BarPanel, bar_panels
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp, utc_now
@@ -334,7 +334,8 @@ def test_build_history_ignores_answers_of_check_ins_in_progress(checkin: Questio
 def test_read_series_refuses_what_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="not a PNG"):
         read_series(b"GIF89a")
-    plain = bar_panels([("panel", [("a", 5, "5")])], "a chart without a series")
+    plain = bar_panels([BarPanel("panel", "5", (("a", "5"),))], "a chart without a series", 5)
+    assert plain is not None
     with pytest.raises(ValueError, match="no anagen:series"):
         read_series(plain)
     damaged = bytearray(plain)

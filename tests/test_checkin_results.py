@@ -1,11 +1,12 @@
 """/survey compare with check-in answers: each member's latest completed check-in in the
-server adds its shedding trend, itch, burning and satisfaction, compared by any survey
-grouping and the other way round, under the same protection. Real SQLite files in
-temporary folders and the public service; the command and its autocomplete through the
-double."""
+server (at the time of the release) adds its shedding trend, itch, burning and satisfaction,
+compared by any survey grouping and the other way round, rounded and held back like every
+other count. Real database files in temporary folders and the public service, reading
+releases; the command and its autocomplete through the double."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import AnagenBot
-from bot.results.service import Comparison, ComparisonRefused, ResultsService
+from bot.results.published import Comparison, ComparisonRefused
+from bot.results.service import ResultsService
 from bot.storage import Database
 from bot.survey.flow import Answer
 from bot.survey.questionnaire import load_questionnaire
 from tests.checkin_driver import store_checkin
 from tests.double import DiscordDouble, User
+from tests.releases_driver import publish
 from tests.survey_driver import seed_response
 
 GUILD = 1
@@ -34,10 +37,13 @@ async def check_in(
     *,
     guild_id: int = GUILD,
     day: int = 0,
+    at: datetime | None = None,
     completed: bool = True,
 ) -> None:
-    """A check-in as the member would leave it (every question the check-in asks)."""
-    when = DAY + timedelta(days=day)
+    """A check-in as the member would leave it (every question the check-in asks), on `day`
+    (counted from DAY), or `at` an instant (`now()` for one the next release is to count:
+    a release counts the changes dated after those the one before it held)."""
+    when = at if at is not None else DAY + timedelta(days=day)
     answers = {
         ("current", ""): Answer(choices=("none",)),
         ("started", ""): Answer(choices=("none",)),
@@ -48,6 +54,10 @@ async def check_in(
         ("note", ""): Answer(skipped=True),
     }
     await store_checkin(db, guild_id, user_id, answers, at=when, completed=completed)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def survey(
@@ -65,14 +75,24 @@ async def survey(
     )
 
 
-def cells(comparison: Comparison) -> dict[tuple[str, str], int]:
-    """(group, answer) -> members, every cell shown exactly (asserted)."""
-    assert comparison.fully_shown, comparison.table_text()
+def cells(comparison: Comparison) -> dict[tuple[str, str], int | None]:
+    """(group, answer) -> the published count (None: fewer than k), by level ids."""
+    group_ids = {label: level for level, label in comparison.by.levels}
     return {
-        (group, level): count
-        for group, row in zip(comparison.groups, comparison.table, strict=True)
-        for level, count in zip(comparison.levels, row, strict=True)
+        (group_ids[group.label], level): count
+        for group in comparison.groups
+        for (level, _), count in zip(comparison.levels, group.cells, strict=True)
     }
+
+
+def assert_rounded(published: dict[tuple[str, str], int | None], true: Counter) -> None:
+    """Every cell of the table is shown, as a neighbouring multiple of 5 of the true count."""
+    assert set(published) == set(true), (published, true)
+    for key, count in true.items():
+        shown = published[key]
+        assert shown is not None, (key, published)
+        assert shown % 5 == 0, (key, shown)
+        assert abs(shown - count) <= 4, (key, shown, count)
 
 
 # -- the groupings --------------------------------------------------------------------------
@@ -165,72 +185,138 @@ async def test_shedding_trend_by_treatment_counts_each_members_latest_checkin(
     service = ResultsService(db, SURVEY)
     await service.update_settings(GUILD, min_group_size=3)
     expected = await seed_server(db)
-    # Noise that must not count: an unfinished check-in (on top of a completed one), a
-    # check-in in another server, one by a member who never completed the survey.
-    await check_in(db, 100, "more", 10, day=7, completed=False)
-    await check_in(db, 101, "more", 10, guild_id=GUILD + 1)
-    await check_in(db, 999, "more", 10)
+    # Noise that must not count. Each would empty a cell if it did (a count of 0 is never
+    # shown as a number), so rounding cannot hide it:
+    for user_id in range(100, 120, 3):  # every taker whose latest trend is "less"
+        await check_in(db, user_id, "more", 10, day=7, completed=False)  # unfinished
+    for user_id in range(101, 120, 3):  # every taker whose latest trend is "same"
+        await check_in(db, user_id, "more", 10, day=7, guild_id=GUILD + 1)  # another server
+    await check_in(db, 999, "more", 10)  # by a member who never completed the survey
+    for user_id in range(500, 505):  # takers who never checked in: in no group
+        await survey(db, user_id, ("finasteride",))
+    await publish(service.releases, GUILD)
 
     (comparison,) = await service.compare(
         GUILD, "checkin_shedding", "treatments:finasteride", chart=False
     )
 
     assert comparison.question.id == "checkin_shedding"
-    assert comparison.groups == ["yes", "no"]
-    assert cells(comparison) == dict(expected)
-    assert comparison.total == 30  # members without a check-in are in no group
+    assert [group.label for group in comparison.groups] == ["Yes", "No"]
+    assert comparison.hidden_groups == comparison.hidden_levels == []
+    assert_rounded(cells(comparison), expected)
+    # 20 takers and 10 others have checked in; with the 9 takers and 3 others who have not,
+    # the groups would be 29 and 13 (never published as 20 and 10)
+    assert [group.total for group in comparison.groups] == [20, 10]
     assert comparison.test is not None
 
-    # and the other way round: the survey grouping by the check-in's trend
+    # and the other way round: the survey grouping by the check-in's trend, the same cells
     (turned,) = await service.compare(
         GUILD, "treatments:finasteride", "checkin_shedding", chart=False
     )
     assert turned.by.id == "checkin_shedding"
-    assert {(took, trend): n for (trend, took), n in cells(turned).items()} == dict(expected)
+    assert {(took, trend): n for (trend, took), n in cells(turned).items()} == cells(comparison)
 
 
 async def test_a_new_checkin_changes_the_comparison(db: Database) -> None:
     service = ResultsService(db, SURVEY)
     await service.update_settings(GUILD, min_group_size=3)
-    await seed_server(db)
+    expected = await seed_server(db)
+    await publish(service.releases, GUILD)
     (before,) = await service.compare(
         GUILD, "checkin_shedding", "treatments:finasteride", chart=False
     )
-    await check_in(db, 120, "more", 1)  # a taker who had not checked in
+    assert_rounded(cells(before), expected)
+
+    # every taker who has checked in does so again, now with more shedding: their newer
+    # check-in replaces the one counted (20 check-ins, a batch for k = 3)
+    for user_id in range(100, 120):
+        await check_in(db, user_id, "more", 1, at=now())
+    unchanged = await service.compare(
+        GUILD, "checkin_shedding", "treatments:finasteride", chart=False
+    )
+    assert unchanged == [before]  # nothing moves until the next release
+    await publish(service.releases, GUILD)
     (after,) = await service.compare(
         GUILD, "checkin_shedding", "treatments:finasteride", chart=False
     )
-    assert after.total == before.total + 1
-    assert cells(after)[("yes", "more")] == cells(before)[("yes", "more")] + 1
+    assert after.release.number == before.release.number + 1
+    moved = cells(after)
+    assert moved[("yes", "more")] == 20  # a multiple of 5: shown as it is
+    assert moved[("yes", "less")] is None  # nobody left there: fewer than k
+    assert moved[("yes", "same")] is None
+    others = {key: n for key, n in expected.items() if key[0] == "no"}
+    assert_rounded({key: n for key, n in moved.items() if key[0] == "no"}, Counter(others))
+    assert [group.total for group in after.groups] == [20, 10]  # still each member once
 
 
 async def test_each_treatment_by_shedding_trend(db: Database) -> None:
     service = ResultsService(db, SURVEY)
     await service.update_settings(GUILD, min_group_size=3)
     expected = await seed_server(db)
+    await publish(service.releases, GUILD)
     comparisons = await service.compare(GUILD, "treatments", "checkin_shedding", chart=False)
-    # only finasteride has takers and others; every other option is refused, not shown
-    (finasteride,) = comparisons
+    finasteride = comparisons[0]
     assert finasteride.question.id == "treatments:finasteride"
-    assert {(took, trend): n for (trend, took), n in cells(finasteride).items()} == dict(expected)
+    assert_rounded({(took, trend): n for (trend, took), n in cells(finasteride).items()}, expected)
     assert "Latest check-in" in finasteride.by.label
+    # only finasteride has takers and others; every other option is refused, not shown:
+    # nobody here tried it, so its table would have one answer ("No") and compare nothing
+    # (asked the other way round, by "tried dutasteride", the same table is refused)
+    with pytest.raises(ComparisonRefused):
+        await service.compare(GUILD, "checkin_shedding", "treatments:dutasteride", chart=False)
+    single = [c.question.id for c in comparisons if [level for level, _ in c.levels] == ["no"]]
+    assert [c.question.id for c in comparisons] == ["treatments:finasteride"], (
+        f"shown with the one answer “No”: {single}"
+    )
 
 
-async def test_few_with_a_checkin_or_few_without_are_refused_alike(db: Database) -> None:
+async def test_a_comparison_waits_for_enough_members_who_checked_in(db: Database) -> None:
+    """Members without a check-in are in no group of a check-in comparison: while too few
+    have checked in, the comparison is refused, naming the groups held back and giving no
+    count away (the same words for 4 members as for 8); it is shown once they are enough."""
     service = ResultsService(db, SURVEY)
-    for index in range(12):
+    for index in range(20):  # every second one took finasteride
         await survey(db, 300 + index, ("finasteride",) if index % 2 else ("none",))
-    for index in range(4):  # 4 of 12 have checked in: under k = 5
-        await check_in(db, 300 + index, "less", 1)
-    with pytest.raises(ComparisonRefused) as few_with:
+
+    def trend(index: int) -> str:
+        return "less" if index < 10 else "same"
+
+    for index in range(4):  # 4 of 20 have checked in: 2 takers and 2 others
+        await check_in(db, 300 + index, trend(index), 1)
+    await publish(service.releases, GUILD)
+    with pytest.raises(ComparisonRefused) as four:
         await service.compare(GUILD, "checkin_shedding", "treatments:finasteride", chart=False)
-    for index in range(4, 10):  # now 10 of 12: only 2 have not
-        await check_in(db, 300 + index, "same", 5)
-    with pytest.raises(ComparisonRefused) as few_without:
+
+    # 8 of 20 (4 and 4), and 6 check in again: 10 changes, a batch
+    for index in range(4, 8):
+        await check_in(db, 300 + index, trend(index), 1, at=now())
+    for index in range(6):
+        await check_in(db, 300 + index, trend(index), 2, at=now())
+    await publish(service.releases, GUILD)
+    with pytest.raises(ComparisonRefused) as eight:
         await service.compare(GUILD, "checkin_shedding", "treatments:finasteride", chart=False)
-    # the same words either way: the refusal does not say which group is small
-    assert str(few_with.value) == str(few_without.value)
-    assert "checked in" in str(few_with.value)
+    refusal = str(four.value)
+    assert str(eight.value) == refusal
+    assert "Latest check-in" in refusal
+    assert "“Yes”, “No” each have fewer than 5" in refusal
+    assert re.findall(r"\d+", refusal) == ["5"]  # k, and no count
+
+    for index in range(8, 18):  # 18 of 20: the two who have not are in no group
+        await check_in(db, 300 + index, trend(index), 1, at=now())
+    await publish(service.releases, GUILD)
+    (shown,) = await service.compare(
+        GUILD, "checkin_shedding", "treatments:finasteride", chart=False
+    )
+    assert [group.label for group in shown.groups] == ["Yes", "No"]
+    assert all(group.total in (5, 10) for group in shown.groups)  # 9 each, rounded
+    assert shown.hidden_levels == ["More"]  # nobody said more
+    # takers: 5 less, 4 the same; the others: 5 less, 4 the same
+    assert cells(shown) == {
+        ("yes", "less"): 5,
+        ("yes", "same"): None,
+        ("no", "less"): 5,
+        ("no", "same"): None,
+    }
 
 
 async def test_two_checkin_answers_are_not_compared_with_each_other(db: Database) -> None:
@@ -267,6 +353,7 @@ async def test_compare_by_checkin_through_the_double(
     assert [c["value"] for c in by] == ["checkin_shedding"]
 
     await seed_server(bot.db, double.guild.id)
+    await publish(bot.services.results.releases, double.guild.id)
     reply = await double.slash(
         member, "survey compare", question="checkin_shedding", by="treatments:finasteride"
     )

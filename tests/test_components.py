@@ -218,7 +218,7 @@ async def test_a_failure_in_any_control_reaches_the_member_with_an_incident_id(
 
     await break_each_control_on((await double.slash(member, "survey delete")).message)
     lookup = await double.slash(member, "treatment lookup", name="fin")
-    await break_each_control_on(lookup.message)
+    await break_each_control_on(await lookup.wait_followup())  # deferred, then sent
     await break_each_control_on((await double.slash(member, "treatments")).message)
     await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
     queue = (await double.slash(moderator, "treatment-suggestions")).message

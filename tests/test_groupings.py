@@ -16,7 +16,8 @@ from bot.survey.groupings import ResultsSpec
 from bot.survey.questionnaire import CHECKIN_BUNDLED, QuestionnaireError, load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
 from bot.treatments.service import TreatmentService
-from tests.survey_driver import seed_response
+from tests.releases_driver import publish
+from tests.survey_driver import seed_response, treatment_answers
 
 GOOD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 KB = load_knowledge_base()
@@ -284,15 +285,26 @@ async def test_community_reports_word_their_answers_as_the_questionnaire_does(
 ) -> None:
     async with await Database.open(tmp_path / "anagen.db") as db:
         service = TreatmentService(db, KB, BUNDLED)
+        unpublished = await service.community_report(1, KB.by_id["finasteride"])
+        assert unpublished.survey_choice == "finasteride"
+        assert unpublished.released_at is None  # no release yet: nothing to word
+        for index in range(10):  # a batch: the first release
+            await seed_response(
+                db, 1, 100 + index, treatment_answers("finasteride", "better", "better")
+            )
+        await publish(service.releases, 1)
         jak = await service.community_report(1, KB.by_id["baricitinib"])
         finasteride = await service.community_report(1, KB.by_id["finasteride"])
     assert jak.group == "JAK inhibitor"  # several entries report under one survey choice
     assert finasteride.group is None
+    assert finasteride.released_at is not None
     assert [(f, prompt) for f, prompt, _ in finasteride.labels] == [
         ("shedding", "Effect on shedding"),
         ("sensations", "Effect on scalp sensations"),
     ]
     assert finasteride.labels[0][2][1] == ("no_change", "No change")
+    assert jak.labels == finasteride.labels  # worded alike, though nobody reported on JAKs
+    assert jak.hidden
 
 
 def test_the_checkin_questionnaire_loads_with_default_groupings() -> None:
@@ -314,6 +326,7 @@ async def test_a_custom_file_brings_its_own_groupings_to_results(tmp_path: Path)
         assert service.ready_made() == [("itchy", "front_loss", "Is the front more itchy?")]
         assert ("front_loss", "Front or all over") in service.comparable("front")
 
+        await publish(service.releases, 1)
         overview = await service.overview(1, chart=False)
         assert overview.respondents == 30
         assert [p.question_id for p in overview.panels] == ["itchy", "zones"]
@@ -321,24 +334,40 @@ async def test_a_custom_file_brings_its_own_groupings_to_results(tmp_path: Path)
         (comparison,) = await service.compare(1, "itchy", "front_loss", chart=False)
         assert comparison.by.id == "front_loss"
         # front only: the ten at the front and the ten at front and back; all over: ten
-        assert dict(zip(comparison.groups, map(sum, comparison.table), strict=True)) == {
-            "front": 20,
-            "whole": 10,
+        # (multiples of 5, which rounding leaves as they are)
+        assert {group.label: group.total for group in comparison.groups} == {
+            "Front only": 20,
+            "All over": 10,
         }
         (by_age,) = await service.compare(1, "itchy", "years", chart=False)
-        assert by_age.total == 30  # ages 20-78: ten under 40, twenty 40 or over
-        assert sum(by_age.table[by_age.groups.index("b0")]) == 10
+        # ages 20-78: ten under 40, twenty 40 or over
+        assert {group.label: group.total for group in by_age.groups} == {
+            "under 40": 10,
+            "40+": 20,
+        }
 
 
 async def test_a_custom_file_says_which_answers_report_on_a_treatment(tmp_path: Path) -> None:
     questionnaire = load_questionnaire(write(tmp_path, QUESTIONS + RESULTS))
     async with await seeded(tmp_path) as db:
         service = TreatmentService(db, KB, questionnaire)
+        await publish(service.releases, 1)
         report = await service.community_report(1, KB.by_id["minoxidil_oral"])
         assert report.survey_choice == "minox"
         assert not report.hidden
-        assert report.tried == "18"
-        assert report.effects == {"hairfall": {"less": "7", "same": "6", "more": "5"}}
+        # 18 tried it (7 less, 6 same, 5 more), each rounded to a neighbouring multiple of 5
+        assert report.tried in ("15", "20")
+        assert set(report.effects) == {"hairfall"}
+        hairfall = report.effects["hairfall"]
+        assert set(hairfall) == {"less", "same", "more"}
+        assert hairfall["less"] in ("5", "10")
+        assert hairfall["same"] in ("5", "10")
+        assert hairfall["more"] == "5"
+        assert [(f, prompt) for f, prompt, _ in report.labels] == [
+            ("hairfall", "Hair fall"),
+        ]
+        assert report.labels[0][2] == (("less", "Less"), ("same", "Same"), ("more", "More"))
+        assert report.group == "Minoxidil"  # two entries report under "minox"
         unasked = await service.community_report(1, KB.by_id["finasteride"])
         assert unasked.survey_choice is None
 
@@ -358,11 +387,13 @@ async def test_a_file_without_results_table_still_has_results(tmp_path: Path) ->
         ]
         assert {"zones:front", "zones:any", "itchy", "products:minox"} <= set(service.variables)
         assert service.ready_made() == []
+        await publish(service.releases, 1)
         overview = await service.overview(1, chart=False)
         assert overview.respondents == 30
         assert "itchy" in [p.question_id for p in overview.panels]
         (comparison,) = await service.compare(1, "itchy", "zones:front", chart=False)
-        assert comparison.total == 30
+        # twenty thin at the front (alone or with the back), ten all over: all thirty
+        assert {group.label: group.total for group in comparison.groups} == {"Yes": 20, "No": 10}
 
         treatments = TreatmentService(db, KB, questionnaire)
         assert not any(treatments.survey_choice(t) for t in KB.treatments)

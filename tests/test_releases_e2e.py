@@ -88,9 +88,7 @@ async def test_a_release_follows_a_batch_in_the_background_and_is_announced(
         member = double.add_member("reader")
         channel = double.guild.general
         moderator = double.add_member("mod", admin=True)
-        await bot.services.results.update_settings(
-            double.guild.id, announce_channel_id=channel.id
-        )
+        await bot.services.results.update_settings(double.guild.id, announce_channel_id=channel.id)
         await seed(bot.db, double.guild.id, 9)
         # the maker looks every 30 s; 9 changes are not a batch
         clock.advance(timedelta(minutes=5))
@@ -240,3 +238,34 @@ async def test_a_moderator_can_ask_for_a_release_before_the_day_is_out(
     asked = await double.slash(moderator, "survey-admin release", publish_soon=True)
     assert "#2" in asked.message.text
     assert (await releases.latest(double.guild.id)).respondents == 22  # type: ignore[union-attr]
+
+
+async def test_a_server_can_count_only_established_members(
+    double: DiscordDouble, bot: AnagenBot
+) -> None:
+    """Against a crowd of fresh accounts (k - 1 of them could otherwise reduce a batch to
+    the one member they want to watch): only members of 30+ days, or with a role, count."""
+    moderator = double.add_member("mod", admin=True)
+    saved = await double.slash(moderator, "survey-admin settings", count_min_days=30)
+    assert "members of the server for 30+ days" in saved.message.text
+    recent = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    regulars = [double.add_member(f"regular{i}") for i in range(12)]
+    newcomers = [double.add_member(f"new{i}") for i in range(4)]
+    for user in newcomers:
+        user.joined_at = recent
+    leaver = double.add_member("leaver")
+    rng = random.Random(2)
+    for index, user in enumerate([*regulars, *newcomers, leaver]):
+        await seed_response(
+            bot.db, double.guild.id, user.id, member_answers(rng, index, receding=True)
+        )
+    double.remove_member(leaver)
+    record = await publish(bot.services.results.releases, double.guild.id)
+    assert record.respondents == 12  # not the newcomers, not the member who left
+
+    regulars[0].roles.append("4242")
+    regulars[1].roles.append("4242")
+    await bot.services.results.update_settings(double.guild.id, count_role_id=4242)
+    await seed(bot.db, double.guild.id, 10, start=100)  # ids of no member: not counted
+    second = await publish(bot.services.results.releases, double.guild.id)
+    assert second.respondents == 2

@@ -3,10 +3,13 @@ browse, and the suggestion queue, through the real client and the double."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.app import AnagenBot
 from tests.double import DiscordDouble, User
+from tests.releases_driver import publish
 from tests.survey_driver import seed_response, treatment_answers
 
 
@@ -43,16 +46,20 @@ async def test_lookup_shows_sourced_entry_and_related_buttons(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
     reply = await double.slash(member, "treatment lookup", name="propecia")
-    embed = reply.message.embeds[0]
+    assert reply.callback_type == 5  # acknowledged first, then the entry as a follow-up
+    message = await reply.wait_followup()
+    embed = message.embeds[0]
     assert embed["title"] == "Finasteride"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Pattern hair loss"] == "Approved"
     assert "[1]" in fields["What it is"]
     assert "Sources" in fields
     assert "Not medical advice" in embed["footer"]["text"]
-    assert "Not enough members" in fields["Community reports"]
-    related = reply.message.button("Dutasteride")
-    opened = await double.click(member, reply.message, related["custom_id"])
+    assert (
+        "No survey results have been published in this server yet" in (fields["Community reports"])
+    )
+    related = message.button("Dutasteride")
+    opened = await double.click(member, message, related["custom_id"])
     assert opened.message.ephemeral
     assert opened.message.embeds[0]["title"] == "Dutasteride"
 
@@ -67,31 +74,57 @@ async def test_nothing_found_is_friendly(
     assert "Finasteride" in reply.message.text  # suggestions
 
 
+async def community_reports(double: DiscordDouble, member: User, name: str) -> str:
+    reply = await double.slash(member, "treatment lookup", name=name)
+    message = await reply.wait_followup()
+    return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}["Community reports"]
+
+
 async def test_community_reports_appear_only_from_the_group_size(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
     guild = double.guild.id
+    releases = bot.services.results.releases
     outcomes = [("better", "better")] * 4 + [("worse", "no_change")] * 2
     for index, (shedding, sensations) in enumerate(outcomes[:4]):
         await seed_response(
             bot.db, guild, 9000 + index, treatment_answers("finasteride", shedding, sensations)
         )
-    await seed_response(bot.db, guild + 1, 9100, treatment_answers("finasteride", "worse", "worse"))
+    for index in range(6):  # members who tried something else: a batch of ten in all
+        await seed_response(
+            bot.db, guild, 9300 + index, treatment_answers("ketoconazole", "better", "better")
+        )
+    for index in range(9):  # another server's members never count here
+        await seed_response(
+            bot.db, guild + 1, 9100 + index, treatment_answers("finasteride", "worse", "worse")
+        )
+    await publish(releases, guild)
 
-    hidden = await double.slash(member, "treatment lookup", name="finasteride")
-    report = {f["name"]: f["value"] for f in hidden.message.embeds[0]["fields"]}
-    assert "Not enough members" in report["Community reports"]
+    hidden = await community_reports(double, member, "finasteride")
+    assert hidden == (
+        "Fewer than 5 members of this server reported trying it in the current release of "
+        "survey results, so their answers are not shown."
+    )
 
     for index, (shedding, sensations) in enumerate(outcomes[4:]):
         await seed_response(
             bot.db, guild, 9200 + index, treatment_answers("finasteride", shedding, sensations)
         )
-    shown = await double.slash(member, "treatment lookup", name="fin")
-    text = {f["name"]: f["value"] for f in shown.message.embeds[0]["fields"]}["Community reports"]
-    assert "**6** members here reported trying it" in text
-    # zeros are masked too: "<5" is any of 0-4, so the others cannot be told from it
+    for index in range(6, 14):  # the next batch
+        await seed_response(
+            bot.db, guild, 9300 + index, treatment_answers("ketoconazole", "better", "better")
+        )
+    assert await community_reports(double, member, "fin") == hidden  # until the next release
+    await publish(releases, guild)
+    text = await community_reports(double, member, "fin")
+    # six tried it here (with the other server's nine it would be 15): 5 or 10, rounded
+    assert re.search(r"About \*\*(5|10)\*\* members here reported trying it", text)
+    # zeros are hidden too: "<5" is any of 0-4, so the others cannot be told from it
     assert "Effect on shedding: better <5 · no change <5 · worse <5 · not sure <5" in text
+    assert "Effect on scalp sensations: better <5 · no change <5 · worse <5 · not sure <5" in text
     assert "Self-reported" in text
+    assert "Counts are rounded to a multiple of 5; <5 is 0 to 4." in text
+    assert "(20 members)" in text  # the release: 6 on finasteride and 14 on ketoconazole
 
 
 async def test_compare_and_browse(double: DiscordDouble, bot: AnagenBot, member: User) -> None:

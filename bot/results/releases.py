@@ -44,6 +44,9 @@ _CACHED_PARTS = 512
 
 # Charts drawn when a release is made (key -> PNG); the rest are drawn on first request.
 ChartMaker = Callable[[dict[str, Part]], dict[str, bytes]]
+# Which of these members a gated server counts (its role, its days of membership): Discord
+# knows, so the shell answers (cogs/releases.py).
+Eligibility = Callable[[GuildSettings, list[int]], Awaitable[set[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ class Releases:
         self.effects_question = effects_question
         self.clock = clock or SystemClock()
         self.charts: ChartMaker | None = None  # set by the results service
+        self.eligible: Eligibility | None = None  # set by the bot; needed by gated servers
         self._parts: OrderedDict[tuple[int, int, str], Any] = OrderedDict()
         self._making: dict[int, asyncio.Task[ReleaseRecord | None]] = {}
         self.on_release: list[Callable[[ReleaseRecord], Awaitable[None]]] = []
@@ -121,6 +125,9 @@ class Releases:
         kept = base64.b64decode(stored) if stored else png
         self._parts[(record.guild_id, record.number, key)] = kept
         return kept
+
+    async def _settings(self, guild_id: int) -> GuildSettings:
+        return await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
 
     async def status(self, guild_id: int) -> ReleaseStatus:
         def unit(tx: Tx) -> tuple[GuildSettings, ReleaseRecord | None, Pending]:
@@ -184,6 +191,9 @@ class Releases:
         if not self.is_due(status):
             return None
         now = self.clock.now()
+        if self.eligible is None and (await self._settings(guild_id)).gated:
+            log.warning("Server %s counts only some members; releases need the bot", guild_id)
+            return None
 
         def claim(tx: Tx) -> tuple[int, bytes, GuildSettings] | None:
             releases = ReleaseRepository(tx)
@@ -217,6 +227,11 @@ class Releases:
             return snapshot, previous, releases.pending(guild_id, None).last_change
 
         snapshot, previous_bodies, as_of = await self.db.read(read)
+        if settings.gated and self.eligible is not None:
+            counted = await self.eligible(settings, [m.user_id for m in snapshot.members])
+            snapshot = replace(
+                snapshot, members=[m for m in snapshot.members if m.user_id in counted]
+            )
         previous = {
             key: json.loads(body)
             for key, body in previous_bodies.items()

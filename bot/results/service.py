@@ -298,18 +298,25 @@ def _panels(part: Part) -> tuple[list[Panel], list[str]]:
 
 
 def _refusal(comparison: Comparison) -> str | None:
-    """Why a table cannot be shown, naming what holds it back (no count is given away)."""
+    """Why a table cannot be shown (fewer than two groups, or fewer than two answers, of k
+    or more members), naming what holds it back; no count is given away."""
     k = comparison.k
-    if len(comparison.groups) >= 2 and comparison.levels:
+    if len(comparison.groups) >= 2 and len(comparison.levels) >= 2:
         return None
     title = f"“{comparison.question.label}” by “{comparison.by.label.lower()}”"
-    if comparison.hidden_groups and len(comparison.groups) < 2:
-        names = ", ".join(f"“{g}”" for g in comparison.hidden_groups)
-        return (
-            f"Not enough members yet to compare {title}: the groups {names} have fewer than "
-            f"{k} members each in the current release, so at least two groups are needed."
-        )
-    return f"Not enough answers yet to compare {title}: every answer was given by fewer than {k}."
+    if len(comparison.groups) < 2:
+        held, what = comparison.hidden_groups, "groups"
+    else:
+        held, what = comparison.hidden_levels, "answers"
+    if held:
+        names = ", ".join(f"“{name}”" for name in held)
+        reason = f"{names} {'has' if len(held) == 1 else 'each have'} fewer than {k} members"
+    else:
+        reason = f"fewer than two {what} have {k} or more members"
+    return (
+        f"Not enough members yet to compare {title} in the current release: {reason}, and a "
+        f"comparison needs at least two {what}."
+    )
 
 
 def published_text(value: int | None, k: int) -> str:

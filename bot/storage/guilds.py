@@ -23,6 +23,12 @@ class GuildSettings:
     release_batch: int = 0  # changes a release waits for; 0 or less than 2k: 2k
     announce_channel_id: int | None = None  # where a new release's chart is posted, if any
     release_requested: bool = False  # a moderator asked for a release before the day is out
+    count_role_id: int | None = None  # results count only members holding this role
+    count_min_days: int = 0  # ... or members of the server for at least this many days
+
+    @property
+    def gated(self) -> bool:
+        return self.count_role_id is not None or self.count_min_days > 0
 
     @property
     def batch(self) -> int:
@@ -38,12 +44,25 @@ class GuildSettingsRepository:
         row = self.tx.row(
             "SELECT min_group_size, results_visibility, survey_open, include_imported,"
             " checkins_enabled, checkin_interval_weeks, release_batch, announce_channel_id,"
-            " release_requested FROM guild_settings WHERE guild_id = ?",
+            " release_requested, count_role_id, count_min_days FROM guild_settings"
+            " WHERE guild_id = ?",
             (guild_id,),
         )
         if row is None:
             return GuildSettings(guild_id)
-        size, visibility, open_, imported, checkins, weeks, batch, channel, requested = row
+        (
+            size,
+            visibility,
+            open_,
+            imported,
+            checkins,
+            weeks,
+            batch,
+            channel,
+            requested,
+            role,
+            days,
+        ) = row
         return GuildSettings(
             guild_id,
             size,
@@ -55,14 +74,17 @@ class GuildSettingsRepository:
             batch,
             channel,
             bool(requested),
+            role,
+            days,
         )
 
     def save(self, settings: GuildSettings) -> None:
         self.tx.run(
             "INSERT INTO guild_settings (guild_id, min_group_size, results_visibility,"
             " survey_open, include_imported, checkins_enabled, checkin_interval_weeks,"
-            " release_batch, announce_channel_id, release_requested, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
+            " release_batch, announce_channel_id, release_requested, count_role_id,"
+            " count_min_days, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE"
             " SET min_group_size = excluded.min_group_size,"
             " results_visibility = excluded.results_visibility,"
             " survey_open = excluded.survey_open, include_imported = excluded.include_imported,"
@@ -71,6 +93,8 @@ class GuildSettingsRepository:
             " release_batch = excluded.release_batch,"
             " announce_channel_id = excluded.announce_channel_id,"
             " release_requested = excluded.release_requested,"
+            " count_role_id = excluded.count_role_id,"
+            " count_min_days = excluded.count_min_days,"
             " updated_at = excluded.updated_at",
             (
                 settings.guild_id,
@@ -83,6 +107,8 @@ class GuildSettingsRepository:
                 settings.release_batch,
                 settings.announce_channel_id,
                 int(settings.release_requested),
+                settings.count_role_id,
+                settings.count_min_days,
                 utc_now(),
             ),
         )

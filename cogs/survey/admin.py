@@ -49,6 +49,9 @@ class SurveyAdmin(
         release_batch="Changes a new release of results waits for (never below 2k)",
         announce_channel="Post each new release's chart here (results visible to everyone)",
         announce_off="Stop posting new releases",
+        count_role="Count only members holding this role in results (against fresh accounts)",
+        count_min_days="Count only members of the server for at least this many days (0: all)",
+        count_everyone="Count every member again (clears the role)",
     )
     @app_commands.choices(
         visibility=[
@@ -73,6 +76,9 @@ class SurveyAdmin(
         release_batch: app_commands.Range[int, 6, 1000] | None = None,
         announce_channel: discord.TextChannel | None = None,
         announce_off: bool | None = None,
+        count_role: discord.Role | None = None,
+        count_min_days: app_commands.Range[int, 0, 3650] | None = None,
+        count_everyone: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, object] = {}
@@ -82,6 +88,13 @@ class SurveyAdmin(
             changes["announce_channel_id"] = announce_channel.id
         if announce_off:
             changes["announce_channel_id"] = None
+        if count_role is not None:
+            changes["count_role_id"] = count_role.id
+        if count_min_days is not None:
+            changes["count_min_days"] = count_min_days
+        if count_everyone:
+            changes["count_role_id"] = None
+            changes["count_min_days"] = 0
         if visibility is not None:
             changes["results_visibility"] = visibility.value
         if min_group_size is not None:

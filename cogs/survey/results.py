@@ -87,6 +87,7 @@ def settings_text(settings: GuildSettings) -> str:
         f"**Release batch:** a new release after {settings.batch} changes (at least 2k)\n"
         f"**Announcements:** "
         f"{f'<#{settings.announce_channel_id}>' if settings.announce_channel_id else 'off'}\n"
+        f"**Who counts in results:** {_who_counts(settings)}\n"
         f"**Replies imported from threads:** "
         f"{'included in results' if settings.include_imported else 'not included'}"
     )
@@ -126,6 +127,17 @@ def release_status_text(status: ReleaseStatus) -> str:
         "-# Exact counts of changes are for moderators only: members see only the batch size."
     )
     return "\n".join(lines)
+
+
+def _who_counts(settings: GuildSettings) -> str:
+    if not settings.gated:
+        return "every member who completes the survey"
+    parts = []
+    if settings.count_role_id is not None:
+        parts.append(f"members with <@&{settings.count_role_id}>")
+    if settings.count_min_days:
+        parts.append(f"members of the server for {settings.count_min_days}+ days")
+    return " and ".join(parts) + " (checked at each release)"
 
 
 def export_files(files: list[ExportFile]) -> list[discord.File]:

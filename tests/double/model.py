@@ -52,6 +52,8 @@ class User:
     bot: bool = False
     dms_open: bool = True
     permissions: str = MEMBER_PERMISSIONS
+    joined_at: str = "2024-01-01T00:00:00+00:00"  # when they joined the double's servers
+    roles: list[str] = field(default_factory=list)  # role ids, as Discord gives them
 
     def payload(self) -> dict[str, Any]:
         """A user object with every field the OpenAPI description requires."""
@@ -74,8 +76,8 @@ class User:
             "nick": None,
             "avatar": None,
             "banner": None,
-            "roles": [],
-            "joined_at": "2024-01-01T00:00:00+00:00",
+            "roles": list(self.roles),
+            "joined_at": self.joined_at,
             "premium_since": None,
             "communication_disabled_until": None,
             "deaf": False,

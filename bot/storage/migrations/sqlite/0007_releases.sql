@@ -39,3 +39,9 @@ ALTER TABLE guild_settings ADD COLUMN release_batch INTEGER NOT NULL DEFAULT 0
 ALTER TABLE guild_settings ADD COLUMN announce_channel_id INTEGER;
 ALTER TABLE guild_settings ADD COLUMN release_requested INTEGER NOT NULL DEFAULT 0
     CHECK (release_requested IN (0, 1));
+
+-- Who counts (optional): only members holding a role, or members of the server for at least
+-- so many days when a release is made; against a crowd of fresh accounts.
+ALTER TABLE guild_settings ADD COLUMN count_role_id INTEGER;
+ALTER TABLE guild_settings ADD COLUMN count_min_days INTEGER NOT NULL DEFAULT 0
+    CHECK (count_min_days >= 0);
