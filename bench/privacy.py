@@ -45,11 +45,12 @@ def attack(trials: int) -> None:
             started = time.perf_counter()
             found = [run_trial(seed, kind, low, high) for seed in range(trials)]
             hit = sum(1 for t in found if t.facts)
+            held = sum(1 for t in found if t.held)
             answers = statistics.mean(len(t.answers) for t in found)
             print(
                 f"  {low:>3}-{high:<3} members, {kind:<11}: {hit:>4}/{len(found)}"
-                f" = {100 * hit / len(found):5.1f} %, mean answers revealed {answers:6.2f}"
-                f"   ({time.perf_counter() - started:5.0f} s)"
+                f" = {100 * hit / len(found):5.1f} %, mean answers revealed {answers:6.2f},"
+                f" held back for more changes {held}   ({time.perf_counter() - started:5.0f} s)"
             )
     live = [run_trial(seed, "completions", 12, 40, live=True) for seed in range(min(trials, 50))]
     hit = sum(1 for t in live if t.facts)

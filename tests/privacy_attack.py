@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.results import audit
 from bot.results.members import Member, Snapshot
-from bot.results.release import NOT_AN_ANSWER, Part, build, pair_key
+from bot.results.release import NOT_AN_ANSWER, AuditFailed, Part, build, pair_key
 from bot.results.rounding import Published, Rounder, Tally, change_bounds
 from bot.results.service import ResultsService
 from bot.storage.checkin_outcomes import Trajectory  # noqa: F401  (documented shape)
@@ -172,6 +172,7 @@ class Trial:
     batch: int
     revealed: int  # facts about the batch's members known for certain
     facts: list[str]
+    held: bool = False  # the audit held the release back until more changes
 
     @property
     def answers(self) -> list[str]:
@@ -210,9 +211,18 @@ def run_trial(
             after_members[i] = world.check_in(members[i])
         joined = len(movers)
         left = sum(1 for i in movers if members[i].checked_in)
-    after = release(
-        results, after_members, k, None if live else before, joined=joined, left=left, exact=live
-    )
+    try:
+        after = release(
+            results,
+            after_members,
+            k,
+            None if live else before,
+            joined=joined,
+            left=left,
+            exact=live,
+        )
+    except AuditFailed:  # no release this time: it waits for more changes
+        return Trial(kind, len(members), max(joined, left), 0, [], held=True)
     facts = infer(before, after, k, joined, left, exact=live)
     return Trial(kind, len(members), max(joined, left), len(facts), facts)
 

@@ -29,3 +29,12 @@ def test_ready_made_comparisons_show_what_the_community_asked(size: int, goal: f
     assert cells > 0
     assert sum(f.shown for f in found) >= goal * cells
     assert sum(f.blank_charts for f in found) == 0
+
+
+def test_a_release_the_audit_cannot_mend_waits_for_more_changes() -> None:
+    """Seed 9: twelve members of a 39-member server erase their data at once, and no way of
+    rounding the new release keeps every count's change open; it is not made (the next
+    change will move the counts), rather than published pinned."""
+    trial = run_trial(9, "erasures", 12, 40)
+    assert trial.held
+    assert trial.facts == []

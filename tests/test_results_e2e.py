@@ -426,6 +426,8 @@ async def test_treatment_reports_follow_results_visibility(
     names = [f["name"] for f in shown.embeds[0]["fields"]]
     assert "Community reports" not in names
     own = await (await double.slash(moderator, "treatment lookup", name="fin")).wait_followup()
+    assert own.ephemeral  # results kept for moderators are not posted to the channel
+    assert not shown.ephemeral
     fields = {f["name"]: f["value"] for f in own.embeds[0]["fields"]}
     # 12 members, rounded to a neighbouring multiple of 5 by the server's secret keys
     assert re.search(r"About \*\*(10|15)\*\* members here reported", fields["Community reports"])

@@ -170,3 +170,21 @@ async def test_the_wal_is_checkpointed_from_the_thread_and_stays_small(tmp_path:
         assert await db.read(lambda tx: tx.value("SELECT count(*) FROM meta")) == 3_000
     # Unchecked, these 3,000 commits leave a WAL of about 30 MB.
     assert wal < 8 * 1024 * 1024, wal
+
+
+async def test_a_release_claim_is_taken_once_and_can_be_given_back(db: Database) -> None:
+    from bot.storage.releases import ReleaseRepository
+
+    def claim(tx: Tx) -> bool:
+        return ReleaseRepository(tx).claim(1, 1, "2026-01-02T00:00:00.000000+00:00", "")
+
+    assert await db.run(claim)
+    assert not await db.run(claim)  # another process's turn: skipped
+    await db.run(lambda tx: ReleaseRepository(tx).unclaim(1, 1))
+    assert await db.run(claim)
+    # a claim older than the stale limit is a dead process's: taken over
+    assert await db.run(
+        lambda tx: ReleaseRepository(tx).claim(
+            1, 1, "2026-01-02T01:00:00.000000+00:00", "2026-01-02T00:30:00.000000+00:00"
+        )
+    )

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,11 @@ NOT_AN_ANSWER = frozenset({"not_sure", "undisclosed"})
 
 Part = dict[str, Any]
 _AUDIT_ROUNDS = 4
-log = logging.getLogger(__name__)
+
+
+class AuditFailed(Exception):
+    """Rounding the other way did not stop this release from pinning what the batch did: it
+    is not made, and waits for more changes (which move the counts)."""
 
 
 def pair_key(first: str, second: str) -> str:
@@ -89,7 +92,8 @@ def build(
     statistics: bool = True,
 ) -> dict[str, Part]:
     """Every part of a release. With the `previous` release, a cell whose two readings
-    would pin what the batch (`joined` in, `left` out) did is rounded the other way.
+    would pin what the batch (`joined` in, `left` out) did is rounded the other way, and
+    AuditFailed is raised when that is not enough.
     `statistics=False` leaves the tests out (they are computed from published numbers, so
     the privacy benchmarks, which read only those, skip them)."""
     keys = [rounder.record_key(m.user_id) for m in snapshot.members]
@@ -277,8 +281,7 @@ def _audited(
         if len(flips) == before:
             break
         published = _publish_all(tallied, rounder, flips)
-    log.warning("A release still pins %d counts of its batch after the audit", len(bad))
-    return published
+    raise AuditFailed(f"{len(bad)} counts would still pin what the batch did")
 
 
 def _publish(node: Any, publish: Callable[[Tally], Published]) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.results.members import Snapshot, read_snapshot
-from bot.results.release import Part, ReleaseSpec, build
+from bot.results.release import AuditFailed, Part, ReleaseSpec, build
 from bot.results.rounding import Rounder
 from bot.storage import Database
 from bot.storage.clock import stamp
@@ -80,6 +80,8 @@ class Releases:
         self.eligible: Eligibility | None = None  # set by the bot; needed by gated servers
         self._parts: OrderedDict[tuple[int, int, str], Any] = OrderedDict()
         self._making: dict[int, asyncio.Task[ReleaseRecord | None]] = {}
+        # servers whose release the audit held back, with the changes it had then
+        self._held: dict[int, int] = {}
         self.on_release: list[Callable[[ReleaseRecord], Awaitable[None]]] = []
 
     # -- reading ----------------------------------------------------------------------------
@@ -144,10 +146,12 @@ class Releases:
 
     # -- making -----------------------------------------------------------------------------
 
-    def is_due(self, status: ReleaseStatus) -> bool:
+    def is_due(self, status: ReleaseStatus, guild_id: int | None = None) -> bool:
         pending = status.pending
         if pending.changes < status.batch or status.due_at is not None:
             return False
+        if guild_id is not None and self._held.get(guild_id, -1) >= pending.changes:
+            return False  # the audit held it back: wait for more changes
         last = pending.last_change
         return last is None or datetime.fromisoformat(last) <= self.clock.now() - QUIET
 
@@ -188,7 +192,7 @@ class Releases:
 
     async def _make(self, guild_id: int) -> ReleaseRecord | None:
         status = await self.status(guild_id)
-        if not self.is_due(status):
+        if not self.is_due(status, guild_id):
             return None
         now = self.clock.now()
         if self.eligible is None and (await self._settings(guild_id)).gated:
@@ -239,9 +243,15 @@ class Releases:
         }
         rounder = Rounder(secret, settings.min_group_size)
         pending = status.pending
-        parts = await asyncio.to_thread(
-            self._build, snapshot, rounder, previous, pending, status.latest
-        )
+        try:
+            parts = await asyncio.to_thread(
+                self._build, snapshot, rounder, previous, pending, status.latest
+            )
+        except AuditFailed as exc:
+            log.info("Release %s of server %s waits for more changes: %s", number, guild_id, exc)
+            self._held[guild_id] = pending.changes
+            await self.db.run(lambda tx: ReleaseRepository(tx).unclaim(guild_id, number))
+            return None
         record = ReleaseRecord(
             guild_id,
             number,

@@ -86,6 +86,13 @@ class ReleaseRepository:
             )
         )
 
+    def unclaim(self, guild_id: int, number: int) -> None:
+        """Give a claimed release number back: it was not made."""
+        self.tx.run(
+            "DELETE FROM releases WHERE guild_id = ? AND number = ? AND status = 'building'",
+            (guild_id, number),
+        )
+
     def publish(
         self,
         record: ReleaseRecord,

@@ -71,6 +71,11 @@ class TreatmentService:
         settings = await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
         return settings.results_visibility == "everyone" or is_manager
 
+    async def reports_private(self, guild_id: int, is_manager: bool) -> bool:
+        """Whether a lookup must be private: it shows reports the server keeps for moderators."""
+        settings = await self.db.read(lambda tx: GuildSettingsRepository(tx).of(guild_id))
+        return settings.results_visibility == "managers" and is_manager
+
     def survey_choice(self, treatment: Treatment) -> str | None:
         """The survey choice whose members report on this entry, if the survey asks."""
         return self.reports.choice_for(treatment.id) if self.reports else None

@@ -243,10 +243,15 @@ class Treatments(commands.Cog):
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
     ) -> None:
         treatment = self.resolve_name(name)
+        # Where results are for moderators only, a moderator's lookup (which shows them)
+        # is private too; anyone else's leaves them out and may be public.
+        private = interaction.guild_id is not None and await self.service.reports_private(
+            interaction.guild_id, interaction.permissions.manage_guild
+        )
         # Acknowledged first: the reply waits for the database, never for Discord's 3 s.
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=private)
         embed, view = await self.entry(interaction, treatment)
-        await interaction.followup.send(embed=embed, view=view)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @treatment.command(name="compare", description="Two treatments side by side")
     @app_commands.describe(a="The first treatment", b="The second treatment")
