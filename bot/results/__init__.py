@@ -1,2 +1,3 @@
-"""Community results: what the stored answers say, counted in SQL, tested with scipy, drawn
-with matplotlib, and never showing a group smaller than the server's minimum size."""
+"""Community results: published as releases (a frozen, rounded snapshot of every public
+number, made when a batch of members has taken part) that commands read; statistics by
+scipy, charts by matplotlib, exports for moderators."""
