@@ -193,6 +193,19 @@ class AnagenBot(commands.AutoShardedBot):
         log.info("Synced %d application commands (%s)", len(synced), scope)
         return True
 
+    # -- membership -------------------------------------------------------------------------
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        """Whether a user still belongs to a server, asked of Discord (no privileged intent
+        needed): a survey started or finished from an old DM must not count for a server
+        the member left or was banned from. Asked when a response starts and when it is
+        completed, never per answer."""
+        try:
+            await self.http.get_member(guild_id, user_id)
+        except discord.NotFound:
+            return False
+        return True
+
     # -- shards -----------------------------------------------------------------------------
 
     def shard_scope(self) -> ShardScope | None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from bot.storage import Database, DatabaseLocation, SQLiteLocation, StorageError, load_migrations
+from bot.storage.location import PostgresLocation
 
 if TYPE_CHECKING:
     from bot.survey.groupings import TreatmentsSpec
@@ -32,6 +36,8 @@ class CheckProblems(ValueError):
 class CheckReport:
     passed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Worth fixing, but the bot runs: a warning never fails the check.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,6 +51,10 @@ async def _check_database(location: DatabaseLocation, report: CheckReport) -> No
         report.problems.append(f"migrations: {exc}")
         return
     report.passed.append(f"migrations: {len(migrations)} files, numbered without gaps")
+    if isinstance(location, PostgresLocation):
+        _check_tls(location, report)
+    if isinstance(location, SQLiteLocation) and location.path.exists():
+        _check_database_mode(location, report)
     if isinstance(location, SQLiteLocation) and not location.path.exists():
         report.passed.append(
             f"database {location}: does not exist yet; it is created on first start"
@@ -67,6 +77,54 @@ async def _check_database(location: DatabaseLocation, report: CheckReport) -> No
     note = f"{len(pending)} migrations will be applied on next start" if pending else "up to date"
     checked = "integrity ok" if isinstance(location, SQLiteLocation) else "reachable"
     report.passed.append(f"database {location}: schema {version}, {checked}, {note}")
+
+
+def _check_tls(location: PostgresLocation, report: CheckReport) -> None:
+    """Without sslmode verify-ca or verify-full, libpq's default ("prefer") falls back to
+    plain text and never checks who answers: anyone on the path reads and alters answers."""
+    if (exposed := location.unverified_remote_hosts()) is None:
+        return
+    hosts, sslmode = exposed
+    report.warnings.append(
+        f"database {location}: the connection to {', '.join(hosts)} is not verified "
+        f"(sslmode={sslmode}), so anyone on the network path can read or alter members' "
+        "answers; add sslmode=verify-full&sslrootcert=PATH (the server's CA certificate) to "
+        "the URL."
+    )
+
+
+def _open_to_others(path: Path) -> int | None:
+    """The file's permission bits when they give other accounts on this machine (group or
+    others) any access; None otherwise, or where POSIX modes do not apply."""
+    if os.name != "posix":
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
+def _check_database_mode(location: SQLiteLocation, report: CheckReport) -> None:
+    files = [location.path.with_name(location.path.name + s) for s in ("", "-wal", "-shm")]
+    open_files = [(file, mode) for file in files if (mode := _open_to_others(file)) is not None]
+    if not open_files:
+        return
+    modes = ", ".join(f"{file.name} {mode:04o}" for file, mode in open_files)
+    report.warnings.append(
+        f"database {location}: other accounts on this machine can read members' answers "
+        f"({modes}); run: chmod 600 {' '.join(str(file) for file, _ in open_files)}"
+    )
+
+
+def _check_env_file_mode(env_file: Path | None, report: CheckReport) -> None:
+    if env_file is None or not env_file.is_file():
+        return
+    if (mode := _open_to_others(env_file)) is not None:
+        report.warnings.append(
+            f"settings file {env_file}: mode {mode:04o} lets other accounts on this machine "
+            f"read DISCORD_TOKEN and any database password in it; run: chmod 600 {env_file}"
+        )
 
 
 def _check_questionnaire(settings: Settings) -> str:
@@ -113,10 +171,14 @@ def _check_knowledge_base(settings: Settings) -> str:
 DATA_CHECKS.extend([_check_questionnaire, _check_knowledge_base])
 
 
-async def run_checks(settings: Settings, settings_problems: list[str]) -> CheckReport:
+async def run_checks(
+    settings: Settings, settings_problems: list[str], *, env_file: Path | None = None
+) -> CheckReport:
+    """`env_file`: the .env file the settings were read from, if any."""
     report = CheckReport(problems=list(settings_problems))
     if not settings_problems:
         report.passed.append("settings: all valid")
+    _check_env_file_mode(env_file, report)
     await _check_database(settings.database, report)
     for check in DATA_CHECKS:
         try:

@@ -17,6 +17,7 @@ import discord
 
 from bot import __version__
 from bot.checks import run_checks
+from bot.logs import keep_members_out
 from bot.settings import TOKEN_HELP, Settings, read_settings
 from bot.storage import Database, SQLiteLocation, StorageError
 from bot.survey.questionnaire import QuestionnaireError
@@ -175,6 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     reminder_log.add_argument(
         "--limit", type=int, default=100, metavar="N", help="at most N entries (default 100)"
     )
+    erase = commands.add_parser(
+        "erase",
+        help="erase everything about one member in one server (an erasure request)",
+        description="Erase everything Anagen stores about one member in one server: survey "
+        "answers (earlier responses too), check-ins, regimen and schedule, and treatment "
+        "suggestions, in one transaction; for a moderator acting on a member's request (a "
+        "member can do it themselves with /survey delete in the server or /forget-me in "
+        "DMs). Asks for confirmation unless --yes; logs one line without the member's data. "
+        "Published results leave the member out from the server's next release.",
+    )
+    erase.add_argument("--guild", type=int, required=True, metavar="ID", help="server id")
+    erase.add_argument("--user", type=int, required=True, metavar="ID", help="member's user id")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     backup = db_commands.add_parser(
@@ -257,6 +271,17 @@ async def _run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     return EXIT_OK
 
 
+def configure_logging(
+    settings: Settings, handler: logging.Handler | None = None
+) -> logging.Handler:
+    """Log to stderr (or `handler`) in discord.py's format, coloured on a terminal; never
+    members' text or tokens, whatever the level (bot/logs.py)."""
+    handler = handler or logging.StreamHandler()
+    discord.utils.setup_logging(handler=handler, level=settings.log_level_number, root=True)
+    keep_members_out(handler, settings.log_level_number, discord_debug=settings.discord_debug)
+    return handler
+
+
 def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
     # `anagen run --shards … --shard-count …` over ANAGEN_SHARDS and ANAGEN_SHARD_COUNT;
     # `anagen` alone and `anagen sync` have no such flags.
@@ -268,7 +293,7 @@ def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
     )
     if isinstance(settings, int):
         return settings
-    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    configure_logging(settings)
     try:
         return asyncio.run(_run_bot(settings, sync_only=sync_only))
     except (StorageError, QuestionnaireError, KnowledgeBaseError) as exc:
@@ -280,23 +305,48 @@ def _command_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
 
 def _command_check(args: argparse.Namespace) -> int:
     settings, problems = read_settings(env_file=args.env_file, require_token=True)
-    report = asyncio.run(run_checks(settings, problems))
+    report = asyncio.run(run_checks(settings, problems, env_file=args.env_file))
     for line in report.passed:
         print(f"ok       {line}")
+    for line in report.warnings:
+        print(f"WARNING  {line}")
     for line in report.problems:
         print(f"PROBLEM  {line}")
-    print("All checks passed." if report.ok else f"{len(report.problems)} problem(s) found.")
+    summary = "All checks passed." if report.ok else f"{len(report.problems)} problem(s) found."
+    if report.warnings:
+        summary += f" {len(report.warnings)} warning(s) above."
+    print(summary)
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
+def _sidecars(path: Path) -> list[Path]:
+    """The files SQLite keeps beside a database: its WAL, shared memory and rollback
+    journal."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
 async def _backup(source: Path, destination: Path) -> None:
+    """The copy is one self-contained file (rollback journal mode), owner-only (0600) like
+    the database; nothing is left beside it."""
     partial = destination.with_name(destination.name + ".partial")
-    partial.unlink(missing_ok=True)
-    async with await Database.open(source, readonly=True, migrate=False) as db:
-        await db.backup_to(partial)
-    async with await Database.open(partial, readonly=True, migrate=False) as copy:
-        if problems := await copy.integrity_problems():
-            raise StorageError(f"the copy failed its integrity check: {problems[0]}")
+    for stale in (partial, *_sidecars(partial)):  # SQLite would replay a stale WAL into it
+        stale.unlink(missing_ok=True)
+    try:
+        async with await Database.open(source, readonly=True, migrate=False) as db:
+            await db.backup_to(partial)
+        async with await Database.open(partial, readonly=True, migrate=False) as copy:
+            if problems := await copy.integrity_problems():
+                raise StorageError(f"the copy failed its integrity check: {problems[0]}")
+    except BaseException:
+        for leftover in (partial, *_sidecars(partial)):
+            leftover.unlink(missing_ok=True)
+        raise
+    for leftover in _sidecars(partial):  # a read-only open may leave an empty -shm behind
+        leftover.unlink(missing_ok=True)
+    # The files beside a database being overwritten (--force) are its own: SQLite would
+    # apply them to the copy.
+    for stale in _sidecars(destination):
+        stale.unlink(missing_ok=True)
     os.replace(partial, destination)
 
 
@@ -431,15 +481,27 @@ def _command_results(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
 
+def _write_owner_only(path: Path, data: bytes) -> None:
+    """Write `data` to `path`, readable and writable by its owner only (0600) whatever the
+    umask: exports hold members' answers. A file already there is made 0600 before it is
+    emptied and written."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    with open(os.open(path, flags, 0o600), "wb") as file:
+        if hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(file.fileno(), 0o600)
+        file.truncate()
+        file.write(data)
+
+
 async def _export(service: ResultsService, args: argparse.Namespace) -> int:
     """PATH gets the survey; the codebook and the check-ins (long format) go beside it."""
     data, codebook, checkins = await service.export(args.guild, args.format)
     output: Path = args.output
-    output.write_bytes(data.content)
+    _write_owner_only(output, data.content)
     book = output.with_name(output.stem + ".codebook" + output.suffix)
-    book.write_bytes(codebook.content)
+    _write_owner_only(book, codebook.content)
     long = output.with_name(output.stem + ".checkins" + output.suffix)
-    long.write_bytes(checkins.content)
+    _write_owner_only(long, checkins.content)
     print(f"Wrote {output}, its codebook {book} and the check-ins {long}.")
     return EXIT_OK
 
@@ -448,15 +510,25 @@ async def _report(service: ResultsService, args: argparse.Namespace) -> int:
     from bot.results.report import build_report
 
     page = await build_report(service, args.guild)
-    args.output.write_text(page, encoding="utf-8")
+    _write_owner_only(args.output, page.encode("utf-8"))
     print(f"Wrote {args.output} ({len(page) // 1024} KiB).")
     return EXIT_OK
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.results.importer import parse_reply, split_replies
+    from bot.results.importer import (
+        ImportFileError,
+        parse_reply,
+        read_replies_file,
+        split_replies,
+    )
 
-    replies = [parse_reply(block) for block in split_replies(args.file.read_text("utf-8"))]
+    try:
+        text = read_replies_file(args.file)  # UTF-8 and size-capped: one clear line if not
+    except ImportFileError as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+    replies = [parse_reply(block) for block in split_replies(text)]
     if not replies:
         _error(f"no replies in the 'Key: value' format found in {args.file}.")
         return EXIT_FAILURE
@@ -486,6 +558,46 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         )
     )
     print(f"Stored {len(ids)} imported responses for server {args.guild}; {counted}.")
+    return EXIT_OK
+
+
+def _command_erase(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(args, require_token=False)
+    if isinstance(settings, int):
+        return settings
+    if not args.yes:
+        try:
+            answer = input(
+                f"Erase everything Anagen stores about user {args.user} in server {args.guild}? "
+                "This cannot be undone. Type 'erase' to confirm: "
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != "erase":
+            print("Nothing was erased.")
+            return EXIT_FAILURE
+    try:
+        return asyncio.run(_erase(settings, args.guild, args.user))
+    except StorageError as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+
+
+async def _erase(settings: Settings, guild_id: int, user_id: int) -> int:
+    from bot.erasure import erase_member
+
+    async with await Database.open(settings.database) as db:
+        erased = await erase_member(db, guild_id, user_id)
+    if not erased.anything:
+        print(f"Nothing was stored about user {user_id} in server {guild_id}.")
+        return EXIT_OK
+    print(
+        f"Erased user {user_id} in server {guild_id}: {erased.responses} survey responses with "
+        f"{erased.answers} answers, {erased.checkins} check-ins, {erased.regimen_entries} "
+        f"regimen entries, {erased.suggestions} suggestions"
+        + (", and the check-in schedule" if erased.enrolled else "")
+        + ". Published results leave them out from the server's next release."
+    )
     return EXIT_OK
 
 
@@ -537,5 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_db_copy(args) if args.db_command == "copy" else _command_backup(args)
         case "checkins":
             return _command_checkins(args)
+        case "erase":
+            return _command_erase(args)
         case _:
             return _command_run(args)

@@ -1,5 +1,7 @@
-"""`/survey delete`: everything Anagen stores about a member in one server, erased in one
-transaction, so a failure half-way leaves everything rather than a part."""
+"""Erasure: everything Anagen stores about a member in one server, erased in one
+transaction, so a failure half-way leaves everything rather than a part. Reached by
+`/survey delete` in the server, `/forget-me` in DMs (after leaving it), and `anagen erase`
+for a moderator acting on a request."""
 
 from __future__ import annotations
 
@@ -37,6 +39,22 @@ class Erased:
         )
 
 
+_HOLDING = (
+    "SELECT guild_id FROM responses WHERE user_id = :user"
+    " UNION SELECT guild_id FROM checkin_responses WHERE user_id = :user"
+    " UNION SELECT guild_id FROM checkin_enrolments WHERE user_id = :user"
+    " UNION SELECT guild_id FROM regimen_entries WHERE user_id = :user"
+    " UNION SELECT guild_id FROM treatment_suggestions WHERE user_id = :user"
+)
+
+
+async def servers_holding(db: Database, user_id: int) -> list[int]:
+    """Every server Anagen holds something about this member for: what `/forget-me` offers
+    to erase, whether or not the member is still in the server."""
+    rows = await db.read(lambda tx: tx.rows(_HOLDING, {"user": user_id}))
+    return sorted(int(row[0]) for row in rows)
+
+
 async def erase_member(db: Database, guild_id: int, user_id: int) -> Erased:
     def unit(tx: Tx) -> Erased:
         responses, answers = SURVEY.on(tx).erase_member(guild_id, user_id)
@@ -55,5 +73,6 @@ async def erase_member(db: Database, guild_id: int, user_id: int) -> Erased:
         )
 
     erased = await db.run(unit)
-    log.info("Erased a member's data at their request: %s", erased)
+    await db.forget_erased()
+    log.info("Erased a member's data in server %s: %s", guild_id, erased)
     return erased

@@ -56,6 +56,8 @@ class Settings:
     # `shard_count`, or of the count Discord recommends when that is None too).
     shard_ids: tuple[int, ...] | None = None
     shard_count: int | None = None
+    # discord.py's own DEBUG lines (gateway events, HTTP bodies): members' messages included
+    discord_debug: bool = False
 
     def __post_init__(self) -> None:
         # A path or a URL is accepted where a location is meant (tests, benches, scripts).
@@ -165,6 +167,14 @@ def read_settings(
         )
         log_level = "INFO"
 
+    raw_discord_debug = values.get("ANAGEN_DISCORD_DEBUG", "").strip().lower()
+    discord_debug = raw_discord_debug in ("1", "true", "yes", "on")
+    if not discord_debug and raw_discord_debug not in ("", "0", "false", "no", "off"):
+        problems.append(
+            f"ANAGEN_DISCORD_DEBUG={raw_discord_debug!r}: use 1 to log discord.py's debug "
+            "output (members' messages and all), or leave it empty."
+        )
+
     source_url = values.get("ANAGEN_SOURCE_URL", "").strip() or DEFAULT_SOURCE_URL
     if not source_url.startswith(("https://", "http://")):
         problems.append(f"ANAGEN_SOURCE_URL={source_url!r} must start with https://.")
@@ -212,5 +222,6 @@ def read_settings(
         knowledge_base_path=knowledge_base_path,
         shard_ids=shard_ids,
         shard_count=count,
+        discord_debug=discord_debug,
     )
     return settings, problems

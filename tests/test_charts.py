@@ -9,13 +9,13 @@ from typing import Any
 import matplotlib.figure
 import pytest
 
+from bot.png import read_text_chunk
 from bot.results.charts import (
     DRAWN_KEY,
     BarPanel,
     bar_panels,
     grouped_percentages,
     read_drawn,
-    read_text_chunk,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import io
 import json
-import struct
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.png import read_text_chunk
 from bot.storage.checkins import CheckinRepository, RegimenEntry
 from bot.storage.responses import Response, ResponseTables
 from bot.storage.tx import Tx
@@ -445,46 +444,8 @@ def _set_time_axis(axes: Any, series: dict[str, Any]) -> None:
 
 
 def read_series(png: bytes) -> dict[str, Any]:
-    """The series `history_chart` embedded in `png` (tEXt, zTXt or iTXt chunk)."""
-    if not png.startswith(_PNG_SIGNATURE):
-        raise ValueError("not a PNG file")
-    for kind, data in _chunks(png):
-        text = _text_chunk(kind, data)
-        if text is not None and text[0] == SERIES_KEY:
-            loaded = json.loads(text[1])
-            if not isinstance(loaded, dict):
-                raise ValueError(f"{SERIES_KEY} is not a JSON object")
-            return loaded
-    raise ValueError(f"the PNG has no {SERIES_KEY} text chunk")
-
-
-def _chunks(png: bytes) -> Iterable[tuple[bytes, bytes]]:
-    offset = len(_PNG_SIGNATURE)
-    while offset + 12 <= len(png):
-        (length,) = struct.unpack(">I", png[offset : offset + 4])
-        kind = png[offset + 4 : offset + 8]
-        data = png[offset + 8 : offset + 8 + length]
-        (crc,) = struct.unpack(">I", png[offset + 8 + length : offset + 12 + length])
-        if len(data) != length or zlib.crc32(kind + data) != crc:
-            raise ValueError(f"damaged PNG chunk {kind!r} at byte {offset}")
-        yield kind, data
-        if kind == b"IEND":
-            return
-        offset += 12 + length
-    raise ValueError("the PNG ends before its IEND chunk")
-
-
-def _text_chunk(kind: bytes, data: bytes) -> tuple[str, str] | None:
-    """(keyword, text) of a PNG text chunk, None for other chunks."""
-    if kind not in (b"tEXt", b"zTXt", b"iTXt"):
-        return None
-    raw_key, _, rest = data.partition(b"\0")
-    key = raw_key.decode("latin-1")
-    if kind == b"tEXt":
-        return key, rest.decode("latin-1")
-    if kind == b"zTXt":  # compression method byte, then zlib data
-        return key, zlib.decompress(rest[1:]).decode("latin-1")
-    compressed, body = rest[0], rest[2:]  # flag, method, then language\0 translated\0 text
-    _language, _, body = body.partition(b"\0")
-    _translated, _, body = body.partition(b"\0")
-    return key, (zlib.decompress(body) if compressed else body).decode("utf-8")
+    """The series `history_chart` embedded in `png`."""
+    loaded = json.loads(read_text_chunk(png, SERIES_KEY))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{SERIES_KEY} is not a JSON object")
+    return loaded

@@ -5,15 +5,20 @@ Members type a city ("Berlin", "new york"), a zone name ("Europe/Berlin") or an 
 offset at the moment of the search (Asia/Kolkata for +05:30), populous ones first, and
 the fixed `Etc/GMT±N` zone for whole hours (so an offset no city uses still works).
 Nothing here raises on any input: junk simply finds nothing.
+
+It runs on the event loop at every keystroke, so a search is a lookup in tables built
+once: the zones' searchable names (at first use) and which zones have which UTC offset
+(once per UTC hour, `offset_table`), never a pass over all ~440 zones.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
@@ -84,9 +89,31 @@ def known_zones() -> tuple[str, ...]:
 
 
 @cache
+def _known_set() -> frozenset[str]:
+    return frozenset(known_zones())
+
+
+@cache
+def _zone_infos() -> dict[str, ZoneInfo]:
+    """Every known zone, loaded once and kept: ZoneInfo itself keeps only the last few
+    alive, so a pass over all zones read most of them from disk again."""
+    return {name: ZoneInfo(name) for name in known_zones()}
+
+
+def _zone(name: str) -> ZoneInfo:
+    return _zone_infos().get(name) or ZoneInfo(name)
+
+
+@cache
 def _city_names() -> dict[str, str]:
     """Zone name -> the searchable place part, e.g. "America/New_York" -> "new york"."""
     return {name: _normalise(name.rsplit("/", 1)[-1]) for name in known_zones()}
+
+
+@cache
+def _name_index() -> tuple[tuple[str, str, str], ...]:
+    """(zone, its place part, its whole name) for every known zone, normalised once."""
+    return tuple((name, city, _normalise(name)) for name, city in _city_names().items())
 
 
 def _normalise(text: str) -> str:
@@ -96,11 +123,11 @@ def _normalise(text: str) -> str:
 
 
 def is_known_zone(name: str) -> bool:
-    return name in known_zones()
+    return name in _known_set()
 
 
 def utc_offset(name: str, at: datetime) -> timedelta:
-    return at.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)
+    return at.astimezone(_zone(name)).utcoffset() or timedelta(0)
 
 
 def format_offset(offset: timedelta) -> str:
@@ -110,8 +137,9 @@ def format_offset(offset: timedelta) -> str:
 
 
 def choice(name: str, at: datetime) -> ZoneChoice:
-    local = at.astimezone(ZoneInfo(name))
-    label = f"{name.replace('_', ' ')} ({format_offset(utc_offset(name, at))}, now {local:%H:%M})"
+    local = at.astimezone(_zone(name))
+    offset = format_offset(local.utcoffset() or timedelta(0))
+    label = f"{name.replace('_', ' ')} ({offset}, now {local:%H:%M})"
     return ZoneChoice(name, label[:100])
 
 
@@ -127,8 +155,8 @@ def parse_offset(text: str) -> timedelta | None:
     return -offset if sign in ("-", _MINUS) else offset
 
 
-def _zones_with_offset(offset: timedelta, at: datetime) -> list[str]:
-    matching = {name for name in known_zones() if utc_offset(name, at) == offset}
+def _in_order(matching: set[str], offset: timedelta) -> tuple[str, ...]:
+    """Zones with `offset`: popular ones, then the fixed Etc/GMT±N one, then the rest."""
     popular = [name for name in _POPULAR if name in matching]
     fixed: list[str] = []
     whole_hours, remainder = divmod(int(offset.total_seconds()), 3600)
@@ -136,17 +164,53 @@ def _zones_with_offset(offset: timedelta, at: datetime) -> list[str]:
         etc = "Etc/GMT" if whole_hours == 0 else f"Etc/GMT{-whole_hours:+d}"
         fixed = [etc] if etc in matching else []
     rest = sorted(matching - set(popular) - set(fixed), key=lambda n: (n.startswith("Etc/"), n))
-    return [*popular, *fixed, *rest]
+    return (*popular, *fixed, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetTable:
+    """Which zones have which UTC offset throughout one UTC hour (`by_offset`, in the
+    order offered), and the few zones whose offset changes within it (`changing`,
+    checked at the instant of each search)."""
+
+    by_offset: dict[timedelta, tuple[str, ...]]
+    changing: tuple[str, ...]
+
+
+_HOUR = timedelta(hours=1)
+
+
+@lru_cache(maxsize=8)
+def offset_table(hour: datetime) -> OffsetTable:
+    """The table for the UTC hour starting at `hour`: built once per hour (two offsets
+    per zone, a few ms), shared by every search in it. A zone with the same offset at the
+    hour's first and last instant keeps it all hour (no zone changes twice in an hour)."""
+    last = hour + _HOUR - timedelta(microseconds=1)
+    found: dict[timedelta, set[str]] = {}
+    changing: list[str] = []
+    for name in known_zones():
+        offset = utc_offset(name, hour)
+        if utc_offset(name, last) != offset:
+            changing.append(name)
+        else:
+            found.setdefault(offset, set()).add(name)
+    by_offset = {offset: _in_order(names, offset) for offset, names in found.items()}
+    return OffsetTable(by_offset, tuple(changing))
+
+
+def _zones_with_offset(offset: timedelta, at: datetime) -> tuple[str, ...]:
+    table = offset_table(at.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+    steady = table.by_offset.get(offset, ())
+    moved = {name for name in table.changing if utc_offset(name, at) == offset}
+    return _in_order({*steady, *moved}, offset) if moved else steady
 
 
 def _zones_by_name(query: str) -> list[str]:
-    cities = _city_names()
     exact, prefix, contains = [], [], []
     alias = _ALIASES.get(query)
     if alias is not None:
         exact.append(alias)
-    for name, city in cities.items():
-        full = _normalise(name)
+    for name, city, full in _name_index():
         if query in (city, full):
             exact.append(name)
         elif city.startswith(query) or full.startswith(query):
@@ -155,9 +219,10 @@ def _zones_by_name(query: str) -> list[str]:
             contains.append(name)
     found = [*exact, *prefix, *contains]
     if len(found) < MAX_RESULTS and len(query) >= 3:  # typos: "berln", "new yrok"
+        taken = set(found)
         for city_match in process.extract(
-            query, {n: c for n, c in cities.items() if n not in found}, scorer=fuzz.ratio,
-            score_cutoff=75, limit=MAX_RESULTS,
+            query, {n: c for n, c in _city_names().items() if n not in taken},
+            scorer=fuzz.ratio, score_cutoff=75, limit=MAX_RESULTS,
         ):  # fmt: skip
             found.append(city_match[2])
     return found
@@ -168,8 +233,9 @@ def search_zones(query: str, *, at: datetime | None = None) -> list[ZoneChoice]:
     at = at or datetime.now(UTC)
     try:
         cleaned = _normalise(str(query)[:MAX_QUERY])
+        names: Iterable[str]
         if not cleaned:
-            names = list(_POPULAR)
+            names = _POPULAR
         elif (offset := parse_offset(cleaned.replace(" ", ""))) is not None:
             names = _zones_with_offset(offset, at)
         else:

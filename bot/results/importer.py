@@ -10,16 +10,26 @@
 Each line is mapped by plain keyword rules to questionnaire ids where the meaning is
 clear, and reported as not mapped where it is not (past tense, vague wording). The
 original text is kept with the imported response for admin exports.
+
+The file is text anyone in the thread wrote, so reading it is bounded: at most
+`MAX_FILE_BYTES`, UTF-8 only (a one-line `ImportFileError` otherwise), and parsing is
+linear in its size (each line is matched once, by patterns that cannot backtrack over it).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.survey.flow import Answer, AnswerKey
 
-_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z /]{1,30}?)\s*[:\-–]\s*(.+?)\s*$")
+MAX_FILE_BYTES = 2 * 1024 * 1024  # thousands of replies; a thread's replies are far smaller
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Matched in full against a stripped line: after the separator nothing can backtrack (the
+# former lazy `(.+?)\s*$` was quadratic in the blanks inside a value).
+_LINE = re.compile(r"([A-Za-z][A-Za-z /]{1,30}?)\s*[:\-–]\s*(.+)")
+_AGE = re.compile(r"\s*age\s*[:\-–]", re.IGNORECASE)
 _PAST = re.compile(r"\b(years? ago|used to|before i|before|in the past|back then|was shedding)\b")
 _NEGATIVE = re.compile(r"\b(no|none|never|not really|don'?t|do not|nothing)\b")
 _NORWOOD = re.compile(r"\b(?:nw|norwood)\s*(\d(?:\.\d)?)\s*(a|v|vertex)?\b")
@@ -45,19 +55,58 @@ class ImportedReply:
     unmapped: list[str] = field(default_factory=list)
 
 
+class ImportFileError(ValueError):
+    """A replies file that cannot be read as text; the message is one line for the operator."""
+
+
+def read_replies_file(path: Path) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark), at most `MAX_FILE_BYTES`."""
+    with path.open("rb") as file:
+        data = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(
+            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+            "split it into smaller files and import them one at a time."
+        )
+    # Notepad's "Unicode" is UTF-16: a byte-order mark, or a zero byte in every other one.
+    utf16 = data.startswith(_UTF16_BOMS) or data.count(0) > len(data) // 4
+    what = "UTF-16 text (what Notepad calls Unicode), not UTF-8" if utf16 else "not UTF-8 text"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = "" if utf16 else f" (byte {exc.start} is not valid UTF-8)"
+        raise ImportFileError(
+            f"{path} is {what}{where}; save it as UTF-8 and run the command again."
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError(
+            f"{path} is {what} (it has zero bytes); save it as UTF-8 and run the command again."
+        )
+    return text
+
+
+def _reply_line(line: str) -> re.Match[str] | None:
+    """A "Key: value" line, key and value without surrounding blanks; None otherwise."""
+    return _LINE.fullmatch(line.strip())
+
+
 def split_replies(text: str) -> list[str]:
-    """Replies start at an "Age:" line (the thread's format); otherwise the file is one."""
+    """Replies start at an "Age:" line (the thread's format); otherwise the file is one.
+
+    Linear in the text: each line is matched once, and the reply being read remembers
+    whether it has a "Key: value" line yet (an "Age:" line starts a new one only then)."""
     blocks: list[str] = []
     current: list[str] = []
+    has_line = False
     for line in text.splitlines():
-        if re.match(r"^\s*age\s*[:\-–]", line, re.IGNORECASE) and any(
-            _LINE.match(previous) for previous in current
-        ):
-            blocks.append("\n".join(current))
-            current = []
+        if has_line and _AGE.match(line):
+            blocks.append("\n".join(current).strip())
+            current, has_line = [], False
         current.append(line)
-    blocks.append("\n".join(current))
-    return [b.strip() for b in blocks if any(_LINE.match(line) for line in b.splitlines())]
+        has_line = has_line or _reply_line(line) is not None
+    if has_line:
+        blocks.append("\n".join(current).strip())
+    return blocks
 
 
 def _found(pairs: tuple[tuple[str, str], ...], value: str) -> list[str]:
@@ -69,7 +118,7 @@ def parse_reply(text: str) -> ImportedReply:
     sensations: list[str] = []
     sensation_areas: list[str] = []
     for line in text.splitlines():
-        match = _LINE.match(line)
+        match = _reply_line(line)
         if match is None:
             continue
         key, value = match[1].strip().lower(), match[2].strip()

@@ -44,6 +44,7 @@ class Backend(Protocol):
     async def snapshot(self, work: Callable[[Tx], T]) -> T: ...
     async def hold(self, key: str) -> None: ...
     async def integrity_problems(self) -> list[str]: ...
+    async def forget_erased(self) -> None: ...
 
 
 class Database:
@@ -203,12 +204,18 @@ class Database:
 
     # -- maintenance --------------------------------------------------------------------------
 
+    async def forget_erased(self) -> None:
+        """After an erasure: what the database keeps on disk of deleted rows is let go
+        (SQLite: the WAL is checkpointed and emptied)."""
+        await self._backend.forget_erased()
+
     async def integrity_problems(self) -> list[str]:
         """SQLite's `PRAGMA quick_check` findings; empty when sound (PostgreSQL: always)."""
         return await self._backend.integrity_problems()
 
     async def backup_to(self, destination: Path) -> None:
-        """A consistent copy of an SQLite file, even while others write."""
+        """A consistent copy of an SQLite file, even while others write: one self-contained
+        file (no -wal or -shm beside it), readable by its owner only."""
         from bot.storage.sqlite import SQLiteBackend
 
         if not isinstance(self._backend, SQLiteBackend):

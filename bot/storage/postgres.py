@@ -164,9 +164,15 @@ class PostgresBackend:
                 application_name="anagen",
             )
         except psycopg.Error as exc:
-            raise StorageError(
-                f"cannot connect to PostgreSQL at {self.location}: {_first_line(exc)}"
-            ) from exc
+            error = StorageError(
+                f"cannot connect to PostgreSQL at {self.location}: "
+                f"{self.location.scrub(_first_line(exc))}"
+            )
+            # The driver's words may hold a piece of the password (see `scrub`): a traceback
+            # shows them only when they do not.
+            if self.location.scrub(str(exc)) == str(exc):
+                raise error from exc
+            raise error from None
         conn.adapters.register_loader("numeric", _NumericLoader)
         conn.adapters.register_dumper(bool, _BoolAsInt)
         if self.readonly:
@@ -280,6 +286,10 @@ class PostgresBackend:
         await self._call(hold)
 
     # -- maintenance --------------------------------------------------------------------------
+
+    async def forget_erased(self) -> None:
+        """Erased rows are dead tuples until (auto)vacuum reuses their space; the README says
+        so. Nothing to do at once."""
 
     async def integrity_problems(self) -> list[str]:
         return []  # PostgreSQL checks its own pages; there is no quick_check to run

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -81,6 +82,7 @@ class SQLiteBackend:
                 raise StorageError(f"{path} does not exist.")
             connection = _connect(f"file:{path}?mode=ro", uri=True)
         else:
+            _create_owner_only(path)
             connection = _connect(str(path))
         backend = cls(location, connection)
         try:
@@ -113,6 +115,9 @@ class SQLiteBackend:
     async def _configure(self, *, readonly: bool) -> None:
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten, not only unlinked: an erasure leaves no text in the
+        # file (SQLite's upstream default is off; some builds turn it on).
+        await self._conn.execute("PRAGMA secure_delete = ON")
         if not readonly:
             await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -242,18 +247,31 @@ class SQLiteBackend:
 
     # -- maintenance --------------------------------------------------------------------------
 
+    async def forget_erased(self) -> None:
+        """Copy the WAL into the file and empty it, so erased rows (overwritten there by
+        secure_delete) do not live on in the WAL until the next checkpoint."""
+        await self._conn.run_in_thread(
+            lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        )
+
     async def integrity_problems(self) -> list[str]:
         rows = await self.snapshot(lambda tx: [row[0] for row in tx.rows("PRAGMA quick_check")])
         return [] if rows == ["ok"] else rows
 
     async def backup_to(self, destination: Path) -> None:
-        """SQLite's online backup API: a consistent copy even while others write."""
+        """SQLite's online backup API: a consistent copy even while others write. The copy
+        is owner-only (0600) and one self-contained file: in rollback-journal mode, so that
+        opening it leaves no -wal or -shm beside it (the bot turns WAL on when it opens it)."""
+        _create_owner_only(destination)
         target = sqlite3.connect(destination)
-        self._in_thread += 1
         try:
-            await self._conn.backup(target)
+            self._in_thread += 1
+            try:
+                await self._conn.backup(target)
+            finally:
+                self._in_thread -= 1
+            target.execute("PRAGMA journal_mode = DELETE")
         finally:
-            self._in_thread -= 1
             target.close()
 
 
@@ -269,11 +287,31 @@ def _transact(conn: sqlite3.Connection, works: list[Callable[[Tx], Any]]) -> lis
     return outcomes
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create the database file, empty, readable and writable by its owner only (0600)
+    whatever the umask, unless it exists: it holds members' health answers. SQLite gives the
+    -wal and -shm files it creates beside a database the database file's mode, so they are
+    owner-only too. An existing file keeps its mode (`anagen check` warns when others can
+    read it)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:  # no such folder, no permission: sqlite3 reports it, as it always did
+        return
+    try:
+        if hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _lock_for_one_process(path: Path) -> IO[bytes]:
     """Refuse a second bot process on the same file: SQLite is the one-process default,
     and two schedulers would each think the other's claims were abandoned."""
     lock_path = path.with_name(path.name + ".lock")
-    handle = lock_path.open("a+b")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)  # owner-only
+    handle = open(fd, "a+b")  # noqa: SIM115 (held, and locked, while the process runs)
     try:
         import fcntl
     except ImportError:  # Windows: no advisory file locks; one process is the operator's job

@@ -53,6 +53,17 @@ class SuggestionRepository:
         )
         return page, int(total or 0)
 
+    def open_count(self, guild_id: int, user_id: int) -> int:
+        """How many of the member's suggestions in this server wait for review."""
+        return int(
+            self.tx.value(
+                "SELECT count(*) FROM treatment_suggestions WHERE guild_id = ? AND user_id = ?"
+                " AND status = 'open'",
+                (guild_id, user_id),
+            )
+            or 0
+        )
+
     def resolve(self, guild_id: int, suggestion_id: int, status: str, moderator_id: int) -> bool:
         """Mark an open suggestion of this server handled; False if it was not open here."""
         return (

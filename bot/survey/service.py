@@ -9,7 +9,7 @@ stale buttons are harmless, and one member can never touch another's survey.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -97,6 +97,13 @@ AnswerBuilder = Callable[[Step], dict[str, Answer]]
 # check-in's regimen changes) is committed together with the completion, or not at all.
 FinishHook = Callable[[Tx, Response, Answers], None]
 OpenCheck = Callable[[Tx, int], bool]
+# Whether a member still belongs to a server (Discord knows: the shell answers). Answers are
+# stored for a server only while the member is in it.
+MembershipCheck = Callable[[int, int], Awaitable[bool]]
+NOT_A_MEMBER = (
+    "You are no longer a member of that server, so Anagen cannot take answers for it: "
+    "nothing was stored. If you want what it holds about you there erased, use `/forget-me`."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +141,10 @@ class SurveyService:
         self.texts = texts
         self._is_open = is_open
         self._on_finish = on_finish
+        self.membership: MembershipCheck | None = None  # set by the bot
+
+    async def _member(self, guild_id: int, user_id: int) -> bool:
+        return self.membership is None or await self.membership(guild_id, user_id)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -165,6 +176,8 @@ class SurveyService:
 
         `prefill` answers questions the bot already knows (a check-in's current treatments)
         in the new response; the member lands after them and can go back to correct them."""
+        if not await self._member(guild_id, user_id):
+            return NoticeScreen(NoticeKind.GONE, NOT_A_MEMBER)
 
         def unit(tx: Tx) -> Screen:
             responses = self.tables.on(tx)
@@ -461,6 +474,10 @@ class SurveyService:
         return NoticeScreen(NoticeKind.PAUSED, self.texts.paused, response_id)
 
     async def finish(self, response_id: int, user_id: int) -> Screen:
+        owned = await self.db.read(lambda tx: self._owned(tx, response_id, user_id))
+        if owned is not None and not await self._member(owned.guild_id, user_id):
+            return NoticeScreen(NoticeKind.GONE, NOT_A_MEMBER)
+
         def unit(tx: Tx) -> Screen:
             response = self._owned(tx, response_id, user_id)
             if response is None:

@@ -9,6 +9,7 @@ from bot.checkins.outcomes import OutcomesReport, treatment_outcomes
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.suggestions import Suggestion, SuggestionRepository
+from bot.storage.tx import Tx
 from bot.survey.groupings import TreatmentsSpec
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, Treatment
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from bot.results.releases import Releases
 
 MAX_SUGGESTION = 1000
+# One member cannot flood the moderators' queue (security review F5).
+MAX_OPEN_SUGGESTIONS = 5
+
+
+class TooManyWaiting(Exception):
+    """The member's suggestions waiting for review in this server are at the cap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +140,21 @@ class TreatmentService:
         return found.label if found is not None else choice
 
     async def suggest(self, guild_id: int, user_id: int, treatment: Treatment, text: str) -> int:
+        """Queue a suggestion; raises TooManyWaiting when the member already has
+        MAX_OPEN_SUGGESTIONS waiting in this server (counted and stored in one unit, so two
+        sent at once cannot both pass)."""
         text = text.strip()
         if not text:
             raise ValueError("empty suggestion")
-        return await self.db.run(
-            lambda tx: SuggestionRepository(tx).add(
-                guild_id, user_id, treatment.id, text[:MAX_SUGGESTION]
-            )
-        )
+
+        def unit(tx: Tx) -> int:
+            suggestions = SuggestionRepository(tx)
+            waiting = suggestions.open_count(guild_id, user_id)
+            if waiting >= MAX_OPEN_SUGGESTIONS:
+                raise TooManyWaiting(waiting)
+            return suggestions.add(guild_id, user_id, treatment.id, text[:MAX_SUGGESTION])
+
+        return await self.db.run(unit)
 
     async def queue(self, guild_id: int, page: int, per_page: int) -> tuple[list[Suggestion], int]:
         return await self.db.read(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -55,6 +55,7 @@ CHECKIN_OFFER = (
 NO_SURVEY_IN_DMS = (
     "You have no survey in progress here. Run `/survey start` in your server to begin one."
 )
+NO_SURVEY_QUIET = timedelta(minutes=5)
 
 
 def _member_key(interaction: discord.Interaction) -> tuple[int | None, int]:
@@ -76,6 +77,7 @@ class Survey(commands.Cog):
             "": self.service,
             "c": bot.services.checkins.engine,
         }
+        self._told: dict[int, datetime] = {}  # member -> until when "no survey" is not repeated
 
     def engine(self, ref: str) -> tuple[SurveyService, int]:
         """The engine a response reference ("12", "c7") belongs to, and the response id."""
@@ -88,9 +90,13 @@ class Survey(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*items.ALL)
+        for engine in self.engines.values():
+            engine.membership = self.bot.is_member
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*items.ALL)
+        for engine in self.engines.values():
+            engine.membership = None
 
     # -- showing screens ----------------------------------------------------------------------
 
@@ -399,6 +405,18 @@ class Survey(commands.Cog):
                 latest = (touched, book)
         return latest[1] if latest else ""
 
+    async def _no_survey(self, message: discord.Message) -> None:
+        """Say there is no survey here once per member every few minutes; other DMs go
+        unanswered, so chatter never spends the request budget every member shares."""
+        now = self.bot.clock.now()
+        until = self._told.get(message.author.id)
+        if until is not None and until > now:
+            return
+        if len(self._told) > 10_000:
+            self._told = {u: t for u, t in self._told.items() if t > now}
+        self._told[message.author.id] = now + NO_SURVEY_QUIET
+        await message.channel.send(NO_SURVEY_IN_DMS)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is not None or message.author.bot:
@@ -407,7 +425,7 @@ class Survey(commands.Cog):
             book = await self._replying_to(message.author.id)
             screen = await self.engines[book].reply(message.author.id, message.content)
             if screen is None:
-                await message.channel.send(NO_SURVEY_IN_DMS)
+                await self._no_survey(message)
                 return
             await self.send_in_dm(message.channel, message.author.id, screen, book)
         except discord.Forbidden:

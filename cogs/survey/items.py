@@ -292,11 +292,11 @@ class EraseButton(
     """The confirmation of `/survey delete`. Persistent like every other survey control, so a
     restart between the question and the click cannot leave the member with a dead button."""
 
-    def __init__(self, guild_id: int, user_id: int, verdict: str) -> None:
+    def __init__(self, guild_id: int, user_id: int, verdict: str, label: str | None = None) -> None:
         erase = verdict == "erase"
         super().__init__(
             discord.ui.Button(
-                label="Erase my answers" if erase else "Cancel",
+                label=(label or ("Erase my answers" if erase else "Cancel"))[:80],
                 style=discord.ButtonStyle.danger if erase else discord.ButtonStyle.secondary,
                 custom_id=ids.ERASE.build(guild=guild_id, user=user_id, verdict=verdict),
             )

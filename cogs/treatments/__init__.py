@@ -15,7 +15,7 @@ from bot.checkins.outcomes import OutcomesReport
 from bot.errors import UserFacingError
 from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
-from bot.treatments.service import MAX_SUGGESTION, TreatmentService
+from bot.treatments.service import MAX_SUGGESTION, TooManyWaiting, TreatmentService
 from bot.tree import send_ephemeral
 from cogs._components import ReportingItem, label_of
 from cogs.treatments import ids
@@ -23,6 +23,9 @@ from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_
 
 # The oldest open suggestions, one row of buttons each; resolving one makes room for the next.
 QUEUE_PAGE = 4
+# One member cannot flood the moderators' queue (security review F5): a few suggestions an
+# hour (and `MAX_OPEN_SUGGESTIONS` waiting at once, in the service).
+SUGGEST_PER_HOUR = 3
 
 
 def _cog(interaction: discord.Interaction) -> Treatments:
@@ -274,6 +277,7 @@ class Treatments(commands.Cog):
         name="The entry your suggestion is about",
         text="What should change, ideally with a source (PubMed id, link)",
     )
+    @app_commands.checks.cooldown(SUGGEST_PER_HOUR, 3600.0, key=lambda i: (i.guild_id, i.user.id))
     async def suggest(
         self,
         interaction: discord.Interaction,
@@ -286,9 +290,15 @@ class Treatments(commands.Cog):
         if len(text) < 5:
             raise UserFacingError("Please write what should change, in a few words at least.")
         treatment = self.resolve_name(name)
-        number = await self.service.suggest(
-            interaction.guild_id, interaction.user.id, treatment, text
-        )
+        try:
+            number = await self.service.suggest(
+                interaction.guild_id, interaction.user.id, treatment, text
+            )
+        except TooManyWaiting as waiting:
+            raise UserFacingError(
+                f"You have {waiting} suggestions waiting for review in this server. Please "
+                "wait until the moderators have looked at them before you send more."
+            ) from None
         await send_ephemeral(
             interaction,
             f"Thank you! Suggestion #{number} about {treatment.name} is queued for this "
