@@ -137,7 +137,7 @@ async def test_a_question_added_later_is_refused_kindly_until_enough_answer_it(
         '[[questions]]\nid = "notes"',
         '[[questions]]\nid = "washing"\ntype = "single"\nprompt = "How often do you wash?"\n'
         'choices = [\n  { id = "daily", label = "Daily" },\n  { id = "weekly", label = "Weekly" },'
-        "\n]\n\n[[questions]]\nid = \"notes\"",
+        '\n]\n\n[[questions]]\nid = "notes"',
         1,
     )
     path = tmp_path / "scalp-v2.toml"
