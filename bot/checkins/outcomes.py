@@ -21,10 +21,7 @@ k members reached shows nothing but that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.results.releases import Releases
+from typing import Any
 
 HORIZONS = (3, 6)  # months after the start
 # The check-in's answers, as ids in checkin-v1.toml ("none" of the side effects is not one).
@@ -77,12 +74,3 @@ def outcomes_from(treatment: str, part: dict[str, Any] | None, k: int) -> Outcom
             )
         )
     return OutcomesReport(treatment, k, tuple(horizons))
-
-
-async def treatment_outcomes(releases: Releases, guild_id: int, choice: str) -> OutcomesReport:
-    """Outcomes over time for one treatment choice, from the server's latest release."""
-    found = await releases.part(guild_id, f"outcomes:{choice}")
-    if found is None:
-        return outcomes_from(choice, None, 5)
-    record, part = found
-    return outcomes_from(choice, part, record.k)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.checkins.outcomes import OutcomesReport, outcomes_from
 from bot.clock import Clock, SystemClock
 from bot.results.members import Snapshot, read_snapshot
 from bot.results.release import AuditFailed, Part, ReleaseSpec, build
@@ -113,6 +114,14 @@ class Releases:
             while len(self._parts) > _CACHED_PARTS:
                 self._parts.popitem(last=False)
         return record, value
+
+    async def outcomes(self, guild_id: int, choice: str) -> OutcomesReport:
+        """Outcomes over time for one treatment choice, from the latest release."""
+        found = await self.part(guild_id, f"outcomes:{choice}")
+        if found is None:
+            return outcomes_from(choice, None, 5)
+        record, part = found
+        return outcomes_from(choice, part, record.k)
 
     async def add_chart(self, record: ReleaseRecord, key: str, png: bytes) -> bytes:
         """Keep a chart drawn on first request with its release; the first stored wins."""

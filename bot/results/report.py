@@ -12,7 +12,6 @@ from bot.checkins.outcomes import (
     SHEDDING,
     SIDE_EFFECTS,
     OutcomesReport,
-    treatment_outcomes,
 )
 from bot.results import wording
 from bot.results.published import Comparison, ComparisonRefused, NotPublished
@@ -155,7 +154,7 @@ async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> l
     choices.sort(key=lambda choice: (order.get(choice, len(order)), choice))
     tables = []
     for choice in choices:
-        report = await treatment_outcomes(service.releases, guild_id, choice)
+        report = await service.releases.outcomes(guild_id, choice)
         if report.shown:
             tables.append(_outcomes_table(labels.get(choice, choice), report))
     months = str(HORIZONS[0]) + "".join(f" (or {m})" for m in HORIZONS[1:])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bot.checkins.outcomes import OutcomesReport, treatment_outcomes
+from bot.checkins.outcomes import OutcomesReport
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.suggestions import Suggestion, SuggestionRepository
@@ -118,7 +118,7 @@ class TreatmentService:
         )
 
     async def outcomes(self, guild_id: int, choice: str) -> OutcomesReport:
-        return await treatment_outcomes(self.releases, guild_id, choice)
+        return await self.releases.outcomes(guild_id, choice)
 
     def _labels(
         self, spec: TreatmentsSpec
