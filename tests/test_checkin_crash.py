@@ -29,7 +29,11 @@ from tests.double import DiscordDouble, User
 from tests.survey_driver import rows
 from tests.test_crash_safety import launch
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+# Processes killed with SIGKILL: the slow lane (README, "run the tests").
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL"),
+    pytest.mark.slow,
+]
 
 MEMBERS = 60
 MESSAGES = r"/channels/\d+/messages"

@@ -113,6 +113,7 @@ def max_requests_in_any_second(times: list[datetime], per_send: int) -> int:
     return most
 
 
+@pytest.mark.slow
 async def test_a_burst_of_10000_is_paced_and_sent_exactly_once(
     db: Database, clock: ManualClock
 ) -> None:

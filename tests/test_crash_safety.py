@@ -18,7 +18,11 @@ from tests.databases import env_value
 from tests.double import DiscordDouble, Message, User
 from tests.survey_driver import CLICKS, answer_step, click_through, rows, step_of, stored_steps
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+# Processes killed with SIGKILL: the slow lane (README, "run the tests").
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL"),
+    pytest.mark.slow,
+]
 
 REPO = Path(__file__).resolve().parents[1]
 MEMBERS = 8

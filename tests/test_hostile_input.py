@@ -523,6 +523,7 @@ async def say(double: DiscordDouble, user: User, text: str) -> Message:
     return reply
 
 
+@pytest.mark.slow
 async def test_typed_dm_replies_with_hostile_text(
     double: DiscordDouble,
     bot: AnagenBot,

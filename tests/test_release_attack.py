@@ -7,6 +7,9 @@ import pytest
 
 from tests.privacy_attack import KINDS, run_trial, usefulness
 
+# Hundreds of releases built and attacked: the slow lane (README, "run the tests").
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_two_releases_reveal_no_answer_of_the_batch(kind: str) -> None:

@@ -32,7 +32,11 @@ from tests.double.model import Guild
 from tests.survey_driver import click_through, stored_steps
 from tests.test_crash_safety import answer_until_killed, launch
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+# Processes killed with SIGKILL: the slow lane (README, "run the tests").
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL"),
+    pytest.mark.slow,
+]
 
 SURVEYORS = 4  # per server
 DUE = 8  # members per server with a check-in reminder due
