@@ -11,6 +11,8 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.app import AnagenBot
 from bot.clock import ManualClock
 from bot.erasure import erase_member
@@ -78,6 +80,9 @@ async def test_nothing_public_moves_between_releases(
     # the erased members are out of it
     stored = rows(bot.settings.database, "SELECT count(*) FROM responses WHERE user_id = 50000")
     assert stored[0][0] == 0
+    # what a release keeps for its own audit (who it counted) is never read out
+    with pytest.raises(KeyError):
+        await releases.part(guild, "private:members")
 
 
 async def test_a_release_follows_a_batch_in_the_background_and_is_announced(

@@ -17,6 +17,7 @@ pure and runs in a worker thread; `bot.results.releases` decides when and stores
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ _AUDIT_ROUNDS = 4
 class AuditFailed(Exception):
     """Rounding the other way did not stop this release from pinning what the batch did: it
     is not made, and waits for more changes (which move the counts)."""
+
+
+# Not public: which members a release counted (record keys and answer digests), for the next
+# release's audit. Commands never ask for it (they name the parts they read).
+MEMBERS = "private:members"
 
 
 def pair_key(first: str, second: str) -> str:
@@ -92,8 +98,10 @@ def build(
     statistics: bool = True,
 ) -> dict[str, Part]:
     """Every part of a release. With the `previous` release, a cell whose two readings
-    would pin what the batch (`joined` in, `left` out) did is rounded the other way, and
-    AuditFailed is raised when that is not enough.
+    would pin what the batch did is rounded the other way, and AuditFailed is raised when
+    that is not enough. Who changed is read from the previous release's MEMBERS part
+    (exact, whatever happened: completions, erasures, retakes, a new check-in, a member
+    leaving a gated count); `joined` and `left` count it only for a release without one.
     `statistics=False` leaves the tests out (they are computed from published numbers, so
     the privacy benchmarks, which read only those, skip them)."""
     keys = [rounder.record_key(m.user_id) for m in snapshot.members]
@@ -111,14 +119,35 @@ def build(
         tallied[f"outcomes:{choice}"] = _outcomes(choice, trajectories, rounder)
     flips: set[tuple[int, int]] = set()
     published = _publish_all(tallied, rounder, flips)
+    members = _member_digests(snapshot.members, keys)
     if previous:
+        if MEMBERS in previous:  # who changed, exactly, as a reader who knows them would
+            joined, left = who_changed(previous[MEMBERS]["members"], members)
         published = _audited(
             spec, tallied, published, previous, rounder, flips, joined, left, previous_k
         )
     for key, part in published.items():
         if key.startswith("pair:"):
             part["test"] = _test(part) if statistics else None
+    published[MEMBERS] = {"members": members}
     return published
+
+
+def _member_digests(members: list[Member], keys: list[int]) -> dict[str, str]:
+    """Each counted member's record key and a digest of what the release counts of them:
+    the next release compares the two to know exactly who joined, left or changed."""
+    found = {}
+    for member, key in zip(members, keys, strict=True):
+        counted = repr((sorted(member.answers.items()), sorted(member.effects.items())))
+        found[str(key)] = hashlib.blake2b(counted.encode(), digest_size=8).hexdigest()
+    return found
+
+
+def who_changed(before: dict[str, str], after: dict[str, str]) -> tuple[int, int]:
+    """(members who may have entered a cell, members who may have left one)."""
+    joined = sum(1 for key, digest in after.items() if before.get(key) != digest)
+    left = sum(1 for key, digest in before.items() if after.get(key) != digest)
+    return joined, left
 
 
 # -- counting ---------------------------------------------------------------------------------

@@ -93,6 +93,8 @@ class Releases:
     async def part(self, guild_id: int, key: str) -> tuple[ReleaseRecord, Any] | None:
         """The latest release and one of its parts (None: no release yet). A part the
         release does not have is None beside the release."""
+        if key.startswith("private:"):
+            raise KeyError(key)  # what a release keeps for its own audit is never read out
 
         def unit(tx: Tx) -> tuple[ReleaseRecord | None, str | None]:
             releases = ReleaseRepository(tx)
