@@ -121,10 +121,15 @@ def build(
     published = _publish_all(tallied, rounder, flips)
     members = _member_digests(snapshot.members, keys)
     if previous:
-        if MEMBERS in previous:  # who changed, exactly, as a reader who knows them would
-            joined, left = who_changed(previous[MEMBERS]["members"], members)
+        # Survey respondents: who changed, exactly, as a reader who knows them would.
+        # Check-in outcomes count members by their check-ins (survey respondents or not),
+        # so their batch is the check-ins since the last release.
+        survey = (joined, left)
+        if MEMBERS in previous:
+            survey = who_changed(previous[MEMBERS]["members"], members)
+        batches = {False: survey, True: (joined, left)}
         published = _audited(
-            spec, tallied, published, previous, rounder, flips, joined, left, previous_k
+            spec, tallied, published, previous, rounder, flips, batches, previous_k
         )
     for key, part in published.items():
         if key.startswith("pair:"):
@@ -274,14 +279,15 @@ def _audited(
     previous: Mapping[str, Part],
     rounder: Rounder,
     flips: set[tuple[int, int]],
-    joined: int,
-    left: int,
+    batches: dict[bool, tuple[int, int]],
     previous_k: int | None,
 ) -> dict[str, Part]:
     """Where this release beside the previous one would pin what the batch did
     (`bot.results.audit`), the counts of the sums that pinned it are rounded the other way
     (each is still a neighbouring multiple of 5, so nothing a reader can tell apart); the
-    members of one cell are flipped together everywhere they are counted."""
+    members of one cell are flipped together everywhere they are counted. `batches`: who
+    joined and left, for the outcomes parts (True) and the rest (False); a batch of no one
+    has nothing to give away."""
     single = {q.id for q in spec.overview if q.kind is Kind.SINGLE}
     tallies = {
         path: tally
@@ -291,10 +297,17 @@ def _audited(
     }
     k_before = previous_k if previous_k is not None else rounder.k
     for _ in range(_AUDIT_ROUNDS):
-        found, known = audit.ranges(
-            previous, published, k_before, rounder.k, joined, left, single.__contains__
-        )
-        bad = set(audit.pinned(found, joined, left))
+        bad: set[audit.Path] = set()
+        known: list[tuple[audit.Path, list[audit.Path]]] = []
+        for outcomes, (joined, left) in batches.items():
+            if not joined and not left:
+                continue
+            subset = {k: p for k, p in published.items() if k.startswith("outcomes:") == outcomes}
+            found, sums = audit.ranges(
+                previous, subset, k_before, rounder.k, joined, left, single.__contains__
+            )
+            bad.update(audit.pinned(found, joined, left))
+            known += sums
         if not bad:
             return published
         involved = set(bad)
