@@ -108,15 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     kb_commands.add_parser(
         "check",
-        help="validate every entry, source and date",
+        help="validate every entry, source, date and required caution",
         description="Load and validate the knowledge base: ids, aliases, categories, related "
-        "entries, and a source and as-of date on every fact. Exits 1 listing every problem.",
+        "entries, a source and as-of date on every fact, and the cautions each entry's safety "
+        "classes require (bot/treatments/data/safety.toml; see docs/knowledge-base.md). "
+        "Exits 1 listing every problem.",
     )
     kb_search = kb_commands.add_parser(
         "search",
         help="search as /treatment does",
         description="Run the same search /treatment and its autocomplete use, and show how "
-        "each result matched (exact, prefix, fuzzy or full-text).",
+        "each result matched (exact, symptom, prefix, fuzzy or full-text).",
     )
     kb_search.add_argument("query", nargs="+", help="what a member would type")
     export = commands.add_parser(
@@ -440,7 +442,8 @@ def _command_kb(args: argparse.Namespace) -> int:
         print(
             f"ok  {len(kb.treatments)} entries in {len({t.category for t in kb.treatments})} "
             f"categories, {kb.fact_count} facts each with a source and a date "
-            f"({kb.unconfirmed_count} marked unconfirmed)."
+            f"({kb.unconfirmed_count} marked unconfirmed); every treatment has the "
+            f"cautions its safety classes require."
         )
         return EXIT_OK
     query = " ".join(args.query)

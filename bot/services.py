@@ -11,6 +11,7 @@ from bot.results.service import ResultsService
 from bot.storage import Database
 from bot.survey.questionnaire import Questionnaire
 from bot.survey.service import SurveyService
+from bot.treatments.advice import AdviceBook
 from bot.treatments.knowledge import KnowledgeBase
 from bot.treatments.service import TreatmentService
 
@@ -33,9 +34,14 @@ class Services:
         clock: Clock,
     ) -> Services:
         results = ResultsService(db, questionnaire, checkin_questionnaire, clock)
+        survey = SurveyService(db, questionnaire)
+        checkins = CheckinService(db, checkin_questionnaire, questionnaire, clock)
+        advice = AdviceBook(knowledge, questionnaire.results.treatments)
+        survey.advise = advice.after_survey
+        checkins.engine.advise = advice.after_checkin
         return cls(
-            survey=SurveyService(db, questionnaire),
-            checkins=CheckinService(db, checkin_questionnaire, questionnaire, clock),
+            survey=survey,
+            checkins=checkins,
             results=results,
             treatments=TreatmentService(db, knowledge, questionnaire, results.releases),
         )

@@ -191,10 +191,10 @@ def read_settings(
     knowledge_base_path = None
     if raw_kb := values.get("ANAGEN_KNOWLEDGE_BASE", "").strip():
         knowledge_base_path = Path(raw_kb).expanduser()
-        if not knowledge_base_path.is_file():
+        if not (knowledge_base_path.is_file() or knowledge_base_path.is_dir()):
             problems.append(
-                f"ANAGEN_KNOWLEDGE_BASE={raw_kb!r} is not a file: give the path of a knowledge "
-                "base TOML file, or leave it empty for the bundled one."
+                f"ANAGEN_KNOWLEDGE_BASE={raw_kb!r} does not exist: give a knowledge-base TOML "
+                "file or a folder of them, or leave it empty for the bundled one."
             )
 
     ids_name, raw_ids = (

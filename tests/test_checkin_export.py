@@ -112,6 +112,7 @@ async def test_a_moderators_export_has_the_checkin_one_row_per_treatment(
         "none": "0",
         "sexual": "1",
         "mood": "1",
+        "heart": "0",
         "skin_irritation": "0",
         "unwanted_hair": "0",
         "other": "0",

@@ -114,12 +114,12 @@ async def test_outcomes_over_time_appear_only_from_the_group_size(
     assert lines[:6] == [
         "**3+ months after starting** · 15 members",
         "Shedding since their previous check-in: less 5 · same 5 · more 5",
-        "Side effects reported: sexual <5 · mood <5 · skin irritation <5 · unwanted hair <5 "
-        "· other <5",
+        "Side effects reported: sexual <5 · mood <5 · heart symptoms <5 · skin irritation <5 "
+        "· unwanted hair <5 · other <5",
         "**6+ months after starting** · 15 members",
         "Shedding since their previous check-in: less 5 · same 5 · more 5",
-        "Side effects reported: sexual 5 · mood <5 · skin irritation <5 · unwanted hair <5 "
-        "· other <5",
+        "Side effects reported: sexual 5 · mood <5 · heart symptoms <5 · skin irritation <5 "
+        "· unwanted hair <5 · other <5",
     ]
     assert lines[6].startswith("-# Members who gave their start month")
     assert "rounded to a multiple of 5" in lines[6]

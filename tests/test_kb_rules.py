@@ -38,6 +38,7 @@ def entry(
         id = "{entry_id}"
         name = "{entry_id.title()}"
         category = "procedures"
+        safety = ["lifestyle"]
         {device_line}
         summary = "An example."
 

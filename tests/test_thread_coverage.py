@@ -132,7 +132,8 @@ THREAD_NAMES: list[tuple[str, str]] = [
     ("Polarity", "skinte"),
     ("Follicà", "follica"),
     ("topical tofacitinib cream", "jak_topical"),
-    ("asteroids", "topical_steroids"),
+    # "asteroids" (the thread's joke for steroids) is left out: an alias that close to
+    # "steroids" sent "anabolic steroids" to steroid creams (knowledge-base review, Dec 2026).
 ]
 
 # Not named in the thread (it predates them) but asked about today, or needed so that a

@@ -156,9 +156,13 @@ def test_bundled_file_loads_without_problems(kb: knowledge.KnowledgeBase) -> Non
 def test_every_entry_has_what_and_both_statuses(kb: knowledge.KnowledgeBase) -> None:
     for treatment in kb.treatments:
         assert treatment.what is not None, treatment.id
-        assert treatment.status_pattern is not None, treatment.id
-        assert treatment.status_areata is not None, treatment.id
-        assert treatment.status_pattern.status in knowledge.STATUSES
+        if treatment.is_condition:
+            assert treatment.facts_about("see_doctor"), treatment.id
+            assert treatment.facts_about("differs"), treatment.id
+        else:
+            assert treatment.status_pattern is not None, treatment.id
+            assert treatment.status_areata is not None, treatment.id
+            assert treatment.status_pattern.status in knowledge.STATUSES
         for fact in treatment.facts:
             assert fact.sources, (treatment.id, fact.topic)
             assert fact.as_of <= dt.date.today()
@@ -200,14 +204,16 @@ def test_check_knowledge_base_one_line() -> None:
     line = check_knowledge_base()
     assert line.startswith("knowledge base: ")
     assert "entries" in line
-    assert "9 categories" in line
+    assert f"{len(CATEGORIES)} categories" in line
     assert "\n" not in line
 
 
 def test_check_knowledge_base_raises_one_line_value_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(knowledge, "_bundled_text", lambda: ("treatment = 1\n", "bundled"))
+    monkeypatch.setattr(
+        knowledge, "_read_files", lambda path: ([("x.toml", "treatment = 1\n")], "bundled")
+    )
     with pytest.raises(ValueError, match="knowledge base: ") as info:
         check_knowledge_base()
     assert "\n" not in str(info.value)
@@ -301,6 +307,7 @@ def test_minimal_valid_file(tmp_path: Path) -> None:
         name = "Alpha"
         aliases = ["A1"]
         category = "pipeline"
+        safety = ["lifestyle"]
         summary = "An example."
         {GOOD_FACTS}
         """,
@@ -319,6 +326,7 @@ def test_broken_file_reports_every_problem(tmp_path: Path) -> None:
         name = "Alpha"
         aliases = ["shared"]
         category = "pipeline"
+        safety = ["lifestyle"]
         summary = "First."
         related = ["no_such_entry", "alpha"]
         {GOOD_FACTS}
@@ -327,6 +335,7 @@ def test_broken_file_reports_every_problem(tmp_path: Path) -> None:
         id = "alpha"
         name = "Alpha again"
         category = "pipeline"
+        safety = ["lifestyle"]
         summary = "Duplicate id."
         {GOOD_FACTS}
 
@@ -335,6 +344,7 @@ def test_broken_file_reports_every_problem(tmp_path: Path) -> None:
         name = "Beta"
         aliases = ["Shared!"]
         category = "snake_oil"
+        safety = ["lifestyle"]
         summary = "Unknown category, shared alias, broken facts."
 
         [[treatment.fact]]

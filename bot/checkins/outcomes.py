@@ -26,7 +26,7 @@ from typing import Any
 HORIZONS = (3, 6)  # months after the start
 # The check-in's answers, as ids in checkin-v1.toml ("none" of the side effects is not one).
 SHEDDING = ("less", "same", "more")
-SIDE_EFFECTS = ("sexual", "mood", "skin_irritation", "unwanted_hair", "other")
+SIDE_EFFECTS = ("sexual", "mood", "heart", "skin_irritation", "unwanted_hair", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,11 @@ def outcomes_from(treatment: str, part: dict[str, Any] | None, k: int) -> Outcom
                 shown=True,
                 cohort=_text(horizon["cohort"], k),
                 shedding={a: _text(horizon["shedding"][a], k) for a in SHEDDING},
-                side_effects={e: _text(horizon["side_effects"][e], k) for e in SIDE_EFFECTS},
+                side_effects={
+                    # A release made before a side effect was asked about has no count for it.
+                    e: _text(horizon["side_effects"][e], k) if e in horizon["side_effects"] else "–"
+                    for e in SIDE_EFFECTS
+                },
             )
         )
     return OutcomesReport(treatment, k, tuple(horizons))

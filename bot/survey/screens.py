@@ -57,11 +57,23 @@ class NoticeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Advice:
+    """Something the member's own answers should make them read, privately, on finishing:
+    a caution or a "see a doctor when" line, each sentence whole, with where it comes from."""
+
+    title: str
+    lines: tuple[str, ...]
+    sources: tuple[tuple[str, str | None], ...] = ()  # (label, link or None)
+    urgent_help: bool = False  # add where to find urgent help (thoughts of self-harm)
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeScreen:
     kind: NoticeKind
     text: str
     response_id: int | None = None
     note: Note | None = field(default=None)
+    advice: tuple[Advice, ...] = ()  # on FINISHED: what the answers should prompt them to read
 
 
 Screen = QuestionScreen | SummaryScreen | NoticeScreen

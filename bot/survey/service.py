@@ -36,6 +36,7 @@ from bot.survey.flow import (
 from bot.survey.questionnaire import Kind, Questionnaire
 from bot.survey.replies import Command, clean_text, interpret
 from bot.survey.screens import (
+    Advice,
     Note,
     NoticeKind,
     NoticeScreen,
@@ -96,6 +97,9 @@ AnswerBuilder = Callable[[Step], dict[str, Answer]]
 # Runs inside the transaction that completes a response, so whatever it records (a
 # check-in's regimen changes) is committed together with the completion, or not at all.
 FinishHook = Callable[[Tx, Response, Answers], None]
+# What a completed response should prompt the member to read: given its answers and those of
+# the member's previous completed response (None for a first), so a repeat is not re-sent.
+AdviceHook = Callable[[Answers, Answers | None], tuple[Advice, ...]]
 OpenCheck = Callable[[Tx, int], bool]
 # Whether a member still belongs to a server (Discord knows: the shell answers). Answers are
 # stored for a server only while the member is in it.
@@ -142,6 +146,7 @@ class SurveyService:
         self._is_open = is_open
         self._on_finish = on_finish
         self.membership: MembershipCheck | None = None  # set by the bot
+        self.advise: AdviceHook | None = None  # set by Services: safety lines on finishing
 
     async def _member(self, guild_id: int, user_id: int) -> bool:
         return self.membership is None or await self.membership(guild_id, user_id)
@@ -495,7 +500,18 @@ class SurveyService:
             responses.update(response.id, position=SUMMARY, completed=True)
             if self._on_finish is not None:
                 self._on_finish(tx, response, answers)
-            return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response_id)
+            advice: tuple[Advice, ...] = ()
+            if self.advise is not None:
+                earlier = [
+                    r
+                    for r in responses.history(response.guild_id, user_id)
+                    if r.completed and r.id != response.id
+                ]
+                previous = responses.answers(earlier[-1].id) if earlier else None
+                advice = self.advise(answers, previous)
+            return NoticeScreen(
+                NoticeKind.FINISHED, self.texts.finished, response_id, advice=advice
+            )
 
         return await self.db.run(unit)
 

@@ -1,9 +1,10 @@
-"""Load and validate the treatment knowledge base (``data/treatments.toml``).
+"""Load and validate the treatment knowledge base (``data/kb/*.toml``, one file a category).
 
 Pure Python, no Discord code: the bot, ``anagen check`` and the tests all use this module.
-Every factual claim in the file carries at least one source and an "as of" date; the
-validator reports *every* problem it finds, one readable line each, naming the entry id
-and the field, so a broken edit is fixed in one pass.
+Every factual claim carries at least one source and an "as of" date, and every treatment
+carries the cautions its safety classes (``data/safety.toml``) require; the validator reports
+*every* problem it finds, one readable line each, naming the entry id and the field, so a
+broken edit is fixed in one pass.
 """
 
 from __future__ import annotations
@@ -27,34 +28,41 @@ __all__ = [
     "STATUSES",
     "STATUS_TOPICS",
     "TOPICS",
+    "Caution",
     "Fact",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "SafetyClass",
+    "SafetyRules",
     "Source",
     "Treatment",
     "alias_key",
     "check_knowledge_base",
     "denied_host",
     "load_knowledge_base",
+    "load_safety_rules",
     "load_source_denylist",
     "normalise",
 ]
 
 CATEGORIES: Mapping[str, str] = MappingProxyType(
     {
+        "conditions": "Conditions to tell apart",
         "dht_blockers": "DHT blockers and antiandrogens",
         "growth_stimulants": "Growth stimulants",
         "scalp_care": "Anti-inflammatory and antifungal scalp care",
         "immunomodulators": "Immunomodulators",
         "procedures": "Procedures",
         "cosmetic": "Cosmetic",
+        "oils_actives": "Oils and cosmetic actives",
         "supplements_lifestyle": "Supplements and lifestyle",
         "pipeline": "Experimental and pipeline",
         "research_targets": "Research targets",
+        "services": "Telehealth and services",
     }
 )
 
-KINDS = ("treatment", "research_target")
+KINDS = ("treatment", "research_target", "condition")
 TOPICS = (
     "what",
     "mechanism",
@@ -64,7 +72,21 @@ TOPICS = (
     "side_effects",
     "caution",
     "availability",
+    "differs",
+    "see_doctor",
 )
+# What each kind of entry must have, and the topics only conditions use.
+REQUIRED_TOPICS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "treatment": ("what", "status_pattern", "status_areata"),
+        "research_target": ("what", "status_pattern", "status_areata"),
+        "condition": ("what", "differs", "see_doctor"),
+    }
+)
+CONDITION_TOPICS = frozenset({"differs", "see_doctor"})
+# Safety text is shown whole, so it must be written as whole sentences.
+SAFETY_TOPICS = ("caution", "see_doctor")
+_SENTENCE_END_RE = re.compile(r"[.!?][)\"'\u201d\u2019]*$")
 STATUS_TOPICS = ("status_pattern", "status_areata")
 STATUSES = frozenset(
     {
@@ -125,9 +147,21 @@ _SOURCE_HELP = (
 )
 
 _ENTRY_KEYS = frozenset(
-    {"id", "name", "aliases", "category", "kind", "device", "summary", "related", "fact"}
+    {
+        "id",
+        "name",
+        "aliases",
+        "category",
+        "kind",
+        "device",
+        "summary",
+        "related",
+        "fact",
+        "safety",
+        "symptoms",
+    }
 )
-_FACT_KEYS = frozenset({"topic", "text", "sources", "as_of", "confirmed", "status"})
+_FACT_KEYS = frozenset({"topic", "text", "sources", "as_of", "confirmed", "status", "covers"})
 _TOP_KEYS = frozenset({"schema", "treatment"})
 
 
@@ -204,6 +238,7 @@ class Fact:
     as_of: dt.date
     confirmed: bool = True
     status: str | None = None
+    covers: tuple[str, ...] = ()  # the safety cautions (data/safety.toml) this fact gives
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +252,17 @@ class Treatment:
     facts: tuple[Fact, ...]
     related: tuple[str, ...]
     device: bool = False
+    safety: tuple[str, ...] = ()  # safety classes, e.g. ("minoxidil",)
+    symptoms: tuple[str, ...] = ()  # conditions: what a member feels, for the search
+
+    @property
+    def is_condition(self) -> bool:
+        return self.kind == "condition"
+
+    @property
+    def safety_facts(self) -> tuple[Fact, ...]:
+        """What must be read whole and first: cautions, and when to see a doctor."""
+        return tuple(fact for fact in self.facts if fact.topic in SAFETY_TOPICS)
 
     def facts_about(self, topic: str) -> tuple[Fact, ...]:
         return tuple(fact for fact in self.facts if fact.topic == topic)
@@ -250,6 +296,7 @@ class KnowledgeBase:
     treatments: tuple[Treatment, ...]
     by_id: Mapping[str, Treatment]
     categories: Mapping[str, str]
+    safety: SafetyRules | None = None
 
     def in_category(self, category: str) -> tuple[Treatment, ...]:
         return tuple(t for t in self.treatments if t.category == category)
@@ -282,10 +329,85 @@ class KnowledgeBase:
         return sum(1 for t in self.treatments for f in t.facts if not f.confirmed)
 
 
+@dataclass(frozen=True, slots=True)
+class Caution:
+    """Something a careful pharmacist would say, and the words that show a fact says it."""
+
+    id: str
+    title: str
+    mentions: tuple[re.Pattern[str], ...]
+
+    def missing_words(self, text: str) -> list[str]:
+        """The ``mentions`` patterns ``text`` does not match (empty: it says what it must)."""
+        return [p.pattern for p in self.mentions if p.search(text) is None]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyClass:
+    id: str
+    title: str
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRules:
+    """The class table of ``data/safety.toml``: which cautions each kind of treatment needs."""
+
+    cautions: Mapping[str, Caution]
+    classes: Mapping[str, SafetyClass]
+
+    def required(self, class_ids: tuple[str, ...]) -> list[str]:
+        """The cautions an entry in ``class_ids`` must carry, each once, in table order."""
+        wanted: list[str] = []
+        for class_id in class_ids:
+            safety_class = self.classes.get(class_id)
+            for caution in safety_class.requires if safety_class else ():
+                if caution not in wanted:
+                    wanted.append(caution)
+        return wanted
+
+
+def load_safety_rules(text: str | None = None) -> SafetyRules:
+    """Read the class table; a broken table is the project's bug, so it raises at once."""
+    where = "safety.toml"
+    if text is None:
+        text = resources.files(__package__).joinpath("data", "safety.toml").read_text("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError([f"not valid TOML: {exc}"], where=where) from exc
+    problems: list[str] = []
+    cautions: dict[str, Caution] = {}
+    for caution_id, raw in (data.get("caution") or {}).items():
+        patterns = raw.get("mentions") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or not isinstance(raw.get("title"), str) or not patterns:
+            problems.append(f"caution {caution_id!r}: needs a title and mentions")
+            continue
+        try:
+            compiled = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+        except (re.error, TypeError) as exc:
+            problems.append(f"caution {caution_id!r}: a mentions pattern is invalid ({exc})")
+            continue
+        cautions[caution_id] = Caution(caution_id, raw["title"], compiled)
+    classes: dict[str, SafetyClass] = {}
+    for class_id, raw in (data.get("class") or {}).items():
+        requires = _str_list(raw.get("requires")) if isinstance(raw, dict) else None
+        if requires is None or not isinstance(raw.get("title"), str):
+            problems.append(f"class {class_id!r}: needs a title and a requires list")
+            continue
+        for caution_id in requires:
+            if caution_id not in cautions:
+                problems.append(f"class {class_id!r}: requires unknown caution {caution_id!r}")
+        classes[class_id] = SafetyClass(class_id, raw["title"], tuple(requires))
+    if problems:
+        raise KnowledgeBaseError(problems, where=where)
+    return SafetyRules(MappingProxyType(cautions), MappingProxyType(classes))
+
+
 class KnowledgeBaseError(ValueError):
     """The knowledge base file is missing, unreadable or invalid; ``problems`` lists each."""
 
-    def __init__(self, problems: list[str], *, where: str = "treatments.toml") -> None:
+    def __init__(self, problems: list[str], *, where: str = "knowledge base") -> None:
         self.problems = list(problems)
         self.where = where
         count = len(self.problems)
@@ -321,9 +443,22 @@ def denied_host(url: str, denylist: frozenset[str]) -> str | None:
     return None
 
 
-def _bundled_text() -> tuple[str, str]:
-    resource = resources.files(__package__).joinpath("data", "treatments.toml")
-    return resource.read_text(encoding="utf-8"), "bundled treatments.toml"
+def _read_files(path: Path | None) -> tuple[list[tuple[str, str]], str]:
+    """(file name, text) of each knowledge-base file, and how to name them in errors.
+
+    The bundled base is a folder with one file per category; ``path`` may be another such
+    folder or a single file holding every entry.
+    """
+    if path is None:
+        folder = resources.files(__package__).joinpath("data", "kb")
+        names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".toml"))
+        texts = [(name, folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
+        return texts, "bundled knowledge base"
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.toml"))
+        return [(f.name, f.read_text(encoding="utf-8")) for f in files], str(path)
+    return [(path.name, path.read_text(encoding="utf-8"))], str(path)
 
 
 def load_knowledge_base(
@@ -331,30 +466,46 @@ def load_knowledge_base(
     *,
     today: dt.date | None = None,
     denylist: frozenset[str] | None = None,
+    safety: SafetyRules | None = None,
 ) -> KnowledgeBase:
     """Read and validate the knowledge base; raise :class:`KnowledgeBaseError` listing all problems.
 
-    ``path`` defaults to the file bundled with the package; ``today`` (for tests) is the date
-    an ``as_of`` may not be later than; ``denylist`` (for tests) replaces the bundled list of
-    hosts a ``url:`` source may not use.
+    ``path`` defaults to the folder bundled with the package (or names another folder or one
+    file); ``today`` (for tests) is the date an ``as_of`` may not be later than; ``denylist``
+    and ``safety`` (for tests) replace the bundled host denylist and safety class table.
     """
     try:
-        if path is None:
-            text, where = _bundled_text()
-        else:
-            where = str(path)
-            text = Path(path).read_text(encoding="utf-8")
+        texts, where = _read_files(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeBaseError(
-            [f"cannot read the file: {exc}"], where=str(path or "treatments.toml")
+            [f"cannot read the file: {exc}"], where=str(path or "knowledge base")
         ) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise KnowledgeBaseError([f"not valid TOML: {exc}"], where=where) from exc
+    if not texts:
+        raise KnowledgeBaseError(["no .toml files"], where=where)
+    entries: list[Any] = []
+    problems: list[str] = []
+    for name, text in texts:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{name}: not valid TOML: {exc}")
+            continue
+        for key in sorted(set(data) - _TOP_KEYS):
+            problems.append(
+                f"{name}: unknown top-level key {key!r} (expected [[treatment]] tables)"
+            )
+        found = data.get("treatment")
+        if isinstance(found, list):
+            entries.extend(found)
+        elif found is not None:
+            problems.append(f"{name}: treatment must be [[treatment]] tables")
+    if problems:
+        raise KnowledgeBaseError(problems, where=where)
     if denylist is None:
         denylist = load_source_denylist()
-    return _build(data, today or dt.date.today(), where, denylist)
+    if safety is None:
+        safety = load_safety_rules()
+    return _build(entries, today or dt.date.today(), where, denylist, safety)
 
 
 def _entry_label(index: int, raw: Any) -> str:
@@ -383,13 +534,14 @@ def _str_list(value: Any) -> list[str] | None:
 
 
 def _build(
-    data: dict[str, Any], today: dt.date, where: str, denylist: frozenset[str]
+    raw_entries: list[Any],
+    today: dt.date,
+    where: str,
+    denylist: frozenset[str],
+    safety: SafetyRules,
 ) -> KnowledgeBase:
     problems: list[str] = []
-    for key in sorted(set(data) - _TOP_KEYS):
-        problems.append(f"top level: unknown key {key!r} (expected [[treatment]] tables)")
-    raw_entries = data.get("treatment")
-    if not isinstance(raw_entries, list) or not raw_entries:
+    if not raw_entries:
         problems.append("top level: no [[treatment]] entries")
         raise KnowledgeBaseError(problems, where=where)
 
@@ -507,7 +659,44 @@ def _build(
             related = []
         related_wanted.append((entry_id, related))
 
-        facts = _build_facts(label, raw.get("fact"), kind, device, today, denylist, entry_problems)
+        safety_classes = _str_list(raw.get("safety", []))
+        if safety_classes is None:
+            entry_problems.append(f"{label}: safety must be a list of safety class ids")
+            safety_classes = []
+        for class_id in safety_classes:
+            if class_id not in safety.classes:
+                entry_problems.append(
+                    f"{label}: unknown safety class {class_id!r} (one of "
+                    f"{', '.join(safety.classes)}; see data/safety.toml)"
+                )
+        if kind == "treatment" and not safety_classes:
+            entry_problems.append(
+                f"{label}: no safety classes (add safety = [...] from data/safety.toml; "
+                "'lifestyle' or 'cosmetic' when nothing needs a caution)"
+            )
+        elif kind != "treatment" and safety_classes:
+            entry_problems.append(f"{label}: a {kind} has no safety classes (only treatments do)")
+
+        symptoms = _str_list(raw.get("symptoms", []))
+        if symptoms is None:
+            entry_problems.append(f"{label}: symptoms must be a list of strings")
+            symptoms = []
+        if symptoms and kind != "condition":
+            entry_problems.append(f"{label}: only a condition lists symptoms")
+
+        facts = _build_facts(
+            label, raw.get("fact"), kind, device, today, denylist, safety, entry_problems
+        )
+        covered = {caution for fact in facts for caution in fact.covers}
+        for caution in safety.required(tuple(safety_classes)):
+            if caution not in covered:
+                needed_by = [c for c in safety_classes if caution in safety.classes[c].requires]
+                entry_problems.append(
+                    f"{label}: no caution covers {caution!r} "
+                    f"({safety.cautions[caution].title}), which its class "
+                    f"{', '.join(needed_by)} requires: add a caution fact with "
+                    f"covers = [{caution!r}]"
+                )
 
         problems.extend(entry_problems)
         if not entry_problems and category is not None:
@@ -522,6 +711,8 @@ def _build(
                     facts=tuple(facts),
                     related=tuple(related),
                     device=device,
+                    safety=tuple(safety_classes),
+                    symptoms=tuple(s.strip() for s in symptoms),
                 )
             )
 
@@ -542,6 +733,7 @@ def _build(
         treatments=tuple(treatments),
         by_id=MappingProxyType({t.id: t for t in treatments}),
         categories=CATEGORIES,
+        safety=safety,
     )
 
 
@@ -577,6 +769,7 @@ def _build_facts(
     device: bool,
     today: dt.date,
     denylist: frozenset[str],
+    safety: SafetyRules,
     problems: list[str],
 ) -> list[Fact]:
     if not isinstance(raw_facts, list) or not raw_facts:
@@ -608,6 +801,29 @@ def _build_facts(
             problems.append(f"{where}: text is missing")
         elif len(text) > MAX_TEXT:
             problems.append(f"{where}: text is {len(text)} characters (max {MAX_TEXT})")
+        elif topic in SAFETY_TOPICS and not _SENTENCE_END_RE.search(text.strip()):
+            problems.append(f"{where}: safety text must be whole sentences (end it with '.')")
+        if topic in CONDITION_TOPICS and kind != "condition":
+            problems.append(f"{where}: topic {topic!r} is only for conditions")
+
+        covers = _str_list(raw.get("covers", []))
+        if covers is None:
+            problems.append(f"{where}: covers must be a list of caution ids")
+            covers = []
+        elif covers and topic != "caution":
+            problems.append(f"{where}: only a caution fact covers cautions")
+        for caution_id in covers:
+            caution = safety.cautions.get(caution_id)
+            if caution is None:
+                problems.append(
+                    f"{where}: covers unknown caution {caution_id!r} "
+                    f"(one of {', '.join(safety.cautions)})"
+                )
+            elif text is not None and (missing := caution.missing_words(text)):
+                problems.append(
+                    f"{where}: covers {caution_id!r} but its text does not say so "
+                    f"(it should match {' and '.join(repr(m) for m in missing)})"
+                )
 
         sources: list[Source] = []
         raw_sources = raw.get("sources")
@@ -677,15 +893,17 @@ def _build_facts(
                     as_of=as_of,
                     confirmed=confirmed,
                     status=status,
+                    covers=tuple(covers),
                 )
             )
 
-    for required in ("what", *STATUS_TOPICS):
+    for required in REQUIRED_TOPICS.get(kind, REQUIRED_TOPICS["treatment"]):
         count = topic_counts.get(required, 0)
         if count == 0:
             problems.append(f"{label}: no {required!r} fact")
-        elif count > 1 and required in STATUS_TOPICS:
-            problems.append(f"{label}: {count} {required!r} facts (exactly one allowed)")
+    for topic in STATUS_TOPICS:
+        if topic_counts.get(topic, 0) > 1:
+            problems.append(f"{label}: {topic_counts[topic]} {topic!r} facts (exactly one allowed)")
     return facts
 
 

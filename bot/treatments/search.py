@@ -1,11 +1,13 @@
 """One search for `/treatment` and its autocomplete.
 
 In order of trust: an exact name or alias (of the whole query, or of a few words inside a
-question such as "does accutane cause hair loss"), a name that starts with what was typed,
-a close spelling (rapidfuzz), and finally full-text search over the descriptions (SQLite
-FTS5) for question-like input ("what helps with itch"). Hostile or meaningless input finds
-nothing: fuzzy matching needs enough letters, and full-text search needs every meaningful
-word of the query to appear in one entry.
+question such as "does accutane cause hair loss"), a condition whose symptoms the query
+names ("burning scalp"), a name that starts with what was typed, a close spelling
+(rapidfuzz), and finally full-text search over the descriptions (SQLite FTS5) for
+question-like input ("what helps with itch"). Conditions come before products for a symptom
+because a burning scalp may need a dermatologist, not a shampoo. Hostile or meaningless input
+finds nothing: fuzzy matching needs enough letters, and full-text search needs every
+meaningful word of the query to appear in one entry.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class How(IntEnum):
     FULLTEXT = 1
     FUZZY = 2
     PREFIX = 3
-    EXACT = 4
+    SYMPTOM = 4  # a condition whose symptoms the query names
+    EXACT = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,12 @@ class TreatmentSearch:
                 self._names.append((normalise(name), name, treatment))
         self._choices = [n for n, _, _ in self._names]
         self._fts = self._build_fulltext(kb)
+        # (condition, its symptoms as tuples of stems), for symptom questions.
+        self._symptoms = [
+            (t, [tuple(_stem(w) for w in normalise(s).split()) for s in t.symptoms])
+            for t in kb.treatments
+            if t.is_condition and t.symptoms
+        ]
 
     @staticmethod
     def _build_fulltext(kb: KnowledgeBase) -> sqlite3.Connection:
@@ -138,9 +147,17 @@ class TreatmentSearch:
             if (hit := self._exact.get(gram.replace(" ", ""))) is not None and (
                 " " in gram or gram not in STOPWORDS
             ):
-                add(Match(hit[0], How.EXACT, 100.0 + len(gram), hit[1]))
-        if found and len(found) == 1 and self._exact.get(words.replace(" ", "")):
+                # A product named in a question about a condition ("olumiant for alopecia
+                # areata") is what is asked about: it comes first.
+                penalty = 20.0 if hit[0].is_condition else 0.0
+                add(Match(hit[0], How.EXACT, 100.0 + len(gram) - penalty, hit[1]))
+        if not partial and len(found) == 1 and self._exact.get(words.replace(" ", "")):
             return list(found.values())  # the whole query is a name: nothing else is relevant
+        # While typing, a whole name may still be the start of others ("minoxidil" of
+        # "minoxidil tablets"): they follow it, so every form of a treatment is reachable.
+
+        for condition, named, matched in self.symptom_matches(tokens):
+            add(Match(condition, How.SYMPTOM, 50.0 + 10 * named, matched))
 
         for normalised_name, display, treatment in self._names:
             if len(words) >= (1 if partial else PREFIX_MIN) and normalised_name.startswith(words):
@@ -160,13 +177,31 @@ class TreatmentSearch:
         # A short word we cannot search for ("vitamin e") would make full-text search answer
         # a different question, so it only runs when every meaningful word takes part.
         unsearchable = [w for w in meaningful if w.isalpha() and len(w) < 3]
-        if not found and meaningful and not unsearchable:
+        if all(m.how == How.SYMPTOM for m in found.values()) and meaningful and not unsearchable:
             for treatment_id, rank in self._fulltext(meaningful):
                 treatment = self.kb.by_id[treatment_id]
                 add(Match(treatment, How.FULLTEXT, -rank, treatment.name))
 
         ranked = sorted(found.values(), key=lambda m: (m.how, m.score), reverse=True)
         return ranked[:limit]
+
+    def symptom_matches(self, tokens: list[str]) -> list[tuple[Treatment, int, str]]:
+        """Conditions whose symptoms the words name: (condition, symptoms named, the first).
+
+        A symptom of several words ("receding eyebrows") needs each of them; a word matches
+        by its stem, so "itchy" names "itch" and "burning" names "burn".
+        """
+        stems = {_stem(token) for token in tokens if len(token) >= 3}
+        found = []
+        for condition, symptoms in self._symptoms:
+            named = [
+                " ".join(words)
+                for words in symptoms
+                if words and all(any(_same_stem(w, s) for s in stems) for w in words)
+            ]
+            if named:
+                found.append((condition, len(named), named[0]))
+        return found
 
     def best(self, query: str) -> Treatment | None:
         """The entry a command should show: an id, or the top match."""
@@ -218,6 +253,15 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
+
+
+def _same_stem(one: str, other: str) -> bool:
+    """Stems agree when one starts the other, sharing at least four letters, and the longer
+    adds at most two ("shed" and "shedd"; not "hand" and "handful")."""
+    if one == other:
+        return True
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2
 
 
 def _tokens_agree(query: str, name: str) -> bool:

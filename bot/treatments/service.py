@@ -13,7 +13,7 @@ from bot.storage.tx import Tx
 from bot.survey.groupings import TreatmentsSpec
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, Treatment
-from bot.treatments.search import Match, TreatmentSearch
+from bot.treatments.search import How, Match, TreatmentSearch
 
 if TYPE_CHECKING:
     from bot.results.releases import Releases
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 MAX_SUGGESTION = 1000
 # One member cannot flood the moderators' queue (security review F5).
 MAX_OPEN_SUGGESTIONS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomAnswer:
+    """A question about a symptom: the conditions that can cause it, before any product."""
+
+    symptom: str  # the symptom the query named first, as the knowledge base words it
+    conditions: tuple[Treatment, ...]
+    products: tuple[Treatment, ...]
 
 
 class TooManyWaiting(Exception):
@@ -68,6 +77,16 @@ class TreatmentService:
 
     def find(self, query: str) -> Treatment | None:
         return self.search.best(query)
+
+    def symptom_answer(self, query: str, limit: int = 5) -> SymptomAnswer | None:
+        """For a query whose best match is a symptom ("burning scalp"), the conditions to
+        tell apart and then the products; None when the query names an entry."""
+        found = self.search.search(query, 25)
+        if not found or found[0].how != How.SYMPTOM:
+            return None
+        conditions = tuple(m.treatment for m in found if m.how == How.SYMPTOM)
+        products = tuple(m.treatment for m in found if not m.treatment.is_condition)
+        return SymptomAnswer(found[0].matched_name, conditions, products[:limit])
 
     def matches(self, query: str, limit: int = 25) -> list[Match]:
         """For autocomplete: what was typed so far may be the start of a name."""

@@ -10,6 +10,7 @@ import discord
 from bot.survey.flow import Step
 from bot.survey.questionnaire import Kind, Questionnaire
 from bot.survey.screens import (
+    Advice,
     NoticeKind,
     NoticeScreen,
     QuestionScreen,
@@ -203,4 +204,48 @@ def _notice(screen: NoticeScreen, book: str) -> Rendered:
     if screen.kind is NoticeKind.PAUSED and screen.response_id is not None:
         view = Controls()
         view.add_item(items.NavButton(f"{book}{screen.response_id}", "paused", "continue"))
-    return Rendered(_note(screen) + screen.text, view=view)
+    return Rendered(_note(screen) + screen.text, embed=advice_embed(screen.advice), view=view)
+
+
+URGENT_HELP = (
+    "If you have thoughts of harming yourself or of suicide, please get help now: call your "
+    "local emergency number, or a crisis line in your country. You do not have to wait for "
+    "an appointment."
+)
+ADVICE_BUDGET = 5000  # of Discord's 6000 characters an embed may hold
+
+
+def advice_embed(advice: tuple[Advice, ...]) -> discord.Embed | None:
+    """What the member's answers call for, each sentence whole; advice that does not fit
+    whole is named, never cut."""
+    if not advice:
+        return None
+    embed = discord.Embed(
+        title="Something to read about your answers", colour=discord.Colour.orange()
+    )
+    sources: dict[tuple[str, str | None], None] = {}
+    left: list[str] = []
+    for item in advice:
+        values = list(item.lines) + ([URGENT_HELP] if item.urgent_help else [])
+        cost = sum(len(v) for v in values) + len(item.title)
+        if left or len(embed) + cost > ADVICE_BUDGET or any(len(v) > 1024 for v in values):
+            left.append(item.title)
+            continue
+        for number, value in enumerate(values):
+            embed.add_field(
+                name=item.title[:256] if number == 0 else "\u200b", value=value, inline=False
+            )
+        sources.update(dict.fromkeys(item.sources))
+    if left:
+        embed.add_field(
+            name="And more",
+            value=_clip("; ".join(left) + ": `/treatment lookup` has each in full.", 1024),
+            inline=False,
+        )
+    if sources:
+        listing = "\n".join(
+            f"[{label[:90]}]({link})" if link else label[:90] for label, link in sources
+        )
+        embed.add_field(name="Sources", value=_clip(listing, 1024), inline=False)
+    embed.set_footer(text="Not medical advice. Only you and the bot see this message.")
+    return embed

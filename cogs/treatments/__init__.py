@@ -19,7 +19,14 @@ from bot.treatments.service import MAX_SUGGESTION, TooManyWaiting, TreatmentServ
 from bot.tree import send_ephemeral
 from cogs._components import ReportingItem, label_of
 from cogs.treatments import ids
-from cogs.treatments.render import browse_embed, clip, compare_embed, treatment_embed
+from cogs.treatments.render import (
+    browse_embed,
+    clip,
+    compare_embed,
+    safety_messages,
+    symptom_embed,
+    treatment_embed,
+)
 
 # The oldest open suggestions, one row of buttons each; resolving one makes room for the next.
 QUEUE_PAGE = 4
@@ -73,6 +80,40 @@ class RelatedButton(
             return
         embed, view = await cog.entry(interaction, treatment)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class SafetyButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.SAFETY.template
+):
+    """Every caution and side effect of an entry, whole, privately: nothing safety-related
+    is ever cut to fit a message."""
+
+    def __init__(self, treatment_id: str, label: str = "Safety") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80),
+                emoji="⚠️",
+                style=discord.ButtonStyle.danger,
+                custom_id=ids.SAFETY.build(id=treatment_id),
+            )
+        )
+        self.treatment_id = treatment_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(match["id"], label_of(item) or "Safety")
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        treatment = _cog(interaction).service.kb.get(self.treatment_id)
+        if treatment is None:
+            await send_ephemeral(interaction, "That entry no longer exists.")
+            return
+        first, *rest = safety_messages(treatment)
+        await interaction.response.send_message(embeds=first, ephemeral=True)
+        for embeds in rest:
+            await interaction.followup.send(embeds=embeds, ephemeral=True)
 
 
 class PageButton(
@@ -152,10 +193,10 @@ class Treatments(commands.Cog):
         self.service = bot.services.treatments
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RelatedButton, PageButton, ResolveButton)
+        self.bot.add_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(RelatedButton, PageButton, ResolveButton)
+        self.bot.remove_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
 
     # -- building blocks ----------------------------------------------------------------------
 
@@ -175,10 +216,23 @@ class Treatments(commands.Cog):
             report = await self.service.community_report(interaction.guild_id, treatment)
             outcomes = await self.outcomes(interaction.guild_id, report.survey_choice)
         embed = treatment_embed(treatment, self.service.kb, report, outcomes)
-        related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:5]
-        view = discord.ui.View(timeout=None)  # empty when nothing is related: no components
+        related = [t for t in (self.service.kb.get(r) for r in treatment.related) if t][:8]
+        view = discord.ui.View(timeout=None)  # empty when there is nothing to open
+        if treatment.safety_facts or treatment.facts_about("side_effects"):
+            view.add_item(SafetyButton(treatment.id))
         for other in related:
             view.add_item(RelatedButton(other.id, other.name))
+        return embed, view
+
+    def symptom_reply(self, query: str) -> tuple[discord.Embed, discord.ui.View] | None:
+        """A symptom question ("burning scalp"): the conditions to tell apart, then products."""
+        answer = self.service.symptom_answer(query)
+        if answer is None:
+            return None
+        embed, _ = symptom_embed(answer)
+        view = discord.ui.View(timeout=None)
+        for entry in [*answer.conditions, *answer.products][:10]:
+            view.add_item(RelatedButton(entry.id, entry.name))
         return embed, view
 
     async def outcomes(self, guild_id: int, survey_choice: str | None) -> OutcomesReport | None:
@@ -245,6 +299,10 @@ class Treatments(commands.Cog):
     async def lookup(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
     ) -> None:
+        if (symptom := self.symptom_reply(name)) is not None:
+            embed, view = symptom
+            await interaction.response.send_message(embed=embed, view=view)
+            return
         treatment = self.resolve_name(name)
         # Where results are for moderators only, a moderator's lookup (which shows them)
         # is private too; anyone else's leaves them out and may be public.
@@ -267,7 +325,12 @@ class Treatments(commands.Cog):
         first, second = self.resolve_name(a), self.resolve_name(b)
         if first.id == second.id:
             raise UserFacingError(f"Both names are {first.name}; pick two different treatments.")
-        await interaction.response.send_message(embed=compare_embed(first, second, self.service.kb))
+        view = discord.ui.View(timeout=None)
+        for treatment in (first, second):
+            view.add_item(SafetyButton(treatment.id, f"Safety: {treatment.name}"))
+        await interaction.response.send_message(
+            embed=compare_embed(first, second, self.service.kb), view=view
+        )
 
     @treatment.command(
         name="suggest",
