@@ -44,7 +44,19 @@ class CheckReport:
         return not self.problems
 
 
-async def _check_database(location: DatabaseLocation, report: CheckReport) -> None:
+def _shown(location: DatabaseLocation) -> str:
+    """The database as an operator must see it: an SQLite file by its absolute path (the
+    default, anagen.db, is relative to wherever anagen runs)."""
+    if isinstance(location, SQLiteLocation):
+        return os.path.abspath(location.path)
+    return str(location)
+
+
+async def _check_database(
+    location: DatabaseLocation, report: CheckReport, *, usable: bool = True
+) -> None:
+    """`usable`: False when the settings already reported the location as one that cannot
+    work (its folder missing, not writable): then it gets no `ok` line of its own."""
     try:
         migrations = load_migrations(location.dialect)
     except ValueError as exc:
@@ -56,9 +68,11 @@ async def _check_database(location: DatabaseLocation, report: CheckReport) -> No
     if isinstance(location, SQLiteLocation) and location.path.exists():
         _check_database_mode(location, report)
     if isinstance(location, SQLiteLocation) and not location.path.exists():
-        report.passed.append(
-            f"database {location}: does not exist yet; it is created on first start"
-        )
+        if usable:
+            report.passed.append(
+                f"database {_shown(location)}: does not exist yet; the bot creates it on "
+                "first start (if the bot already runs elsewhere, run anagen where it runs)"
+            )
         return
     try:
         async with await Database.open(location, readonly=True, migrate=False) as db:
@@ -66,17 +80,17 @@ async def _check_database(location: DatabaseLocation, report: CheckReport) -> No
             integrity = await db.integrity_problems()
             version = await db.schema_version()
     except StorageError as exc:
-        report.problems.append(f"database: {exc}")
+        report.problems.append(f"database: {exc}")  # the message names the location
         return
     if integrity:
         report.problems.append(
-            f"database {location}: integrity check failed ({'; '.join(integrity[:3])}); "
+            f"database {_shown(location)}: integrity check failed ({'; '.join(integrity[:3])}); "
             "restore it from a backup."
         )
         return
     note = f"{len(pending)} migrations will be applied on next start" if pending else "up to date"
     checked = "integrity ok" if isinstance(location, SQLiteLocation) else "reachable"
-    report.passed.append(f"database {location}: schema {version}, {checked}, {note}")
+    report.passed.append(f"database {_shown(location)}: schema {version}, {checked}, {note}")
 
 
 def _check_tls(location: PostgresLocation, report: CheckReport) -> None:
@@ -177,9 +191,13 @@ async def run_checks(
     """`env_file`: the .env file the settings were read from, if any."""
     report = CheckReport(problems=list(settings_problems))
     if not settings_problems:
-        report.passed.append("settings: all valid")
+        report.passed.append(
+            "settings: all valid (DISCORD_TOKEN has a token's form; whether Discord accepts "
+            "it shows when anagen logs in)"
+        )
     _check_env_file_mode(env_file, report)
-    await _check_database(settings.database, report)
+    usable = not any(p.startswith("ANAGEN_DATABASE=") for p in settings_problems)
+    await _check_database(settings.database, report, usable=usable)
     for check in DATA_CHECKS:
         try:
             report.passed.append(check(settings))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["REDACTED", "RedactTokens", "keep_members_out", "redact"]
+__all__ = ["REDACTED", "NoVoiceWarnings", "RedactTokens", "keep_members_out", "redact"]
 
 REDACTED = "[redacted]"
 
@@ -65,10 +65,25 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class NoVoiceWarnings(logging.Filter):
+    """Drops discord.py's start-up warnings that PyNaCl and davey are not installed: they
+    are voice libraries, Anagen has no voice, and a moderator cannot tell the warnings are
+    harmless."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "discord.client"
+            and isinstance(record.msg, str)
+            and record.msg.endswith("voice will NOT be supported")
+        )
+
+
 def keep_members_out(handler: logging.Handler, level: int, *, discord_debug: bool) -> None:
     """Holds `discord`'s loggers at INFO or above (unless `discord_debug`) and redacts tokens
-    in everything `handler` writes."""
+    in everything `handler` writes; leaves out discord.py's voice warnings."""
     library = logging.getLogger("discord")
     library.setLevel(level if discord_debug else max(level, logging.INFO))
     if not any(isinstance(f, RedactTokens) for f in handler.filters):
         handler.addFilter(RedactTokens())
+    if not any(isinstance(f, NoVoiceWarnings) for f in handler.filters):
+        handler.addFilter(NoVoiceWarnings())

@@ -10,10 +10,37 @@ from bot.clock import Clock
 from bot.results.service import ResultsService
 from bot.storage import Database
 from bot.survey.questionnaire import Questionnaire
-from bot.survey.service import SurveyService
+from bot.survey.service import EngineTexts, SurveyService
 from bot.treatments.advice import AdviceBook
 from bot.treatments.knowledge import KnowledgeBase
 from bot.treatments.service import TreatmentService
+from bot.treatments.survey_names import TreatmentNamer, entries_by_choice, with_treatment_names
+
+# The check-in questions whose choices are the survey's treatment choices.
+CHECKIN_TREATMENTS = ("current", "started")
+
+
+def survey_engine(
+    db: Database,
+    questionnaire: Questionnaire,
+    knowledge: KnowledgeBase,
+    texts: EngineTexts | None = None,
+) -> SurveyService:
+    """The survey as members take it (the bot and `anagen preview` alike): typed treatment
+    names read with the knowledge base's brands and abbreviations, and "Other: which one?"
+    resolved to the knowledge base's name."""
+    entries = entries_by_choice(questionnaire)
+    treatments = questionnaire.results.treatments
+    asked_ids = {treatments.question} if treatments else set()
+    named = with_treatment_names(questionnaire, knowledge, entries, asked_ids)
+    survey = SurveyService(db, named) if texts is None else SurveyService(db, named, texts=texts)
+    if treatments is not None:
+        asked = named[treatments.question]
+        namer = TreatmentNamer(knowledge, entries, {c.id: c.label for c in asked.choices})
+        for choice in asked.choices:
+            if choice.detail is not None:  # "Other: which one?" names a treatment
+                survey.resolvers[choice.detail] = namer
+    return survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +61,18 @@ class Services:
         clock: Clock,
     ) -> Services:
         results = ResultsService(db, questionnaire, checkin_questionnaire, clock)
-        survey = SurveyService(db, questionnaire)
-        checkins = CheckinService(db, checkin_questionnaire, questionnaire, clock)
+        survey = survey_engine(db, questionnaire, knowledge)
+        checkins = CheckinService(
+            db,
+            with_treatment_names(
+                checkin_questionnaire,
+                knowledge,
+                entries_by_choice(questionnaire),
+                CHECKIN_TREATMENTS,
+            ),
+            questionnaire,
+            clock,
+        )
         advice = AdviceBook(knowledge, questionnaire.results.treatments)
         survey.advise = advice.after_survey
         checkins.engine.advise = advice.after_checkin

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from bot.results import audit
@@ -30,9 +31,9 @@ from bot.survey.questionnaire import Kind, load_questionnaire
 KINDS = ("completions", "erasures", "retakes", "checkins")
 
 
-def service() -> ResultsService:
+def service(questionnaire: Path | None = None) -> ResultsService:
     """A results service for its spec only (no database is touched)."""
-    return ResultsService(None, load_questionnaire())  # type: ignore[arg-type]
+    return ResultsService(None, load_questionnaire(questionnaire))  # type: ignore[arg-type]
 
 
 # -- a server of plausible members ---------------------------------------------------------
@@ -181,12 +182,22 @@ class Trial:
 
 
 def run_trial(
-    seed: int, kind: str, low: int, high: int, k: int = 5, *, live: bool = False
+    seed: int,
+    kind: str,
+    low: int,
+    high: int,
+    k: int = 5,
+    *,
+    live: bool = False,
+    results: ResultsService | None = None,
 ) -> Trial:
     """Two releases around one batch of `kind`, read by the attacker. `live`: the design
-    before releases, for comparison: exact counts, read again after one member's change."""
+    before releases, for comparison: exact counts, read again after one member's change.
+    `results`: another questionnaire's service, for releases the audit holds back only (the
+    attacker reads the bundled questionnaire)."""
     rng = random.Random(seed)
-    results = _SERVICE
+    own = results is not None
+    results = results or _SERVICE
     world = World(rng, results)
     members = [world.member() for _ in range(rng.randint(low, high))]
     # a release waits for at least 2k changes
@@ -223,6 +234,8 @@ def run_trial(
         )
     except AuditFailed:  # no release this time: it waits for more changes
         return Trial(kind, len(members), max(joined, left), 0, [], held=True)
+    if own:
+        raise ValueError("the attacker reads the bundled questionnaire's releases only")
     facts = infer(before, after, k, joined, left, exact=live)
     return Trial(kind, len(members), max(joined, left), len(facts), facts)
 

@@ -31,7 +31,11 @@ CLICKS: dict[str, tuple[str, Any]] = {
     "oiliness": ("button", "Much oilier"),
     "conditions": ("select", ["acne"]),
     "treatments": ("select", ["finasteride", "ketoconazole"]),
-    "effects": ("group", {"shedding": "better", "sensations": "no_change"}),
+    "treatments_other": ("form", "Nutrafol"),
+    "effects": (
+        "group",
+        {"shedding": "better", "sensations": "no_change", "started": "m6_12", "dose": "usual"},
+    ),
     "notes": ("form", "Itches most in summer, @everyone <@&123>"),
 }
 
@@ -72,8 +76,15 @@ async def answer_step(
     if kind == "group":
         for field, choice in value.items():
             select = next(
-                c for c in message.custom_ids() if c.startswith("sv:m:") and c.endswith(f":{field}")
+                (
+                    c
+                    for c in message.custom_ids()
+                    if c.startswith("sv:m:") and c.endswith(f":{field}")
+                ),
+                None,
             )
+            if select is None:  # a part that does not apply to this item or these answers
+                continue
             message = (await double.select(user, message, select, [choice])).message
         return message
     raise AssertionError(kind)
@@ -143,12 +154,14 @@ async def seed_response(
     answers: Mapping[tuple[str, str], Answer],
     *,
     completed: bool = True,
+    version: int = 1,
 ) -> int:
-    """Store a response as if the member had answered it (for results and reports tests)."""
+    """Store a response as if the member had answered it (for results and reports tests),
+    under questionnaire `version`."""
 
     def unit(tx: Tx) -> int:
         store = SURVEY.on(tx)
-        response = store.create(guild_id, user_id, 1, "dm")
+        response = store.create(guild_id, user_id, version, "dm")
         for key, answer in answers.items():
             store.save_answer(response.id, key, answer)
         store.update(response.id, position="summary", completed=completed)

@@ -4,6 +4,7 @@ not made."""
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import matplotlib.figure
@@ -12,10 +13,13 @@ import pytest
 from bot.png import read_text_chunk
 from bot.results.charts import (
     DRAWN_KEY,
+    PHONE,
     BarPanel,
+    bar_chart,
     bar_panels,
     grouped_percentages,
     read_drawn,
+    share_rows,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -133,3 +137,58 @@ def test_read_drawn_refuses_what_it_cannot_read() -> None:
     damaged[40] ^= 0xFF  # a byte of the chunk after IHDR: its CRC no longer matches
     with pytest.raises(ValueError, match="damaged"):
         read_drawn(bytes(damaged))
+
+
+def text_on_a_phone(png: bytes, column: int = 360) -> float:
+    """The chart's smallest text in CSS pixels when the picture fills a phone's column."""
+    (width,) = struct.unpack(">I", png[16:20])
+    layout = read_drawn(png)["layout"]
+    return layout["text_pt"] / 72 * layout["dpi"] * column / width
+
+
+def test_one_question_is_one_picture_readable_on_a_phone() -> None:
+    png = _is_small_png(bar_chart(HAIR_LOSS, K))
+    drawn = read_drawn(png)
+    [panel] = drawn["panels"]
+    assert [b["drawn"] for b in panel["bars"]] == ["bar", "hidden", "bar"]
+    assert drawn["layout"] == {"text_pt": PHONE.text, "dpi": PHONE.dpi}
+    assert text_on_a_phone(png) >= 10
+    # the seven-panel overview, scaled to the same column, is what a phone must not get
+    overview = _is_small_png(bar_panels([HAIR_LOSS] * 7, "results", K))
+    assert text_on_a_phone(overview) < 6
+
+
+def test_shares_stacked_for_a_phone_name_every_hidden_group() -> None:
+    png = share_rows(
+        "What each treatment did: effect on shedding",
+        ("Better", "No change", "Worse"),
+        [("Finasteride", "20", ["10", "5", "<5"]), ("Topical minoxidil", "15", ["5", "5", "5"])],
+        ["PRP", "Dutasteride"],
+        K,
+    )
+    drawn = read_drawn(_is_small_png(png))
+    assert drawn["kind"] == "rows"
+    assert [c["share"] for c in drawn["groups"][0]["cells"]] == [50, 25, None]
+    assert drawn["groups"][0]["cells"][2]["drawn"] == "hidden"
+    assert [g["label"] for g in drawn["hidden_groups"]] == ["PRP", "Dutasteride"]
+    assert text_on_a_phone(_is_small_png(png)) >= 10
+    assert share_rows("t", ("a",), [], ["PRP"], K) is None  # nothing to draw: no chart
+
+
+def test_a_question_with_shares_of_all_members_says_so() -> None:
+    figures: list[object] = []
+    original = matplotlib.figure.Figure.savefig
+
+    def capture(self: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
+        figures.append(self)
+        original(self, *args, **kwargs)
+
+    panel = BarPanel("How fast?", "46", (("Slowly", "15"),), "shares of all 46 members counted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matplotlib.figure.Figure, "savefig", capture)
+        bar_chart(panel, K)
+    [figure] = figures
+    assert isinstance(figure, matplotlib.figure.Figure)
+    [axes] = figure.axes
+    assert "shares of all 46 members counted" in axes.get_title().replace("\n", " ")
+    assert "15 (33%)" in [t.get_text() for t in axes.texts]

@@ -87,8 +87,8 @@ async def test_a_moderators_export_has_the_checkin_one_row_per_treatment(
     files = {a.filename: a.data for a in message.attachments}
     stem = f"anagen-checkins-{double.guild.id}-v1"
     assert set(files) == {
-        f"anagen-survey-{double.guild.id}-v1.csv",
-        f"anagen-survey-{double.guild.id}-v1.codebook.csv",
+        f"anagen-survey-{double.guild.id}-v2.csv",
+        f"anagen-survey-{double.guild.id}-v2.codebook.csv",
         f"{stem}.csv",
     }
 
@@ -135,13 +135,13 @@ async def test_a_moderators_export_has_the_checkin_one_row_per_treatment(
         assert row["checkin_completed_at"] in days  # the UTC date, no time of day
 
     # the same pseudonymous id as the survey row: the files join
-    [survey_row] = read_csv(files[f"anagen-survey-{double.guild.id}-v1.csv"])
+    [survey_row] = read_csv(files[f"anagen-survey-{double.guild.id}-v2.csv"])
     assert {r["respondent"] for r in rows} == {survey_row["respondent"]}
     assert str(member.id) not in files[f"{stem}.csv"].decode()
 
     # the codebook describes every column of both files, saying which
-    book = read_csv(files[f"anagen-survey-{double.guild.id}-v1.codebook.csv"])
-    for name, data in (("survey", files[f"anagen-survey-{double.guild.id}-v1.csv"]),
+    book = read_csv(files[f"anagen-survey-{double.guild.id}-v2.codebook.csv"])
+    for name, data in (("survey", files[f"anagen-survey-{double.guild.id}-v2.csv"]),
                        ("checkins", files[f"{stem}.csv"])):  # fmt: skip
         header = next(csv.reader(io.StringIO(data.decode())))
         assert [r["column"] for r in book if r["file"] == name] == header

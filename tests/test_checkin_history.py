@@ -1,5 +1,6 @@
 """A member's check-in history from a real SQLite file: points, marks, table rows and a chart
-whose embedded series equals what the database holds."""
+whose embedded series equals what the database holds; shedding drawn as the member's own
+answers (steps), and said in words in `/checkin history`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bot.app import AnagenBot
 from bot.checkins.history import (
     History,
     MarkKind,
@@ -26,6 +28,7 @@ from bot.storage.responses import Response, ResponseRepository, checkin_tables
 from bot.storage.tx import Tx
 from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Choice, Questionnaire, load_questionnaire
+from tests.double import DiscordDouble, User
 
 T = TypeVar("T")
 
@@ -64,9 +67,10 @@ async def answer(
     answers: dict[AnswerKey, Answer],
     *,
     completed: bool = True,
+    member: tuple[int, int] = (GUILD, USER),
 ) -> int:
     def work(tx: Tx) -> int:
-        response = responses(tx, started).create(GUILD, USER, 1, "dm")
+        response = responses(tx, started).create(*member, 1, "dm")
         for key, given in answers.items():
             responses(tx, started).save_answer(response.id, key, given)
         if completed:
@@ -77,23 +81,23 @@ async def answer(
     return await db.run(work)
 
 
-async def four_months(db: Database) -> None:
+async def four_months(db: Database, guild: int = GUILD, user: int = USER) -> None:
     """Four completed check-ins, one still in progress, and a regimen with every kind of mark."""
     await unit(
         db,
         lambda r: r.start_treatments(
-            GUILD,
-            USER,
+            guild,
+            user,
             [("finasteride", "2024-11"), ("minoxidil_topical", None)],
             at(1, 1),
             source="survey",
         ),
     )
     await unit(
-        db, lambda r: r.start_treatments(GUILD, USER, [("ketoconazole", "2025-01")], at(1, 20))
+        db, lambda r: r.start_treatments(guild, user, [("ketoconazole", "2025-01")], at(1, 20))
     )
-    await unit(db, lambda r: r.change_dose(GUILD, USER, "finasteride", "2025-02", at(2, 17)))
-    await unit(db, lambda r: r.stop_treatment(GUILD, USER, "ketoconazole", "2025-03", at(3, 17)))
+    await unit(db, lambda r: r.change_dose(guild, user, "finasteride", "2025-02", at(2, 17)))
+    await unit(db, lambda r: r.stop_treatment(guild, user, "ketoconazole", "2025-03", at(3, 17)))
     side = "regimen.side_effects"
     await answer(
         db,
@@ -109,6 +113,7 @@ async def four_months(db: Database) -> None:
             ("satisfaction", ""): Answer(("dissatisfied",)),
             ("note", ""): Answer(text="itchy after washing"),
         },
+        member=(guild, user),
     )
     await answer(
         db,
@@ -120,6 +125,7 @@ async def four_months(db: Database) -> None:
             ("burning", ""): Answer(skipped=True),
             ("satisfaction", ""): Answer(("neutral",)),
         },
+        member=(guild, user),
     )
     await answer(
         db,
@@ -130,6 +136,7 @@ async def four_months(db: Database) -> None:
             ("burning", ""): Answer(number=1),
             ("satisfaction", ""): Answer(("satisfied",)),
         },
+        member=(guild, user),
     )
     await answer(
         db,
@@ -139,12 +146,14 @@ async def four_months(db: Database) -> None:
             ("itch", ""): Answer(number=1),
             ("burning", ""): Answer(number=0),
         },
+        member=(guild, user),
     )
     await answer(  # in progress: not part of the history yet
         db,
         at(5, 12),
         {("shedding", ""): Answer(("more",)), ("itch", ""): Answer(number=9)},
         completed=False,
+        member=(guild, user),
     )
 
 
@@ -233,8 +242,7 @@ async def test_labels_follow_the_questionnaire_file(db: Database, checkin: Quest
 
 async def expected_series(db: Database) -> dict[str, Any]:
     """The chart's data computed straight from the stored rows, independently of the module."""
-    shedding, trend, itch, burning = [], [], [], []
-    total = 0
+    shedding, itch, burning = [], [], []
     stored_responses = await db.read(lambda tx: CHECKINS.on(tx).history(GUILD, USER))
     completed = [r for r in stored_responses if r.completed]
     for response in sorted(completed, key=lambda r: str(r.completed_at)):
@@ -243,11 +251,9 @@ async def expected_series(db: Database) -> dict[str, Any]:
         stored = await db.read(lambda tx, r=response: CHECKINS.on(tx).answers(r.id))
         level = stored.get(("shedding", ""))
         if level is not None and not level.skipped:
-            total += SCORES[level.choices[0]]
             shedding.append(
                 {"at": when, "level": level.choices[0], "score": SCORES[level.choices[0]]}
             )
-            trend.append({"at": when, "total": total})
         for question, out in (("itch", itch), ("burning", burning)):
             value = stored.get((question, ""))
             if value is not None and not value.skipped:
@@ -261,9 +267,14 @@ async def expected_series(db: Database) -> dict[str, Any]:
         ):
             if month is not None:
                 marks.append((month, kind, entry.treatment_id))
+    # each answer holds from its check-in until the next answer (the latest: open-ended)
+    steps = [
+        {"from": point["at"], "to": later["at"] if later else None, "level": point["level"]}
+        for point, later in zip(shedding, [*shedding[1:], None][: len(shedding)], strict=True)
+    ]
     return {
         "shedding": shedding,
-        "shedding_trend": trend,
+        "shedding_steps": steps,
         "itch": itch,
         "burning": burning,
         "marks": sorted(marks),
@@ -282,7 +293,11 @@ async def test_the_charts_embedded_series_equals_the_database(
         expected.pop("marks")
     )
     assert series == expected
-    assert [p["total"] for p in series["shedding_trend"]] == [1, 1, 0]  # more, same, less
+    assert [(s["level"], s["to"] is None) for s in series["shedding_steps"]] == [
+        ("more", False),
+        ("same", False),
+        ("less", True),
+    ]  # the April check-in skipped shedding: March's "less" is the latest answer
     assert 9 not in [v["value"] for v in series["itch"]]  # the check-in in progress
 
 
@@ -296,7 +311,7 @@ async def test_one_check_in_and_none_still_make_a_chart(
     assert empty.points == ()
     assert len(empty.marks) == 1
     nothing = read_series(history_chart(empty))
-    assert nothing == {"shedding": [], "shedding_trend": [], "itch": [], "burning": [], "marks": []}
+    assert nothing == {"shedding": [], "shedding_steps": [], "itch": [], "burning": [], "marks": []}
 
     await answer(
         db, at(6, 2), {("shedding", ""): Answer(("same",)), ("itch", ""): Answer(number=3)}
@@ -342,3 +357,60 @@ def test_read_series_refuses_what_it_cannot_read() -> None:
     damaged[40] ^= 0xFF  # a byte of the chunk after IHDR: its CRC no longer matches
     with pytest.raises(ValueError, match="damaged"):
         read_series(bytes(damaged))
+
+
+def drawn_figure(history: History) -> Any:
+    """The matplotlib figure `history_chart` saves, to read its labels."""
+    import matplotlib.figure
+
+    figures: list[Any] = []
+    original = matplotlib.figure.Figure.savefig
+
+    def capture(self: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
+        figures.append(self)
+        original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matplotlib.figure.Figure, "savefig", capture)
+        history_chart(history)
+    [figure] = figures
+    return figure
+
+
+async def test_shedding_is_drawn_as_steps_of_the_answers_not_a_running_total(
+    db: Database, checkin: Questionnaire
+) -> None:
+    await four_months(db)
+    history = await history_of(db, checkin)
+    shedding = drawn_figure(history).axes[0]
+    ticks = [t.get_text() for t in shedding.get_yticklabels()]
+    assert ticks == ["Less", "About the same", "More"]  # answers, no +1/-1 sums
+    legend = [t.get_text() for t in shedding.get_legend().get_texts()]
+    assert legend == ["less shedding", "about the same", "more shedding"]
+    assert "running total" not in " ".join([*legend, shedding.get_title(loc="left")])
+    assert "compares with the check-in before" in shedding.get_title(loc="left")
+    # one thick step per answer, at the answer's own level
+    steps = [line for line in shedding.get_lines() if line.get_linewidth() > 3]
+    assert [set(line.get_ydata()) for line in steps] == [{1}, {0}, {-1}]
+    assert history.shedding_answers() == ["More", "About the same", "Less"]
+    assert history.undated == ("Topical minoxidil",)
+
+
+async def test_checkin_history_says_the_shedding_answers_in_words(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    await four_months(bot.db, double.guild.id, member.id)
+    reply = await double.slash(member, "checkin history")
+    message = await double.wait_until(lambda: reply.followups and reply.followups[0])
+    assert message.ephemeral
+    text = message.content
+    assert "**Shedding, check-in by check-in:** More → About the same → Less" in text
+    assert "Each answer compares your shedding with the check-in before" in text
+    assert "nothing is added up" in text
+    assert "running total" not in text
+    assert "start month is unknown: Topical minoxidil" in text
+    assert len(text) <= 2000
+    [attachment] = message.attachments
+    series = read_series(attachment.data)
+    assert [s["level"] for s in series["shedding_steps"]] == ["more", "same", "less"]
+    assert "shedding_trend" not in series

@@ -126,7 +126,7 @@ async def test_outcomes_over_time_appear_only_from_the_group_size(
     assert "<5 is 0 to 4" in lines[6]
 
     # an entry the survey does not ask about has neither report
-    assert await outcomes_field(double, member, "saw palmetto") is None
+    assert await outcomes_field(double, member, "nutrafol") is None
 
 
 async def test_outcomes_follow_the_results_visibility(

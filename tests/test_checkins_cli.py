@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,8 +64,22 @@ async def test_the_log_shows_one_server_newest_first(
 
     assert await _main(["checkins", "log", "--guild", str(GUILD), "--user", "1"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
-    assert await _main(["checkins", "log", "--guild", "999"]) == 0
-    assert "No check-in reminders logged for server 999" in capsys.readouterr().out
+    assert await _main(["checkins", "log", "--guild", str(GUILD), "--user", "3"]) == 0
+    assert f"No check-in reminders logged for member 3 in server {GUILD}" in (
+        capsys.readouterr().out
+    )
+    # a server the database does not know is a mistyped id: said, with the servers it knows
+    assert await _main(["checkins", "log", "--guild", "999"]) == 1
+    err = capsys.readouterr().err
+    assert "server 999 is not in the database" in err
+    assert str(GUILD) in err
+    assert str(OTHER_GUILD) in err
+
+    assert await _main(["checkins", "log", "--guild", str(GUILD), "--json"]) == 0
+    logged = json.loads(capsys.readouterr().out)
+    assert {entry["user_id"] for entry in logged} == {"1", "2"}  # strings: snowflakes
+    failed = next(entry for entry in logged if entry["state"] == "failed")
+    assert (failed["reason"], failed["attempts"]) == ("dm_closed", 1)
 
 
 async def _main(argv: list[str]) -> int:
@@ -78,6 +93,7 @@ def test_help_and_a_missing_database() -> None:
         assert result.returncode == 0, command
         assert "usage: anagen" in result.stdout
     missing = run_anagen("checkins", "log", "--guild", "1", env={"ANAGEN_DATABASE": "/nope/x.db"})
-    assert missing.returncode == 2  # a setting that cannot work, named in one line
+    assert missing.returncode == 2  # a database that is not there, named in one line
     assert "Traceback" not in missing.stderr
-    assert "/nope does not exist" in missing.stderr
+    assert missing.stderr.count("\n") == 1
+    assert "no database at /nope/x.db: the folder /nope does not exist" in missing.stderr

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.checkins.history import read_series
+from bot.checkins.service import month_of
 from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.storage.location import DatabaseLocation
@@ -135,9 +136,12 @@ async def test_opt_in_reminder_check_in_and_history(
         "SELECT treatment_id, started_month, stopped_month FROM regimen_entries"
         " ORDER BY treatment_id",
     )
+    # the survey said both were started 6 to 12 months before it was completed
+    [(completed,)] = rows(database, "SELECT completed_at FROM responses")
+    about = month_of(datetime.fromisoformat(completed).date(), 9)
     assert regimen == [
-        ("finasteride", None, None),
-        ("ketoconazole", None, first.strftime("%Y-%m")),
+        ("finasteride", about, None),
+        ("ketoconazole", about, first.strftime("%Y-%m")),
         ("minoxidil_topical", "2026-01", None),
     ]
 

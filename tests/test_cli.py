@@ -69,6 +69,9 @@ def test_version_and_help_on_every_command() -> None:
         ["import-replies"],
         ["db"],
         ["db", "backup"],
+        ["guilds"],
+        ["checkins", "log"],
+        ["erase"],
     ):
         result = run_anagen(*command, "--help")
         assert result.returncode == 0, command
@@ -162,6 +165,15 @@ def test_foreign_database_is_refused_not_reset(
 def test_backup_refuses_to_overwrite_without_force(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    import asyncio
+
+    from bot.storage import Database
+
+    async def create() -> None:
+        async with await Database.open(tmp_path / "anagen.db"):
+            pass
+
+    asyncio.run(create())  # the bot's database, in the folder anagen runs in
     target = tmp_path / "copy.db"
     target.write_text("precious")
     assert main(["db", "backup", str(target)]) == 1

@@ -5,6 +5,7 @@ incident id (discord.py alone would only log it, leaving "This interaction faile
 from __future__ import annotations
 
 import logging
+import random
 import re
 import sys
 from collections.abc import Iterator
@@ -18,12 +19,15 @@ from bot.checkins.service import CheckinService
 from bot.survey.service import SurveyService
 from cogs.checkins import ids as checkin_ids
 from cogs.survey import ids as survey_ids
+from cogs.survey.results import IDS as results_ids
 from cogs.treatments import ids as treatment_ids
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import iter_components
-from tests.survey_driver import CLICKS, answer_step, start_survey, step_of
+from tests.releases_driver import publish
+from tests.survey_driver import CLICKS, answer_step, seed_response, start_survey, step_of
+from tests.test_results_e2e import member_answers
 
-FORMATS = (*survey_ids.ALL, *treatment_ids.ALL, *checkin_ids.ALL)
+FORMATS = (*survey_ids.ALL, *results_ids, *treatment_ids.ALL, *checkin_ids.ALL)
 FORMS = (survey_ids.FORM, checkin_ids.SCHEDULE_FORM)
 SELECTS = (3, 5, 6, 7, 8)
 TYPED = "my scalp burns since March, 4 mg"
@@ -90,6 +94,18 @@ async def use_every_control(double: DiscordDouble, bot: AnagenBot, member: User)
     await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
     await double.slash(moderator, "treatment-suggestions")
     await double.slash(double.add_member("sam"), "survey start")
+    # the published results: the overview's "one question at a time" menu
+    for index in range(12):
+        await seed_response(
+            bot.db,
+            double.guild.id,
+            70_000 + index,
+            member_answers(random.Random(index), index, receding=index < 6),
+        )
+    await publish(bot.services.results.releases, double.guild.id)
+    overview = (await double.slash(member, "survey results")).message
+    menu = (await double.click(member, overview, "One question at a time")).message
+    await double.select(member, menu, "sv:r:pick", ["q:norwood"])
 
 
 def question_step(message: Message) -> str:
@@ -223,5 +239,14 @@ async def test_a_failure_in_any_control_reaches_the_member_with_an_incident_id(
     await double.slash(member, "treatment suggest", name="nizoral", text="Add the 2% strength")
     queue = (await double.slash(moderator, "treatment-suggestions")).message
     await break_each_control_on(queue, moderator)
+
+    for index in range(12):
+        answers = member_answers(random.Random(index), index, receding=index < 6)
+        await seed_response(bot.db, double.guild.id, 70_000 + index, answers)
+    await publish(bot.services.results.releases, double.guild.id)
+    overview = (await double.slash(member, "survey results")).message
+    await break_each_control_on(overview)
+    menu = (await double.click(member, overview, "One question at a time")).message
+    await break_each_control_on(menu)
 
     assert failed == {cls.__name__ for cls in owners(bot).values()} | {"form"}

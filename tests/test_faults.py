@@ -50,7 +50,7 @@ async def test_rate_limit_storm_on_callbacks(
     summary = message
     assert "Almost done" in summary.text
     assert double.count("POST", CALLBACK) >= 3 * 19
-    assert len(stored_answers(settings.database, response_id_of(summary))) == 21
+    assert len(stored_answers(settings.database, response_id_of(summary))) == 24
     assert_one_response_per_member(settings)
 
 
@@ -93,7 +93,7 @@ async def test_gateway_drop_mid_survey(
     await double.drop_gateway(code=4000)
     summary, _ = await click_through(double, member, message)  # waits in the backlog to resume
     assert double.resume_count == 1
-    assert len(stored_answers(settings.database, response_id_of(summary))) == 21
+    assert len(stored_answers(settings.database, response_id_of(summary))) == 24
 
 
 def hold_write_lock(database: DatabaseLocation) -> Any:

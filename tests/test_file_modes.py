@@ -17,6 +17,8 @@ import pytest
 from bot.cli import main
 from bot.storage import Database
 from bot.storage.meta import MetaRepository
+from bot.survey.flow import Answer
+from tests.survey_driver import seed_response
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
@@ -44,6 +46,12 @@ def usual_umask(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
 async def _database_with_a_row(path: Path) -> None:
     async with await Database.open(path) as db:
         await db.run(lambda tx: MetaRepository(tx).remember("k", "v"))
+
+
+async def _database_with_a_response(path: Path) -> None:
+    """A server the read commands know: one completed response for GUILD."""
+    async with await Database.open(path) as db:
+        await seed_response(db, GUILD, 1, {("age", ""): Answer(number=30)})
 
 
 async def test_the_database_and_its_wal_and_shm_are_owner_only(tmp_path: Path) -> None:
@@ -101,6 +109,7 @@ def test_backup_is_owner_only_and_leaves_nothing_beside_it(
 def test_export_files_are_owner_only(
     fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    asyncio.run(_database_with_a_response(tmp_path / "anagen.db"))
     monkeypatch.setenv("ANAGEN_DATABASE", str(tmp_path / "anagen.db"))
     output = tmp_path / "out" / f"server.{fmt}"
     output.parent.mkdir()
@@ -108,7 +117,7 @@ def test_export_files_are_owner_only(
     stale.write_text("an older export, written 0644")
 
     argv = ["--env-file", "/dev/null", "export", "--guild", str(GUILD), "--format", fmt]
-    assert main([*argv, "-o", str(output)]) == 0
+    assert main([*argv, "-o", str(output), "--force"]) == 0  # over the stale codebook
 
     written = sorted(output.parent.iterdir())
     assert [p.name for p in written] == [
@@ -122,6 +131,7 @@ def test_export_files_are_owner_only(
 
 
 def test_report_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asyncio.run(_database_with_a_response(tmp_path / "anagen.db"))
     monkeypatch.setenv("ANAGEN_DATABASE", str(tmp_path / "anagen.db"))
     output = tmp_path / "report.html"
     argv = ["--env-file", "/dev/null", "report", "--guild", str(GUILD), "-o", str(output)]

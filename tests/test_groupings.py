@@ -179,6 +179,7 @@ OLD_STAGES = {
     "middle": {"nw3", "nw3v", "nw3a", "nw4", "nw4a"},
     "advanced": {"nw5", "nw5a", "nw6", "nw7"},
 }
+NEW_IN_V2 = ("spironolactone", "saw_palmetto", "ru58841", "biotin", "rosemary_oil")
 OLD_CHOICE = {
     "finasteride": "finasteride",
     "dutasteride": "dutasteride",
@@ -270,8 +271,9 @@ async def test_bundled_file_maps_every_treatment_entry_as_before(tmp_path: Path)
     async with await Database.open(tmp_path / "anagen.db") as db:
         service = TreatmentService(db, KB, BUNDLED)
         assert TreatmentService(db, KB).reports == service.reports  # the default
+    # version 2 of the survey keeps every mapping of version 1 and adds its new choices
     assert {t.id: service.survey_choice(t) for t in KB.treatments if service.survey_choice(t)} == (
-        OLD_CHOICE
+        OLD_CHOICE | {c: c for c in NEW_IN_V2}
     )
     assert service.reports is not None
     assert [(f.id, f.answers) for f in service.reports.fields] == [

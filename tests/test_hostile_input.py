@@ -686,7 +686,7 @@ async def test_forged_select_values_and_custom_ids(
         answered = await answer_step(double, member, answered, CLICKS[step])
     effects = await _reach_in_place(double, member, answered, "effects")
     group_selects = [c for c in effects.custom_ids() if c.startswith("sv:m:")]
-    assert len(group_selects) == 2
+    assert len(group_selects) == 4  # finasteride: shedding, sensations, started, dose
     for values in value_sets:
         for select_id in group_selects:
             result = (await double.forge_component(member, effects, select_id, values)).message

@@ -182,3 +182,45 @@ def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 def test_a_missing_file_ends_with_one_clear_line(tmp_path: Path) -> None:
     result = _anagen(tmp_path, "import-replies", str(tmp_path / "nope.txt"), "--guild", "1")
     assert "nope.txt" in _one_error_line(result)
+
+
+# -- issue 21: importing a file again stores only what is new ----------------------------------
+
+
+def test_importing_the_same_replies_twice_stores_them_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import sqlite3
+
+    from bot.cli import main
+    from bot.storage import Database
+
+    async def create(path: Path) -> None:
+        async with await Database.open(path):
+            pass
+
+    database = tmp_path / "anagen.db"
+    asyncio.run(create(database))
+    monkeypatch.setenv("ANAGEN_DATABASE", str(database))
+    monkeypatch.chdir(tmp_path)
+    replies = tmp_path / "replies.txt"
+    replies.write_text(FIXTURE.read_text("utf-8"))  # two replies
+    argv = ["--env-file", os.devnull, "import-replies", str(replies), "--guild", "7"]
+
+    assert main([*argv, "--new-server"]) == 0
+    assert "Stored 2 imported responses for server 7" in capsys.readouterr().out
+
+    # the natural workflow: new replies appended to the file, imported again
+    replies.write_text(FIXTURE.read_text("utf-8") + "\nAge: 41\nItch: no\nShedding: a lot\n")
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Skipped reply 1, 2: already imported for server 7 (the same text)." in out
+    assert "Stored 1 imported responses for server 7" in out
+    assert main(argv) == 0
+    assert "Stored 0 imported responses" in capsys.readouterr().out
+
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM imported_replies").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM responses WHERE imported = 1").fetchone() == (3,)
+    conn.close()

@@ -70,6 +70,7 @@ def test_bundled_questionnaire_is_valid_and_in_the_issue_order() -> None:
         "oiliness",
         "conditions",
         "treatments",
+        "treatments_other",
         "effects",
         "notes",
     ]

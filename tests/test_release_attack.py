@@ -3,9 +3,12 @@ trials than bench/privacy.py, which prints the full figures)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.privacy_attack import KINDS, run_trial, usefulness
+from bot.survey import questionnaire
+from tests.privacy_attack import KINDS, run_trial, service, usefulness
 
 
 @pytest.mark.slow  # hundreds of releases built and attacked
@@ -35,10 +38,13 @@ def test_ready_made_comparisons_show_what_the_community_asked(size: int, goal: f
 
 
 def test_a_release_the_audit_cannot_mend_waits_for_more_changes() -> None:
-    """Seed 9: twelve members of a 39-member server erase their data at once, and no way of
-    rounding the new release keeps every count's change open; it is not made (the next
-    change will move the counts), rather than published pinned."""
-    trial = run_trial(9, "erasures", 12, 40)
+    """Seed 9, with version 1 of the questionnaire: twelve members of a 39-member server
+    erase their data at once, and no way of rounding the new release keeps every count's
+    change open; it is not made (the next change will move the counts), rather than
+    published pinned. (Such releases are rare: version 2's wider tables held none of the
+    seeds and sizes searched, so the case is pinned on the questionnaire that had one.)"""
+    version_1 = service(Path(questionnaire.__file__).parent / "questionnaires" / "scalp-v1.toml")
+    trial = run_trial(9, "erasures", 12, 40, results=version_1)
     assert trial.held
     assert trial.facts == []
 

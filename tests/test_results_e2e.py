@@ -256,7 +256,8 @@ async def test_exports_are_pseudonymous_stable_and_described(
 
     first, second = await export("csv"), await export("csv")
     assert len(first) == 3  # the survey, the codebook, the check-ins (none here)
-    data_name = f"anagen-survey-{double.guild.id}-v1.csv"
+    version = bot.services.results.questionnaire.version
+    data_name = f"anagen-survey-{double.guild.id}-v{version}.csv"
     ids_first = [r["respondent"] for r in csv.DictReader(io.StringIO(first[data_name].decode()))]
     ids_second = [r["respondent"] for r in csv.DictReader(io.StringIO(second[data_name].decode()))]
     assert ids_first == ids_second
@@ -349,7 +350,8 @@ async def test_import_replies_from_the_seed_thread(
     monkeypatch.setenv("ANAGEN_DATABASE", env_value(settings.database))
     monkeypatch.chdir(tmp_path)
 
-    assert await _run_cli(["import-replies", str(replies), "--guild", str(double.guild.id)]) == 0
+    command = ["import-replies", str(replies), "--guild", str(double.guild.id), "--new-server"]
+    assert await _run_cli(command) == 0  # a server nobody has used the bot in yet
 
     out = capsys.readouterr().out
     assert "not mapped  Shedding: 'A few years ago" in out
@@ -472,3 +474,106 @@ async def test_overview_holds_back_a_question_few_answered(
     assert panels["norwood"].n in (15, 20)  # 19, rounded
     drawn = read_drawn(message.attachments[0].data)
     assert all("Ludwig" not in panel["title"] for panel in drawn["panels"])  # no empty plot
+
+
+async def test_survey_results_shows_each_question_one_at_a_time(
+    double: DiscordDouble, bot: AnagenBot, member: User, settings: Settings
+) -> None:
+    from tests.survey_driver import treatment_answers
+
+    rng = random.Random(17)
+    for index in range(31):
+        answers = member_answers(rng, index, receding=index < 18)
+        speed = "slow" if index < 19 else "aggressive" if index < 28 else "not_sure"
+        answers[("speed", "")] = Answer(choices=(speed,))
+        treatment = "finasteride" if index < 22 else "ketoconazole"
+        answers |= treatment_answers(treatment, "better" if index % 3 else "no_change", "better")
+        await seed_response(bot.db, double.guild.id, 30_000 + index, answers)
+    await publish(bot.services.results.releases, double.guild.id)
+    releases = bot.services.results.releases
+
+    overview = (await double.slash(member, "survey results")).message
+    assert overview.attachments[0].filename == "survey-results.png"
+    menu = (await double.click(member, overview, "One question at a time")).message
+    assert menu.ephemeral
+    select = menu.component("sv:r:pick")
+    offered = {option["value"]: option["label"] for option in select["options"]}
+    assert len(offered) <= 25
+    assert {"q:norwood", "q:speed", "q:age", "q:treatments", "did:shedding"} <= set(offered)
+    assert offered["q:speed"] == "How fast are you losing hair?"
+
+    # Speed is not in the overview: its counts are the release's, as /survey compare shows
+    # them for the speed groups, and no raw count is ever shown.
+    picked = await double.select(member, menu, "sv:r:pick", ["q:speed"])
+    shown = await picked.wait_original(lambda m: m.embeds and m.attachments)
+    assert shown.id == menu.id  # one private message, replaced in place
+    embed = shown.embeds[0]
+    assert embed["title"] == "How fast are you losing hair?"
+    slow = re.search(r"Slowly: (\d+) \((\d+)%\)", embed["description"])
+    assert slow is not None
+    assert int(slow[1]) % 5 == 0  # rounded, never the raw 19
+    assert abs(int(slow[1]) - 19) <= 4
+    assert int(slow[2]) == round(100 * int(slow[1]) / 31)  # of all 31 members counted
+    assert "“Not sure” is not counted separately" in embed["description"]
+    (by_speed,) = await bot.services.results.compare(
+        double.guild.id, "sensations:any", "speed", chart=False
+    )
+    assert {g.label: g.total for g in by_speed.groups}["Slowly"] == int(slow[1])
+    drawn = read_drawn(shown.attachments[0].data)
+    assert drawn["panels"][0]["bars"][0]["text"] == slow[1]
+    [option] = [o for o in shown.component("sv:r:pick")["options"] if o.get("default")]
+    assert option["value"] == "q:speed"
+
+    # What each treatment did: the /treatment lookup numbers, per treatment.
+    picked = await double.select(member, shown, "sv:r:pick", ["did:shedding"])
+    shown = await picked.wait_original(lambda m: "What each" in m.embeds[0].get("title", ""))
+    text = shown.embeds[0]["description"]
+    found = await releases.part(double.guild.id, "treatment:finasteride")
+    assert found is not None
+    _, part = found
+    better = part["effects"]["shedding"]["better"]
+    assert f"Finasteride (about {part['tried']} tried it): better {better} (" in text
+    assert "Not shown, fewer than 5 members reported trying each:" in text
+    assert "Ketoconazole shampoo (about" in text  # 9 tried it
+    lookup = await (
+        await double.slash(member, "treatment lookup", name="finasteride")
+    ).wait_followup()
+    reports = {f["name"]: f["value"] for f in lookup.embeds[0]["fields"]}["Community reports"]
+    assert f"About **{part['tried']}** members here reported trying it" in reports
+
+    # Treatments tried: the same counts again.
+    picked = await double.select(member, shown, "sv:r:pick", ["q:treatments"])
+    shown = await picked.wait_original(lambda m: "treatments" in m.embeds[0].get("title", ""))
+    assert f"Finasteride: {part['tried']} (" in shown.embeds[0]["description"]
+    assert "Members could choose several answers" in shown.embeds[0]["description"]
+
+    # An overview question opens large, with its panel's numbers.
+    picked = await double.select(member, shown, "sv:r:pick", ["q:norwood"])
+    shown = await picked.wait_original(lambda m: "Norwood" in m.embeds[0].get("title", ""))
+    found = await releases.part(double.guild.id, "overview")
+    assert found is not None
+    _, published = found
+    [panel] = [p for p in published["panels"] if p["question"] == "norwood"]
+    for _, label, value in panel["bars"]:
+        expected = f"{label}: <5" if value is None else f"{label}: {value} ("
+        assert expected in shown.embeds[0]["description"]
+    assert overview.embeds[0]["title"] == "Scalp survey: community results"  # untouched
+
+
+async def test_the_question_menu_checks_who_may_read_results(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    await seed(bot, double.guild.id, 12, 10)
+    await publish(bot.services.results.releases, double.guild.id)
+    overview = (await double.slash(member, "survey results")).message
+    menu = (await double.click(member, overview, "One question at a time")).message
+    moderator = double.add_member("mod", admin=True)
+    await double.slash(moderator, "survey-admin settings", visibility="managers")
+    refused = await double.click(member, overview, "One question at a time")
+    assert "Manage Server only" in refused.message.text
+    assert refused.message.ephemeral
+    # a menu opened before the change is checked again on every pick
+    picked = await double.select(member, menu, "sv:r:pick", ["q:norwood"])
+    reply = picked.original if picked.callback_type == 4 else await picked.wait_followup()
+    assert "Manage Server only" in reply.text
+    assert not menu.embeds  # nothing was shown

@@ -89,8 +89,9 @@ TYPED = {
     "oiliness": "no change",
     "conditions": "none",
     "treatments": "fin, dutasteride",
-    "effects/finasteride": "better, not sure",
-    "effects/dutasteride": "no change, worse",
+    # No scalp sensations: what each treatment did to them is not asked.
+    "effects/finasteride": "better, 1 to 2 years ago, usual dose",
+    "effects/dutasteride": "no change, not sure, not sure",
     "notes": "skip",
 }
 
@@ -133,7 +134,10 @@ async def test_full_survey_by_typed_replies_with_skip_logic(
     assert answers[("age", "")] == 29
     assert answers[("norwood", "")] == ("nw2",)
     assert answers[("sensations", "")] == ("none",)
-    assert answers[("effects.sensations", "dutasteride")] == ("worse",)
+    assert ("effects.sensations", "dutasteride") not in answers
+    assert answers[("effects.started", "finasteride")] == ("y1_2",)
+    assert answers[("effects.dose", "finasteride")] == ("usual",)
+    assert answers[("effects.dose", "dutasteride")] == ("not_sure",)
     assert answers[("notes", "")] == "skipped"
     assert ("intensity", "") not in answers
 
@@ -249,7 +253,8 @@ async def test_closed_dms_continue_privately_in_the_server(
     assert asked[0] == "age"
     rid = response_id_of(summary)
     assert "Thank you" in (await double.click(member, summary, "Done")).message.text
-    assert len(stored_answers(settings.database, rid)) == 21  # 17 questions + 2x2 effects
+    # 17 questions; finasteride's effects in 4 parts, ketoconazole's in 3 (no dose)
+    assert len(stored_answers(settings.database, rid)) == 24
 
 
 async def test_mine_retake_and_delete(

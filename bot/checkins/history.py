@@ -11,6 +11,7 @@ so tests can compare the picture's data with the database without reading pixels
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,6 +93,9 @@ class History:
     shedding_levels: tuple[Choice, ...]  # the shedding question's choices, in file order
     satisfaction_levels: tuple[Choice, ...]
     scale: tuple[int, int] = (0, 10)  # itch and burning
+    # Treatments in the regimen whose start month is unknown: no mark can be drawn for them,
+    # so the message names them instead of leaving them out silently.
+    undated: tuple[str, ...] = ()
 
     def shedding_score(self, level: str | None) -> float | None:
         """Choices centred on zero in file order: less / same / more give -1 / 0 / +1."""
@@ -100,6 +104,14 @@ class History:
             return None
         score = ids.index(level) - (len(ids) - 1) / 2
         return int(score) if score.is_integer() else score
+
+    def shedding_answers(self) -> list[str]:
+        """The shedding answers in order, as the member gave them (skipped ones left out)."""
+        return [
+            _label(self.shedding_levels, point.shedding)
+            for point in self.points
+            if self.shedding_score(point.shedding) is not None
+        ]
 
     def table_rows(self) -> list[tuple[str, str, str, str, str]]:
         """date · shedding · itch · burning · satisfaction, one row per check-in."""
@@ -206,12 +218,17 @@ def build_history(
         if itch is not None and itch.min is not None and itch.max is not None
         else (0, 10)
     )
+    regimen = list(regimen)
+    labels = _treatment_labels(questionnaire)
     return History(
         points=tuple(points),
         marks=tuple(_marks(questionnaire, regimen)),
         shedding_levels=_levels(questionnaire, SHEDDING),
         satisfaction_levels=_levels(questionnaire, SATISFACTION),
         scale=scale,
+        undated=tuple(
+            labels.get(e.treatment_id, e.treatment_id) for e in regimen if e.started_month is None
+        ),
     )
 
 
@@ -231,21 +248,22 @@ def member_history(
 
 
 def chart_series(history: History) -> dict[str, Any]:
-    """Exactly what `history_chart` draws, as JSON-ready data (instants as ISO text)."""
+    """Exactly what `history_chart` draws, as JSON-ready data (instants as ISO text).
+
+    Shedding is asked as a comparison with the check-in before, so each answer holds until
+    the next one: a step from one check-in to the next (`to` is None for the latest)."""
     shedding: list[dict[str, Any]] = []
-    trend: list[dict[str, Any]] = []
-    total: float = 0
     for point in history.points:
         score = history.shedding_score(point.shedding)
-        if score is None:
-            continue
-        total += score
-        at = point.at.isoformat()
-        shedding.append({"at": at, "level": point.shedding, "score": score})
-        trend.append({"at": at, "total": total})
+        if score is not None:
+            shedding.append({"at": point.at.isoformat(), "level": point.shedding, "score": score})
+    steps = [
+        {"from": point["at"], "to": later["at"] if later else None, "level": point["level"]}
+        for point, later in zip(shedding, [*shedding[1:], None][: len(shedding)], strict=True)
+    ]
     return {
         "shedding": shedding,
-        "shedding_trend": trend,
+        "shedding_steps": steps,
         ITCH: _numbers(history, ITCH),
         BURNING: _numbers(history, BURNING),
         "marks": [
@@ -265,10 +283,11 @@ def _numbers(history: History, question_id: str) -> list[dict[str, Any]]:
 
 
 def history_chart(history: History) -> bytes:
-    """The member's chart as PNG: shedding (each check-in and its running total) above, itch
-    and burning below, treatment changes as numbered vertical lines on both, keyed beside
-    them. A white background reads the same on Discord's dark and light themes. CPU-bound:
-    callers in the event loop run it in a worker thread (no pyplot state is touched)."""
+    """The member's chart as PNG: shedding (each answer a coloured step lasting until the
+    next check-in) above, itch and burning below, treatment changes as numbered vertical
+    lines on both, keyed beside them. A white background reads the same on Discord's dark
+    and light themes. CPU-bound: callers in the event loop run it in a worker thread (no
+    pyplot state is touched)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -326,39 +345,72 @@ def _style(axes: Any) -> None:
     axes.tick_params(axis="y", labelsize=8)
 
 
+# Shedding answers by direction: less (a good sign), about the same, more.
+_LESS, _SAME, _MORE = "#2a9d8f", "#8d99ae", "#bc4749"
+
+
+def _direction(score: float) -> str:
+    return _LESS if score < 0 else _MORE if score > 0 else _SAME
+
+
+def _spans(series: dict[str, Any]) -> list[tuple[datetime, datetime]]:
+    """Where each shedding step is drawn: to the next answer, and the latest a third of the
+    usual gap (it holds until a check-in not made yet)."""
+    starts = [_instant(p["at"]) for p in series["shedding"]]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    last = (sum(gaps, timedelta()) / len(gaps)) / 3 if gaps else timedelta(days=5)
+    return [
+        (_instant(step["from"]), _instant(step["to"]) if step["to"] else start + last)
+        for step, start in zip(series["shedding_steps"], starts, strict=True)
+    ]
+
+
 def _draw_shedding(axes: Any, series: dict[str, Any], history: History) -> None:
-    points, trend = series["shedding"], series["shedding_trend"]
-    axes.axhline(0, color="#999999", linewidth=0.8)
-    axes.plot(
-        [_instant(p["at"]) for p in trend],
-        [p["total"] for p in trend],
-        color=_TEAL,
-        linewidth=2,
-        label="running total",
-    )
-    axes.scatter(
-        [_instant(p["at"]) for p in points],
-        [p["score"] for p in points],
-        color=_NAVY,
-        s=36,
-        zorder=3,
-        label="each check-in",
-    )
+    """Each answer as a step at its level (less below, more above), in its colour, lasting
+    until the next check-in: a member reads "more, then the same, then less" left to right,
+    and nothing is added up."""
+    points = series["shedding"]
+    for index, (point, (start, end)) in enumerate(zip(points, _spans(series), strict=True)):
+        colour = _direction(point["score"])
+        axes.plot(
+            [start, end], [point["score"]] * 2, color=colour, linewidth=6, solid_capstyle="butt"
+        )
+        if index + 1 < len(points):  # a thin riser to the next answer
+            axes.plot(
+                [end, end],
+                [point["score"], points[index + 1]["score"]],
+                color="#c8c8c8",
+                linewidth=1.2,
+                zorder=1,
+            )
+        axes.scatter(
+            [start],
+            [point["score"]],
+            color=colour,
+            s=40,
+            zorder=3,
+            edgecolors="white",
+            linewidths=0.8,
+        )
     labels = {history.shedding_score(c.id): c.label for c in history.shedding_levels}
-    values = [p["score"] for p in points] + [p["total"] for p in trend]
-    low = int(min([-1, *values]) // 1)
-    high = -int(-max([1, *values]) // 1)
-    ticks = list(range(low, high + 1))
-    axes.set_yticks(ticks, [_tick(t, labels.get(t)) for t in ticks], fontsize=8)
-    axes.set_ylim(low - 0.4, high + 0.4)
-    axes.set_ylabel("shedding vs. last time", fontsize=9)
-    _legend(axes)
+    scores = sorted(score for score in labels if score is not None)
+    ticks = scores or [0]
+    axes.set_yticks(ticks, [labels.get(t) or "" for t in ticks], fontsize=9)
+    axes.set_ylim(min(ticks) - 0.6, max(ticks) + 0.6)
+    axes.set_title(
+        "Shedding: each answer compares with the check-in before, and holds until the next",
+        fontsize=10,
+        loc="left",
+    )
+    from matplotlib.patches import Patch
+
+    key = [
+        Patch(color=_LESS, label="less shedding"),
+        Patch(color=_SAME, label="about the same"),
+        Patch(color=_MORE, label="more shedding"),
+    ]
+    _legend(axes, key)
     _style(axes)
-
-
-def _tick(value: int, label: str | None) -> str:
-    number = f"{value:+d}" if value else "0"
-    return f"{label} ({number})" if label else number
 
 
 def _draw_scales(axes: Any, series: dict[str, Any], scale: tuple[int, int]) -> None:
@@ -429,6 +481,7 @@ def _set_time_axis(axes: Any, series: dict[str, Any]) -> None:
     instants = [
         _instant(item["at"]) for key in ("shedding", ITCH, BURNING) for item in series[key]
     ] + [_month_instant(m["month"]) for m in series["marks"]]
+    instants += [end for _, end in _spans(series)]
     if instants:
         first, last = min(instants), max(instants)
         span = last - first

@@ -41,6 +41,10 @@ SURVEY_TREATMENTS = "treatments"
 # How the check-in's "when did you start" answers map to months before the check-in;
 # "earlier" is honestly unknown rather than a guess.
 MONTHS_AGO = {"this_month": 0, "last_month": 1, "two_months_ago": 2}
+# The survey's "when did you start it" (version 2), as months before the survey was done:
+# the middle of each range, so a start month is roughly right rather than unknown.
+SURVEY_STARTED = "effects.started"
+SURVEY_MONTHS_AGO = {"under_3m": 1, "m3_6": 4, "m6_12": 9, "y1_2": 18, "over_2y": 30}
 
 TEXTS = EngineTexts(
     paused=(
@@ -189,9 +193,16 @@ class CheckinService:
         tried = _chosen(answers, SURVEY_TREATMENTS)
         known = {c.id for c in self.questionnaire["current"].choices if not c.exclusive}
         seeded = [t for t in tried if t in known]
-        checkins.start_treatments(
-            guild_id, user_id, [(t, None) for t in seeded], now, source="survey"
+        answered_on = (
+            datetime.fromisoformat(done[-1].completed_at).date()
+            if done and done[-1].completed_at
+            else now.date()
         )
+        starts = []
+        for treatment in seeded:
+            back = SURVEY_MONTHS_AGO.get(_first(answers.get((SURVEY_STARTED, treatment))) or "")
+            starts.append((treatment, None if back is None else month_of(answered_on, back)))
+        checkins.start_treatments(guild_id, user_id, starts, now, source="survey")
         return seeded
 
     async def offer_after_survey(self, response_id: int, user_id: int) -> int | None:

@@ -28,6 +28,29 @@ from bot.png import read_text_chunk
 COLOURS = ("#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#264653", "#8ab17d", "#b5838d")
 DRAWN_KEY = "anagen:drawn"
 
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How wide a chart is drawn and how big its smallest text is. A picture is shown scaled
+    to the reader's column, so text stays readable only if the figure is narrow enough for its
+    text size: on a 360 px phone column, `text` points come out as
+    ``text / 72 * 360 / width`` pixels, whatever the dpi (the dpi only sets the sharpness)."""
+
+    width: float  # inches
+    text: float  # the smallest text, points
+    dpi: int
+    wrap: int  # characters per line of an answer's label
+
+    @property
+    def title(self) -> float:
+        return self.text + 2
+
+
+# The seven-panel overview for a wide screen, and one question per picture for a phone
+# (Discord's own column on a phone, or the HTML report): 10.5 pt on 4.8 in is 11 px at 360 px.
+SCREEN = Layout(width=11.0, text=8.0, dpi=110, wrap=24)
+PHONE = Layout(width=4.8, text=10.5, dpi=150, wrap=18)
+
 # The look of a hidden count: light, hatched and outlined, so it reads as "a mark", not a value.
 _HIDDEN_FACE, _HIDDEN_EDGE, _HIDDEN_TEXT, _HIDDEN_HATCH = "#ececec", "#8a8a8a", "#555555", "//"
 
@@ -37,8 +60,11 @@ class BarPanel:
     """One question's published answer counts, drawn as one subplot of `bar_panels`."""
 
     title: str  # e.g. "Where do you notice hair loss?"
-    n: str  # the panel's published n: "45" or "<5"
+    n: str  # the panel's published n: "45" or "<5"; shares are of it
     bars: tuple[tuple[str, str], ...]  # (answer label, published text "15" or "<5"), in order
+    # What the shares are of, when it is not the members who answered ("of all 46 members
+    # counted"); shown instead of "n=…".
+    counted: str = ""
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -54,18 +80,28 @@ def _count(text: str) -> int | None:
     raise ValueError(f"not a published count: {text!r} (expected digits or '<k')")
 
 
-def _png(figure: Figure, drawn: dict[str, Any]) -> bytes:
+def _png(figure: Figure, drawn: dict[str, Any], layout: Layout = SCREEN) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(
-        buffer,
-        format="png",
-        dpi=110,
-        bbox_inches="tight",
-        facecolor="white",
-        metadata={DRAWN_KEY: json.dumps(drawn, sort_keys=True)},  # ASCII: a tEXt chunk
-    )
-    return buffer.getvalue()
+    figure.savefig(buffer, format="png", dpi=layout.dpi, bbox_inches="tight", facecolor="white")
+    drawn = {**drawn, "layout": {"text_pt": layout.text, "dpi": layout.dpi}}
+    return _compact(buffer.getvalue(), json.dumps(drawn, sort_keys=True), layout.dpi)
+
+
+def _compact(png: bytes, drawn: str, dpi: int) -> bytes:
+    """The PNG with 64 colours (a chart is a few flat colours and anti-aliased text: the
+    picture looks the same at a third of the bytes, which a report of twenty charts read on
+    a phone needs), and what it drew as a tEXt chunk (`json.dumps` writes ASCII)."""
+    from PIL import Image, PngImagePlugin  # matplotlib's own image library
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text(DRAWN_KEY, drawn)
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(colors=64).save(
+            out, format="PNG", pnginfo=info, optimize=True, dpi=(dpi, dpi)
+        )
+    return out.getvalue()
 
 
 def _wrap(label: str, width: int = 24) -> str:
@@ -110,18 +146,31 @@ def bar_panels(panels: Sequence[BarPanel], title: str, k: int) -> bytes | None:
     drawn_panels = []
     for index, panel in enumerate(panels):
         axes = figure.add_subplot(grid[index // columns, index % columns])
-        drawn_panels.append(_draw_panel(axes, panel, COLOURS[index % len(COLOURS)], k))
+        # one colour: a colour per panel would mean nothing
+        drawn_panels.append(_draw_panel(axes, panel, COLOURS[0], k, SCREEN))
     figure.tight_layout()  # it leaves room for the suptitle itself
     drawn = {"kind": "panels", "title": title, "panels": drawn_panels}
     return _png(figure, drawn)
 
 
-def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int) -> dict[str, Any]:
+def bar_chart(panel: BarPanel, k: int, layout: Layout = PHONE) -> bytes:
+    """One question on its own picture, sized for a phone (`PHONE`): its answers as
+    horizontal bars, drawn as in `bar_panels`."""
+    lines = len(textwrap.wrap(panel.title, layout.wrap * 2)) + 1
+    figure = Figure(figsize=(layout.width, 0.9 + 0.28 * lines + 0.45 * max(len(panel.bars), 1)))
+    axes = figure.add_subplot(1, 1, 1)
+    drawn_panel = _draw_panel(axes, panel, COLOURS[0], k, layout)
+    figure.tight_layout()
+    return _png(figure, {"kind": "panels", "title": panel.title, "panels": [drawn_panel]}, layout)
+
+
+def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int, layout: Layout) -> dict[str, Any]:
     """One panel, top to bottom in the given order; returns what it drew."""
     n = _count(panel.n)
     values = [_count(text) for _, text in panel.bars]
     top = max([v for v in values if v is not None] + [0])
-    right = max(top * 1.55, k * 4.0)  # room for the labels at the bar ends
+    # room for the labels at the bar ends: more on a narrow picture
+    right = max(top * (1.55 if layout.width > 6 else 1.75), k * 4.0)
     # a hidden bar is short (k/2) but never thinner than a sliver of the axis, never past k
     placeholder = min(float(k), max(k / 2, right * 0.02))
     bars = []
@@ -149,7 +198,7 @@ def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int) -> dict[str, A
             xytext=(3, 0),
             textcoords="offset points",
             va="center",
-            fontsize=8,
+            fontsize=layout.text,
             fontstyle=style,
             color=_HIDDEN_TEXT if value is None else "black",
         )
@@ -164,17 +213,19 @@ def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int) -> dict[str, A
             transform=axes.transAxes,
             ha="center",
             va="center",
-            fontsize=9,
+            fontsize=layout.text,
             color=_HIDDEN_TEXT,
         )
-    axes.set_yticks(range(count), [_wrap(label) for label, _ in panel.bars][::-1])
+    axes.set_yticks(range(count), [_wrap(label, layout.wrap) for label, _ in panel.bars][::-1])
     axes.set_ylim(-0.6, max(count, 1) - 0.4)
     axes.set_xlim(0, right)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
-    axes.set_title(_wrap(f"{panel.title} (n={panel.n})", 52), fontsize=10)
-    axes.tick_params(axis="y", labelsize=8, length=0)
-    axes.tick_params(axis="x", labelsize=8)
-    axes.set_xlabel("members (rounded to 5)", fontsize=8)
+    counted = panel.counted or f"n={panel.n}"
+    title_width = 52 if layout is SCREEN else layout.wrap * 2
+    axes.set_title(_wrap(f"{panel.title} ({counted})", title_width), fontsize=layout.title)
+    axes.tick_params(axis="y", labelsize=layout.text, length=0)
+    axes.tick_params(axis="x", labelsize=layout.text)
+    axes.set_xlabel("members (rounded to 5)", fontsize=layout.text)
     axes.grid(axis="x", color="#e6e6e6", linewidth=0.6)
     _style(axes)
     return {"title": panel.title, "n": panel.n, "bars": bars}
@@ -336,6 +387,147 @@ def _bar_label(
             fontsize=6.5,
             color="#555555",
         )
+
+
+# -- shares, one group under another (for a phone) -----------------------------------------
+
+
+def share_rows(
+    title: str,
+    levels: Sequence[str],
+    groups: Sequence[tuple[str, str, Sequence[str]]],
+    hidden_groups: Sequence[str],
+    k: int,
+    layout: Layout = PHONE,
+) -> bytes | None:
+    """Within each shown group, each answer's share of the group, one small panel per group
+    stacked on one shared 0-100% axis: on a narrow column every label stays on its own line
+    (`grouped_percentages` is the wide, side-by-side form). None when no group is shown.
+
+    `groups` holds (label, published total, published cell text per level), as in
+    `grouped_percentages`; a "<k" cell is a hatched stub labelled "<k", and the held-back
+    groups are named in a last hatched panel, "Hidden: fewer than k members each"."""
+    if not groups:
+        return None
+    table: list[list[int | None]] = []
+    for label, total_text, texts in groups:
+        if len(texts) != len(levels):
+            raise ValueError(f"group {label!r}: {len(texts)} cells for {len(levels)} levels")
+        table.append([_share(text, total_text) for text in texts])
+    top = max((s for row in table for s in row if s is not None), default=0)
+    right = max(40.0, top * 1.6)  # room for "15 (100%)" at the end of the longest bar
+    title_lines = len(textwrap.wrap(title, layout.wrap * 2))
+    heights = [0.42 + 0.34 * len(levels)] * len(groups)
+    # every held-back group is named in one hatched panel under the others
+    hidden_text = "\n".join(textwrap.wrap(", ".join(hidden_groups), layout.wrap * 2))
+    if hidden_groups:
+        heights.append(0.45 + 0.2 * (hidden_text.count("\n") + 1))
+    figure = Figure(figsize=(layout.width, sum(heights) + 0.55 + 0.3 * title_lines))
+    panels = figure.subplots(len(heights), 1, sharex=True, height_ratios=heights, squeeze=False)
+    for axes, (label, total, texts), row in zip(panels[:, 0], groups, table, strict=False):
+        for position, (text, share) in enumerate(zip(texts, row, strict=True)):
+            y = len(levels) - 1 - position  # first answer on top
+            if share is None:
+                stub = right * 0.03
+                axes.barh(
+                    y,
+                    stub,
+                    height=0.72,
+                    color=_HIDDEN_FACE,
+                    edgecolor=_HIDDEN_EDGE,
+                    hatch=_HIDDEN_HATCH,
+                    linewidth=0.8,
+                )
+                note, end = text, stub
+            else:
+                axes.barh(y, share, height=0.72, color=COLOURS[position % len(COLOURS)])
+                note, end = f"{text} ({share}%)", share
+            axes.annotate(
+                note,
+                (end, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=layout.text,
+                fontstyle="italic" if share is None else "normal",
+                color=_HIDDEN_TEXT if share is None else "black",
+            )
+        axes.set_yticks(range(len(levels)), [_wrap(level, layout.wrap) for level in levels][::-1])
+        axes.set_ylim(-0.6, len(levels) - 0.4)
+        axes.set_title(
+            _wrap(f"{label} (n={total})", layout.wrap * 2),
+            fontsize=layout.text,
+            fontweight="bold",
+            loc="left",
+        )
+        _row_style(axes, layout)
+    if hidden_groups:
+        axes = panels[-1, 0]
+        axes.axvspan(
+            0,
+            right,
+            facecolor="#f6f6f6",  # lighter than a stub: a whole group must not look like a bar
+            edgecolor="#b8b8b8",
+            hatch=_HIDDEN_HATCH,
+            linestyle="--",
+            linewidth=0.8,
+        )
+        axes.text(
+            right / 2,
+            0,
+            hidden_text,
+            ha="center",
+            va="center",
+            fontsize=layout.text,
+            color=_HIDDEN_TEXT,
+            fontstyle="italic",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
+        )
+        axes.set_yticks([0], [""])
+        axes.set_ylim(-0.5, 0.5)
+        axes.set_title(
+            f"Hidden: fewer than {k} members each",
+            fontsize=layout.text,
+            fontweight="bold",
+            loc="left",
+        )
+        _row_style(axes, layout)
+    bottom = panels[-1, 0]
+    bottom.set_xlim(0, right)
+    bottom.set_xticks([t for t in (0, 25, 50, 75, 100) if t <= right])
+    bottom.set_xlabel("% of the group (counts rounded to 5)", fontsize=layout.text)
+    figure.suptitle(_wrap(title, layout.wrap * 2), fontsize=layout.title)
+    figure.tight_layout()
+    drawn = {
+        "kind": "rows",
+        "title": title,
+        "levels": list(levels),
+        "groups": [
+            {
+                "label": label,
+                "total": total,
+                "cells": [
+                    {
+                        "level": level,
+                        "text": text,
+                        "share": share,
+                        "drawn": "bar" if share is not None else "hidden",
+                    }
+                    for level, text, share in zip(levels, texts, row, strict=True)
+                ],
+            }
+            for (label, total, texts), row in zip(groups, table, strict=True)
+        ],
+        "hidden_groups": [{"label": label, "drawn": "hidden"} for label in hidden_groups],
+    }
+    return _png(figure, drawn, layout)
+
+
+def _row_style(axes: Axes, layout: Layout) -> None:
+    axes.tick_params(axis="y", labelsize=layout.text, length=0)
+    axes.tick_params(axis="x", labelsize=layout.text)
+    axes.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+    _style(axes)
 
 
 # -- reading back -----------------------------------------------------------------------------

@@ -25,12 +25,24 @@ from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.imports import ImportedReplyRepository
 from bot.storage.results import ResultsRepository, guild_secret
 from bot.storage.tx import Tx
-from bot.survey.questionnaire import Kind, Question, Questionnaire
+from bot.survey.questionnaire import Choice, Field, Kind, Question, Questionnaire
 
 # why every time in the exports is a date: said in the codebook beside each
 _DAY_ONLY = (
     "to the day, so a row cannot be matched to when someone said they finished (the time "
     "of day is left out on purpose)."
+)
+
+# what the survey file's `skipped` column holds, and why number columns can be empty
+SKIPPED_COLUMN = (
+    "What the member chose to skip, separated by spaces, in the questionnaire's order: a "
+    "question's id (a multi-choice question's columns start with it) or, for a question "
+    "asked about each treatment, its column. Empty when nothing was skipped. A skipped "
+    "number leaves its own column empty, so number columns hold numbers only."
+)
+EMPTY_NUMBER = (
+    "Empty (null in JSON): not asked, or skipped (the skipped column says which); the "
+    "column holds numbers only."
 )
 
 
@@ -44,10 +56,24 @@ class Exporter:
     """A server's data files and their codebook, as `/survey-admin export` and `anagen
     export` deliver them."""
 
-    def __init__(self, db: Database, questionnaire: Questionnaire, checkin: Questionnaire) -> None:
+    def __init__(
+        self,
+        db: Database,
+        questionnaire: Questionnaire,
+        checkin: Questionnaire,
+        *,
+        labels: bool = False,
+    ) -> None:
+        """`labels`: choice columns hold each choice's label ("Norwood 3 vertex") instead
+        of its id ("nw3v"), for a spreadsheet read by people rather than scripts."""
         self.db = db
         self.questionnaire = questionnaire
         self.checkin = checkin
+        self.labels = labels
+
+    def labelled(self, labels: bool) -> Exporter:
+        """The same exporter, writing choice labels (True) or ids (False)."""
+        return Exporter(self.db, self.questionnaire, self.checkin, labels=labels)
 
     def columns(self) -> list[dict[str, str]]:
         """The codebook: one entry per export column."""
@@ -88,18 +114,25 @@ class Exporter:
                 "description": "1 when imported from a thread reply by `anagen import-replies`.",
             },
         ]
+        cols.append(
+            {
+                "column": "skipped",
+                "type": "text",
+                "question": "",
+                "description": SKIPPED_COLUMN,
+            }
+        )
         for question in self.questionnaire.questions:
             prompt = question.prompt
             if question.kind is Kind.SINGLE:
-                legend = "; ".join(f"{c.id} = {c.label}" for c in question.choices)
                 cols.append(
-                    {
-                        "column": question.id,
-                        "type": "choice",
-                        "question": prompt,
-                        "description": f"One choice id: {legend}. Empty: not asked; "
-                        "'(skipped)': skipped.",
-                    }
+                    _choice_entry(
+                        question.id,
+                        prompt,
+                        _legend(question.choices, self.labels),
+                        "Empty: not asked; '(skipped)': skipped.",
+                        self.labels,
+                    )
                 )
             elif question.kind is Kind.MULTI:
                 for choice in question.choices:
@@ -119,7 +152,7 @@ class Exporter:
                         "type": "number",
                         "question": prompt,
                         "description": f"Whole number {question.min}-{question.max}. "
-                        "Empty: not asked; '(skipped)': skipped.",
+                        f"{EMPTY_NUMBER}",
                     }
                 )
             elif question.kind is Kind.TEXT:
@@ -128,7 +161,8 @@ class Exporter:
                         "column": question.id,
                         "type": "text",
                         "question": prompt,
-                        "description": "Free text as typed (admin exports only).",
+                        "description": "Free text as typed (admin exports only); "
+                        "'(skipped)': skipped.",
                     }
                 )
             elif question.kind is Kind.GROUP:
@@ -137,15 +171,30 @@ class Exporter:
                     if item.exclusive:
                         continue
                     for group_field in question.fields:
-                        legend = "; ".join(f"{c.id} = {c.label}" for c in group_field.choices)
+                        asked = (
+                            f"{question.prompt.replace('{item}', item.label)} "
+                            f"({group_field.prompt})"
+                        )
+                        column = f"{question.id}.{group_field.id}.{item.id}"
+                        if not group_field.choices:
+                            cols.append(
+                                {
+                                    "column": column,
+                                    "type": "text",
+                                    "question": asked,
+                                    "description": "As given. Empty: not tried, not asked "
+                                    "or skipped (see the skipped column).",
+                                }
+                            )
+                            continue
                         cols.append(
-                            {
-                                "column": f"{question.id}.{group_field.id}.{item.id}",
-                                "type": "choice",
-                                "question": f"{question.prompt.replace('{item}', item.label)} "
-                                f"({group_field.prompt})",
-                                "description": f"One choice id: {legend}. Empty: not tried.",
-                            }
+                            _choice_entry(
+                                column,
+                                asked,
+                                _legend(group_field.choices, self.labels),
+                                "Empty: not tried, not asked or skipped (see the skipped column).",
+                                self.labels,
+                            )
                         )
         cols.append(
             {
@@ -166,7 +215,8 @@ class Exporter:
             counting = ResultsRepository(tx, settings.include_imported)
             base = counting.completed_rows(guild_id)
             return (
-                guild_secret(tx, guild_id),
+                # a server with nothing to export gets no secret: no row is written for it
+                guild_secret(tx, guild_id) if base else b"",
                 base,
                 counting.answers_for([row[0] for row in base]),
                 ImportedReplyRepository(tx).originals(),
@@ -192,20 +242,35 @@ class Exporter:
         return rows
 
     def _fill(self, row: dict[str, object], answers: list[tuple]) -> None:
+        skipped_keys: list[str] = []
         for question_id, item, number, text, skipped, choice in answers:
             question = self.questionnaire.question(question_id.split(".", 1)[0])
             if question is None:
                 continue
             if question.kind is Kind.GROUP:
-                row[f"{question_id}.{item}"] = choice or ""
-            else:
-                _answer_value(row, question_id, question, number, text, skipped, choice)
+                column = f"{question_id}.{item}"
+                if skipped:
+                    skipped_keys.append(column)
+                    continue
+                group_field = question.field(question_id.split(".", 1)[1])
+                row[column] = _group_cell(group_field, number, text, choice, self.labels)
+                continue
+            if skipped:
+                skipped_keys.append(question_id)
+            _answer_value(row, question_id, question, number, text, skipped, choice, self.labels)
+        row["skipped"] = " ".join(self._in_order(skipped_keys))
+
+    def _in_order(self, keys: list[str]) -> list[str]:
+        """Skipped questions in the questionnaire's order (answers arrive in any order)."""
+        order = {q.id: index for index, q in enumerate(self.questionnaire.questions)}
+        unique = list(dict.fromkeys(keys))
+        return sorted(unique, key=lambda key: (order.get(key.split(".", 1)[0], len(order)), key))
 
     # -- check-ins in long format ------------------------------------------------------------
 
     def checkin_columns(self) -> list[dict[str, str]]:
         """The check-ins file's columns, laid out from the check-in questionnaire."""
-        return checkin_columns(self.checkin)
+        return checkin_columns(self.checkin, self.labels)
 
     def codebook(self) -> list[dict[str, str]]:
         """Every column of both data files, each entry naming its file."""
@@ -221,7 +286,7 @@ class Exporter:
             counting = ResultsRepository(tx, include_imported=False)
             base = counting.completed_checkins(guild_id)
             answers = counting.answers_for([row[0] for row in base], checkins=True)
-            return guild_secret(tx, guild_id), base, answers
+            return guild_secret(tx, guild_id) if base else b"", base, answers
 
         secret, base, answers = await self.db.run(unit)
         names = [c["column"] for c in self.checkin_columns()]
@@ -240,7 +305,7 @@ class Exporter:
                 checkin_period=period or "",
             )
             found[(respondent, made[user_id])] = checkin_rows(
-                self.checkin, shared, answers.get(checkin_id, [])
+                self.checkin, shared, answers.get(checkin_id, []), self.labels
             )
         # by pseudonym, then check-in number: never in the order members checked in
         return [row for key in sorted(found) for row in found[key]]
@@ -258,6 +323,10 @@ class Exporter:
         checkin_stem = f"anagen-checkins-{guild_id}-v{self.checkin.version}"
         book = self.codebook()
         if fmt == "json":
+            # JSON has a value for "nothing": an empty number is null, not "" (one type per
+            # column, as in the CSV, where the cell is empty)
+            numbers = {c["column"] for c in book if c["type"] == "number"}
+            rows, checkins = _nulls(rows, numbers), _nulls(checkins, numbers)
             data = {
                 "questionnaire_version": self.questionnaire.version,
                 "respondents": len(rows),
@@ -288,6 +357,10 @@ class Exporter:
         ]
 
 
+def _nulls(rows: list[dict[str, object]], numbers: set[str]) -> list[dict[str, object]]:
+    return [{k: None if k in numbers and v == "" else v for k, v in r.items()} for r in rows]
+
+
 def _json(data: object) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False).encode()
 
@@ -313,21 +386,57 @@ def _item_questions(checkin: Questionnaire) -> tuple[list[Question], list[Questi
     return [q for q in checkin.questions if q.id in named], groups
 
 
-def _choice_entry(column: str, question: str, legend: str, after: str) -> dict[str, str]:
+def _legend(choices: Sequence[Choice], labels: bool) -> str:
+    if labels:
+        return "; ".join(c.label for c in choices)
+    return "; ".join(f"{c.id} = {c.label}" for c in choices)
+
+
+def _choice_entry(
+    column: str, question: str, legend: str, after: str, labels: bool = False
+) -> dict[str, str]:
+    what = "One choice, by its label" if labels else "One choice id"
     return {
         "column": column,
         "type": "choice",
         "question": question,
-        "description": f"One choice id: {legend}. {after}",
+        "description": f"{what}: {legend}. {after}",
     }
 
 
-def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
+def _shown(choices: Sequence[Choice], choice_id: str | None, labels: bool) -> str:
+    """A stored choice as the export writes it: its id, or its label with `labels` (the id
+    still, for a choice the questionnaire no longer offers)."""
+    if not choice_id:
+        return ""
+    if labels:
+        found = next((c for c in choices if c.id == choice_id), None)
+        if found is not None:
+            return found.label
+    return choice_id
+
+
+def _group_cell(
+    group_field: Field | None,
+    number: int | None,
+    text: str | None,
+    choice: str | None,
+    labels: bool,
+) -> object:
+    """One per-item answer of a group question: its choice, else its number or text."""
+    if choice:
+        return _shown(group_field.choices if group_field else (), choice, labels)
+    if number is not None:
+        return number
+    return text or ""
+
+
+def checkin_columns(checkin: Questionnaire, labels: bool = False) -> list[dict[str, str]]:
     """Long format: one row per check-in and treatment. The treatments are the options of
     the questions the check-in asks about item by item; every column but `respondent`
     starts with "checkin_", so a join with the survey file keeps every name apart."""
     items, groups = _item_questions(checkin)
-    treatments = {c.id: c.label for q in items for c in q.choices if not c.exclusive}
+    treatments = list({c.id: c for q in items for c in q.choices if not c.exclusive}.values())
     cols = [
         {
             "column": "respondent",
@@ -365,12 +474,21 @@ def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
             "description": "The scheduled check-in this one answered, as the member's local "
             "date (YYYY-MM-DD); empty when they started it themselves.",
         },
+        {
+            "column": "checkin_skipped",
+            "type": "text",
+            "question": "",
+            "description": "The columns of the check-in's own questions the member skipped, "
+            "separated by spaces; empty when none. A skipped number leaves its column empty, "
+            "so number columns hold numbers only. Repeated on every row.",
+        },
         _choice_entry(
             "checkin_treatment",
             "",
-            "; ".join(f"{i} = {label}" for i, label in treatments.items()),
+            _legend(treatments, labels),
             "The treatment this row is about. Empty: the check-in named no treatment (its "
             "only row).",
+            labels,
         ),
     ]
     for question in items:
@@ -388,9 +506,14 @@ def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
             prompt = f"{group.prompt.replace('{item}', 'the treatment')} ({group_field.prompt})"
             base = f"checkin_{group.id}.{group_field.id}"
             if not group_field.multi:
-                legend = "; ".join(f"{c.id} = {c.label}" for c in group_field.choices)
                 cols.append(
-                    _choice_entry(base, prompt, legend, "Empty: not asked about this treatment.")
+                    _choice_entry(
+                        base,
+                        prompt,
+                        _legend(group_field.choices, labels),
+                        "Empty: not asked about this treatment; '(skipped)': skipped.",
+                        labels,
+                    )
                 )
                 continue
             for choice in group_field.choices:
@@ -406,16 +529,23 @@ def checkin_columns(checkin: Questionnaire) -> list[dict[str, str]]:
     grouped = {q.id for q in (*items, *groups)}
     for question in checkin.questions:
         if question.id not in grouped:
-            cols += _checkin_question_columns(question)
+            cols += _checkin_question_columns(question, labels)
     return cols
 
 
-def _checkin_question_columns(question: Question) -> list[dict[str, str]]:
+def _checkin_question_columns(question: Question, labels: bool) -> list[dict[str, str]]:
     """A question asked once per check-in: its answer is repeated on each of its rows."""
     column, prompt, same = f"checkin_{question.id}", question.prompt, "Repeated on every row."
     if question.kind is Kind.SINGLE:
-        legend = "; ".join(f"{c.id} = {c.label}" for c in question.choices)
-        return [_choice_entry(column, prompt, legend, f"'(skipped)': skipped. {same}")]
+        return [
+            _choice_entry(
+                column,
+                prompt,
+                _legend(question.choices, labels),
+                f"'(skipped)': skipped. {same}",
+                labels,
+            )
+        ]
     if question.kind is Kind.MULTI:
         return [
             {
@@ -432,8 +562,8 @@ def _checkin_question_columns(question: Question) -> list[dict[str, str]]:
                 "column": column,
                 "type": "number",
                 "question": prompt,
-                "description": f"Whole number {question.min}-{question.max}; '(skipped)': "
-                f"skipped. {same}",
+                "description": f"Whole number {question.min}-{question.max}. Empty (null in "
+                f"JSON): not asked, or skipped (see checkin_skipped). {same}",
             }
         ]
     if question.kind is Kind.TEXT:
@@ -450,19 +580,23 @@ def _checkin_question_columns(question: Question) -> list[dict[str, str]]:
 
 
 def checkin_rows(
-    checkin: Questionnaire, shared: dict[str, object], answers: list[tuple]
+    checkin: Questionnaire,
+    shared: dict[str, object],
+    answers: list[tuple],
+    labels: bool = False,
 ) -> list[dict[str, object]]:
     """One check-in's rows: `shared` (its own columns) plus what it says of each treatment."""
     items, _ = _item_questions(checkin)
     item_ids = {q.id for q in items}
     named: dict[str, dict[str, object]] = {}  # treatment -> its columns
     asked: set[str] = set()  # the item questions answered
+    skipped_columns: list[str] = []
     for question_id, item, number, text, skipped, choice in answers:
         top = checkin.question(question_id.split(".", 1)[0])
         if top is None:
             continue
         if top.kind is Kind.GROUP:
-            _group_value(named.setdefault(item, {}), top, question_id, skipped, choice)
+            _group_value(named.setdefault(item, {}), top, question_id, skipped, choice, labels)
         elif top.id in item_ids:
             if not skipped:
                 asked.add(top.id)
@@ -470,16 +604,26 @@ def checkin_rows(
             if chosen is not None and not chosen.exclusive:
                 named.setdefault(choice or "", {})[f"checkin_{top.id}"] = 1
         else:
-            _shared_value(shared, top, number, text, skipped, choice)
+            if skipped:
+                skipped_columns.append(f"checkin_{top.id}")
+            _answer_value(shared, f"checkin_{top.id}", top, number, text, skipped, choice, labels)
+    order = list(dict.fromkeys(c.id for q in items for c in q.choices))
+    columns = [f"checkin_{q.id}" for q in checkin.questions]
+    shared["checkin_skipped"] = " ".join(
+        sorted(dict.fromkeys(skipped_columns), key=lambda c: columns.index(c))
+    )
     if not named:
         return [shared]
-    order = list(dict.fromkeys(c.id for q in items for c in q.choices))
+    treatments = {c.id: c for q in items for c in q.choices}
     rows = []
     # in the questionnaire's order; a treatment it no longer offers last
     for treatment in sorted(
         named, key=lambda t: (t not in order, order.index(t) if t in order else 0, t)
     ):
-        row = {**shared, "checkin_treatment": treatment}
+        row = {
+            **shared,
+            "checkin_treatment": _shown(list(treatments.values()), treatment, labels),
+        }
         row.update({f"checkin_{q}": 0 for q in asked})
         row.update(named[treatment])
         rows.append(row)
@@ -487,7 +631,12 @@ def checkin_rows(
 
 
 def _group_value(
-    values: dict[str, object], group: Question, key: str, skipped: int, choice: str | None
+    values: dict[str, object],
+    group: Question,
+    key: str,
+    skipped: int,
+    choice: str | None,
+    labels: bool = False,
 ) -> None:
     group_field = group.field(key.split(".", 1)[1]) if "." in key else None
     if group_field is None:
@@ -501,18 +650,7 @@ def _group_value(
             name = f"{column}.{option.id}"
             values[name] = 1 if values.get(name) == 1 or option.id == choice else 0
     else:
-        values[column] = choice or ""
-
-
-def _shared_value(
-    row: dict[str, object],
-    question: Question,
-    number: int | None,
-    text: str | None,
-    skipped: int,
-    choice: str | None,
-) -> None:
-    _answer_value(row, f"checkin_{question.id}", question, number, text, skipped, choice)
+        values[column] = _shown(group_field.choices, choice, labels)
 
 
 def _answer_value(
@@ -523,18 +661,21 @@ def _answer_value(
     text: str | None,
     skipped: int,
     choice: str | None,
+    labels: bool = False,
 ) -> None:
     """One stored answer row into an export row: a multi-choice question as one 0/1
-    column per option (its rows arrive one choice at a time), anything else in `column`."""
+    column per option (its rows arrive one choice at a time), anything else in `column`.
+    A skipped number leaves its cell empty, so a number column holds numbers only (the
+    skipped column says it was skipped); a skipped choice or text reads '(skipped)'."""
     if skipped:
-        if question.kind is not Kind.MULTI:
+        if question.kind not in (Kind.MULTI, Kind.NUMBER, Kind.SCALE):
             row[column] = "(skipped)"
     elif question.kind is Kind.MULTI:
         for option in question.choices:
             name = f"{column}.{option.id}"
             row[name] = 1 if row.get(name) == 1 or option.id == choice else 0
     elif question.kind is Kind.SINGLE:
-        row[column] = choice or ""
+        row[column] = _shown(question.choices, choice, labels)
     else:
         row[column] = number if number is not None else (text or "")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.checkins.outcomes import HORIZONS, SHEDDING, SIDE_EFFECTS
-from bot.results.variables import Profile, Source, number_bin
+from bot.results.variables import Profile, Source, not_offered, number_bin
 from bot.storage import checkin_outcomes
 from bot.storage.checkin_outcomes import Trajectory
 from bot.storage.results import ResultsRepository
@@ -52,8 +52,8 @@ def read_snapshot(
     survey_sources = {s.stored_id: s for s in sources.values() if not s.checkin}
     checkin_sources = {s.stored_id: s for s in sources.values() if s.checkin}
     members = []
-    for rid, user_id, *_ in base:
-        answers = _profiles(survey.get(rid, []), survey_sources)
+    for rid, user_id, version, *_ in base:
+        answers = _profiles(survey.get(rid, []), survey_sources, version)
         checkin = latest.get(user_id)
         if checkin is not None:
             answers.update(_profiles(checkin_answers.get(checkin, []), checkin_sources))
@@ -68,7 +68,11 @@ def read_snapshot(
     return Snapshot(members, {c: found for c, found in outcomes.items() if found})
 
 
-def _profiles(rows: Iterable[AnswerRow], sources: dict[str, Source]) -> dict[str, Profile]:
+def _profiles(
+    rows: Iterable[AnswerRow], sources: dict[str, Source], version: int | None = None
+) -> dict[str, Profile]:
+    """Each question's answer profile. With the response's questionnaire `version`, a multi
+    question answered also lists, marked, the choices that version never offered."""
     chosen: dict[str, list[str]] = {}
     found: dict[str, Profile] = {}
     for question_id, item, number, _text, skipped, choice in rows:
@@ -81,6 +85,10 @@ def _profiles(rows: Iterable[AnswerRow], sources: dict[str, Source]) -> dict[str
                 found[source.question.id] = (level,)
         elif choice is not None:
             chosen.setdefault(source.question.id, []).append(choice)
+    if version is not None:
+        for question_id, choices in chosen.items():
+            offered_later = sources[question_id].question.choices
+            choices.extend(not_offered(c.id) for c in offered_later if c.since > version)
     found.update((q, tuple(sorted(choices))) for q, choices in chosen.items())
     return found
 

@@ -1,16 +1,20 @@
 """What commands read from a release, as plain values (no Discord, no formatting): the
-overview of `/survey results` and the tables of `/survey compare`."""
+overview of `/survey results`, the tables of `/survey compare`, and the questions and
+treatment reports `/survey results` and the HTML report show one at a time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
+from bot.results.release import pair_key
 from bot.results.rounding import Published
-from bot.results.variables import Variable
+from bot.results.variables import Variable, short
 from bot.storage.releases import ReleaseRecord
+from bot.survey.questionnaire import Kind, Question
 
 if TYPE_CHECKING:
+    from bot.results.service import ResultsService
     from bot.results.stats import Test
 
 
@@ -134,4 +138,361 @@ def comparison_from(
             if t is None
         ],
         test_from(part.get("test")),
+    )
+
+
+# -- one question at a time (`/survey results`' menu and the HTML report) -------------------
+
+# What a view's key names: a question's answers ("q:speed"), or what each treatment did for
+# one field of the effects group ("did:shedding").
+QUESTION_PREFIX, EFFECTS_PREFIX = "q:", "did:"
+
+
+class NotShown(Exception):
+    """This view has nothing to show in the current release; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionBars:
+    """One question's answers, every number read from the current release.
+
+    The overview's questions come with their n (members who answered). For the others the
+    release holds each answer's count as the group totals of a stored table (`pair:`; see
+    `Questions`), but no n: their shares are of every member the release counts."""
+
+    key: str
+    title: str  # the question, in full
+    release: ReleaseRecord
+    bars: list[tuple[str, Published]]  # (answer label, members), questionnaire order
+    n: Published | None  # members who answered; None: not in the release (shares of all)
+    multi: bool  # members could choose several answers
+    left_out: list[str]  # answers not counted here ("Not sure", "None of these")
+    asked_some: bool  # asked only after some earlier answers
+    png: bytes | None = None
+
+    @property
+    def k(self) -> int:
+        return self.release.k
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentRow:
+    label: str  # the survey's treatment choice
+    tried: Published
+    cells: list[Published]  # one per answer of the field
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentEffects:
+    """What members who tried each treatment said it did, for one field of the effects group
+    ("Effect on shedding"): the `treatment:<choice>` parts `/treatment lookup` shows."""
+
+    key: str
+    title: str  # the field's prompt
+    release: ReleaseRecord
+    levels: list[str]  # answer labels
+    rows: list[TreatmentRow]  # treatments tried by k or more members
+    hidden: list[str]  # treatments tried by fewer than k members
+    png: bytes | None = None
+
+    @property
+    def k(self) -> int:
+        return self.release.k
+
+
+View = QuestionBars | TreatmentEffects
+
+
+class Questions:
+    """The questions `/survey results` offers one at a time, and the treatments' reports.
+
+    No number is counted here: each is read from one release. The overview's questions are
+    its panels. Another question's answer counts are the group totals of its stored table
+    with a grouping every member answers (an unconditional, required multi-choice question's
+    "any of these": `partner`), so the same members, the same cell key, the same published
+    number as `/survey compare` shows for that grouping; a share is that number over the
+    release's member count, which is public too. Nothing a reader could not already read or
+    work out is shown. "Not sure" is not in those tables (comparisons leave it out), and the
+    view says so."""
+
+    def __init__(self, service: ResultsService) -> None:
+        self.service = service
+        self.overview_ids = [q.id for q in service.overview_questions()]
+        self.partner = self._partner()
+
+    # -- what is offered --------------------------------------------------------------------
+
+    def _partner(self) -> Variable | None:
+        for variable in self.service.variables.values():
+            source = self.service.sources.get(variable.question_id)
+            if source is None or source.checkin or not variable.id.endswith(":any"):
+                continue
+            question = source.question
+            if question.kind is Kind.MULTI and question.required and question.when is None:
+                return variable
+        return None
+
+    def _derivable(self, question: Question) -> bool:
+        if self.partner is None or question.id == self.partner.question_id:
+            return False
+        if question.kind is Kind.MULTI:
+            return any(f"{question.id}:{c.id}" in self.service.variables for c in question.choices)
+        return question.id in self.service.variables
+
+    def questions(self) -> list[Question]:
+        """The survey questions offered, overview first, then the file's order."""
+        found = [self.service.questionnaire.question(i) for i in self.overview_ids]
+        shown = [q for q in found if q is not None]
+        for source in self.service.sources.values():
+            question = source.question
+            if source.checkin or question.id in self.overview_ids:
+                continue
+            if self._derivable(question):
+                shown.append(question)
+        return shown
+
+    def effect_fields(self) -> list[tuple[str, str]]:
+        """(field id, prompt) of the effects group's counted fields."""
+        spec = self.service.questionnaire.results.treatments
+        if spec is None:
+            return []
+        group = self.service.questionnaire.question(spec.effects or "")
+        found = []
+        for effect in spec.fields:
+            asked = group.field(effect.id) if group is not None else None
+            found.append((effect.id, asked.prompt if asked is not None else effect.id))
+        return found
+
+    def offered(self) -> list[tuple[str, str]]:
+        """(key, label) of every view, in the order a menu lists them."""
+        views = [(QUESTION_PREFIX + q.id, q.prompt) for q in self.questions()]
+        views += [
+            (EFFECTS_PREFIX + field_id, f"What each treatment did: {prompt.lower()}")
+            for field_id, prompt in self.effect_fields()
+        ]
+        return views
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def read(self, guild_id: int, key: str) -> View:
+        """One view from the latest release. Raises KeyError for a key not offered,
+        NotPublished before the first release, NotShown when it has nothing to show."""
+        for _ in range(3):  # the parts of one view all come from one release
+            numbers: set[int] = set()
+            view = await self._read(guild_id, key, numbers)
+            if len(numbers) <= 1:
+                return view
+        raise NotShown("The results were being refreshed just now; please try again.")
+
+    async def _part(self, guild_id: int, key: str, numbers: set[int]) -> tuple[ReleaseRecord, Any]:
+        found = await self.service.releases.part(guild_id, key)
+        if found is None:
+            raise NotPublished(
+                "No results have been published in this server yet. The first release comes "
+                "once enough members have completed the survey."
+            )
+        numbers.add(found[0].number)
+        return found
+
+    async def _read(self, guild_id: int, key: str, numbers: set[int]) -> View:
+        if key.startswith(EFFECTS_PREFIX):
+            field_id = key.removeprefix(EFFECTS_PREFIX)
+            prompts = dict(self.effect_fields())
+            if field_id not in prompts:
+                raise KeyError(key)
+            return await self._effects(guild_id, key, field_id, prompts[field_id], numbers)
+        question_id = key.removeprefix(QUESTION_PREFIX)
+        question = next((q for q in self.questions() if q.id == question_id), None)
+        if not key.startswith(QUESTION_PREFIX) or question is None:
+            raise KeyError(key)
+        if question.id in self.overview_ids:
+            return await self._from_overview(guild_id, key, question, numbers)
+        return await self._from_tables(guild_id, key, question, numbers)
+
+    async def _from_overview(
+        self, guild_id: int, key: str, question: Question, numbers: set[int]
+    ) -> QuestionBars:
+        record, part = await self._part(guild_id, "overview", numbers)
+        panel = next((p for p in part["panels"] if p["question"] == question.id), None)
+        if panel is None or panel["n"] is None:
+            raise NotShown(
+                f"“{short(question.prompt, 80)}” is not shown yet: fewer than {record.k} "
+                "members answered it in the current release."
+            )
+        return QuestionBars(
+            key,
+            question.prompt,
+            record,
+            [(label, value) for _, label, value in panel["bars"]],
+            panel["n"],
+            question.kind is Kind.MULTI,
+            [],
+            question.when is not None,
+        )
+
+    async def _total(
+        self, guild_id: int, variable: Variable, level: str, numbers: set[int]
+    ) -> tuple[ReleaseRecord, Published] | None:
+        """The published total of one level of `variable` in its table with the partner."""
+        assert self.partner is not None
+        record, part = await self._part(guild_id, pair_key(variable.id, self.partner.id), numbers)
+        if part is None:
+            return None
+        side = "a" if part["a"] == variable.id else "b"
+        levels = part[f"{side}_levels"]
+        if level not in levels:
+            return None
+        return record, part[f"{side}_totals"][levels.index(level)]
+
+    async def _tried(
+        self, guild_id: int, choice: str, numbers: set[int]
+    ) -> tuple[ReleaseRecord, Published] | None:
+        record, part = await self._part(guild_id, f"treatment:{choice}", numbers)
+        return None if part is None else (record, part["tried"])
+
+    async def _from_tables(
+        self, guild_id: int, key: str, question: Question, numbers: set[int]
+    ) -> QuestionBars:
+        service = self.service
+        treatments = service.questionnaire.results.treatments
+        bars: list[tuple[str, Published]] = []
+        left_out: list[str] = []
+        record: ReleaseRecord | None = None
+        if question.kind is Kind.MULTI:
+            for choice in question.choices:
+                found = None
+                if treatments is not None and treatments.question == question.id:
+                    # the same members /treatment lookup counts as having tried it
+                    found = await self._tried(guild_id, choice.id, numbers)
+                variable = service.variables.get(f"{question.id}:{choice.id}")
+                if found is None and variable is not None:
+                    found = await self._total(guild_id, variable, "yes", numbers)
+                if found is None:
+                    left_out.append(choice.label)
+                    continue
+                record = found[0]
+                bars.append((choice.label, found[1]))
+        else:
+            variable = service.variables[question.id]
+            shown = {level for level, _ in service.spec.levels(variable)}
+            for level, label in variable.levels:
+                found = None
+                if level in shown:
+                    found = await self._total(guild_id, variable, level, numbers)
+                if found is None:
+                    left_out.append(label)
+                    continue
+                record = found[0]
+                bars.append((label, found[1]))
+        if record is None:
+            raise NotShown(
+                f"“{short(question.prompt, 80)}” is not in the current release of results."
+            )
+        if all(value is None for _, value in bars):
+            raise NotShown(
+                f"“{short(question.prompt, 80)}” is not shown yet: fewer than {record.k} "
+                "members gave each of its answers in the current release."
+            )
+        return QuestionBars(
+            key,
+            question.prompt,
+            record,
+            bars,
+            None,
+            question.kind is Kind.MULTI,
+            left_out,
+            question.when is not None,
+        )
+
+    async def _effects(
+        self, guild_id: int, key: str, field_id: str, prompt: str, numbers: set[int]
+    ) -> TreatmentEffects:
+        spec = self.service.questionnaire.results.treatments
+        assert spec is not None
+        effect = next(f for f in spec.fields if f.id == field_id)
+        group = self.service.questionnaire.question(spec.effects or "")
+        asked = group.field(field_id) if group is not None else None
+        names = {c.id: c.label for c in asked.choices} if asked is not None else {}
+        question = self.service.questionnaire.question(spec.question)
+        labels = {c.id: c.label for c in question.choices} if question is not None else {}
+        rows, hidden = [], []
+        record: ReleaseRecord | None = None
+        for choice in dict.fromkeys(c for _, c in spec.entries):
+            record, part = await self._part(guild_id, f"treatment:{choice}", numbers)
+            if part is None:
+                continue
+            label = labels.get(choice, choice)
+            if part["tried"] is None:
+                hidden.append(label)
+                continue
+            said = part["effects"].get(field_id)
+            if said is None:
+                continue  # a release made before the field was counted
+            rows.append(TreatmentRow(label, part["tried"], [said.get(a) for a in effect.answers]))
+        if record is None:
+            record, _ = await self._part(guild_id, "overview", numbers)
+        return TreatmentEffects(
+            key,
+            prompt,
+            record,
+            [names.get(a, a) for a in effect.answers],
+            rows,
+            hidden,
+        )
+
+    # -- charts -----------------------------------------------------------------------------
+
+    @overload
+    async def with_chart(self, guild_id: int, view: QuestionBars) -> QuestionBars: ...
+    @overload
+    async def with_chart(self, guild_id: int, view: TreatmentEffects) -> TreatmentEffects: ...
+    @overload
+    async def with_chart(self, guild_id: int, view: View) -> View: ...
+    async def with_chart(self, guild_id: int, view: View) -> View:
+        """The view with its chart: drawn once per release (first request) and kept with it,
+        so every process shows the same picture. None when there is nothing to draw."""
+        import asyncio
+        from dataclasses import replace
+
+        key = f"png:view:{view.key}"
+        found = await self.service.releases.part(guild_id, key)
+        if found is not None and found[0].number == view.release.number and found[1]:
+            return replace(view, png=bytes(found[1]))
+        png = await asyncio.to_thread(view_chart, view)
+        if png is not None:
+            png = await self.service.releases.add_chart(view.release, key, png)
+        return replace(view, png=png)
+
+
+def bars_counted(view: QuestionBars) -> str:
+    """What a view's shares are of, in words."""
+    if view.n is None:
+        return f"shares of all {view.release.respondents} members counted"
+    return f"n={view.n}"
+
+
+def view_chart(view: View) -> bytes | None:
+    """One view's chart, sized for a phone (`charts.PHONE`), from its published numbers."""
+    from bot.results import charts
+
+    k = view.k
+
+    def text(value: Published) -> str:
+        return f"<{k}" if value is None else str(value)
+
+    if isinstance(view, QuestionBars):
+        if not view.bars:
+            return None
+        n = text(view.n) if view.n is not None else str(view.release.respondents)
+        counted = "" if view.n is not None else bars_counted(view)
+        panel = charts.BarPanel(
+            view.title, n, tuple((label, text(v)) for label, v in view.bars), counted
+        )
+        return charts.bar_chart(panel, k)
+    return charts.share_rows(
+        f"What each treatment did: {view.title.lower()}",
+        view.levels,
+        [(row.label, text(row.tried), [text(c) for c in row.cells]) for row in view.rows],
+        view.hidden,
+        k,
     )

@@ -1,11 +1,18 @@
 """`anagen report`: one self-contained HTML page (charts inlined) for a community blog. It
 prints the server's latest release, the same numbers Discord shows: two reports made from one
-release are identical, and the page is dated by its release, not by when it was written."""
+release are identical, and the page is dated by its release, not by when it was written.
+
+The page is read on phones as much as on desktops: one narrow column, one chart per
+question (each drawn for a phone's width, `charts.PHONE`, and shown at the column's width),
+tables that scroll sideways instead of widening the page, and every chart's numbers in
+words beside it."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
+from collections.abc import Callable
 
 from bot.checkins.outcomes import (
     HORIZONS,
@@ -13,22 +20,45 @@ from bot.checkins.outcomes import (
     SIDE_EFFECTS,
     OutcomesReport,
 )
-from bot.results import wording
-from bot.results.published import Comparison, ComparisonRefused, NotPublished
+from bot.results import charts, wording
+from bot.results.published import (
+    Comparison,
+    ComparisonRefused,
+    NotPublished,
+    NotShown,
+    Overview,
+    QuestionBars,
+    Questions,
+    TreatmentEffects,
+)
 from bot.results.service import ResultsService
+from bot.results.variables import Variable
 
 # The survey question whose choice ids name treatments in the regimen and check-ins.
 TREATMENTS_QUESTION = "treatments"
 
+# One readable column: ~70 characters a line on a desktop, the whole width on a phone.
 STYLE = """
-body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #222; }
-h1, h2 { line-height: 1.2; } img { max-width: 100%; height: auto; }
-table { border-collapse: collapse; margin: 1rem 0; } caption { text-align: left; }
-th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: right; }
+*, *::before, *::after { box-sizing: border-box; }
+body { margin: 0; color: #1f2328; background: #fff;
+       font: 17px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { max-width: 44rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
+h1 { font-size: 1.7rem; line-height: 1.2; margin: 1rem 0; }
+h2 { font-size: 1.35rem; line-height: 1.25; margin: 2.5rem 0 .75rem;
+     padding-bottom: .3rem; border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 1.1rem; line-height: 1.3; margin: 2rem 0 .5rem; }
+p, ul { margin: .5rem 0; } li { margin: .2rem 0; }
+img { display: block; width: 100%; max-width: 100%; height: auto; margin: .5rem 0; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .75rem 0; }
+table { border-collapse: collapse; font-size: .95rem; }
+caption { text-align: left; font-weight: 600; padding-bottom: .4rem; }
+th, td { border: 1px solid #d0d7de; padding: .35rem .55rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-.note { color: #555; font-size: .9rem; }
+.note { color: #57606a; font-size: .92rem; }
+nav ul { padding-left: 1.2rem; }
 """
+
+Progress = Callable[[str], None]
 
 
 def _img(png: bytes | None, alt: str) -> str:
@@ -38,27 +68,14 @@ def _img(png: bytes | None, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def _table(comparison: Comparison) -> str:
-    k = comparison.k
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in comparison.levels)
-    rows = []
-    for group in comparison.groups:
-        cells = []
-        for value in group.cells:
-            percent = wording.share(value, group.total)
-            text = wording.count_text(value, k) + (f" ({percent}%)" if percent is not None else "")
-            cells.append(f"<td>{html.escape(text)}</td>")
-        label = f"{group.label} ({wording.count_text(group.total, k)})"
-        rows.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
-    notes = [wording.hidden_note(comparison), wording.rounding_note(k)]
-    rows.append(
-        f'<tr><td colspan="{len(comparison.levels) + 1}">'
-        f"{html.escape(' '.join(n for n in notes if n))}</td></tr>"
-    )
-    return (
-        f"<table><caption>{html.escape(comparison.title)}</caption>"
-        f"<tr><th></th>{head}</tr>{''.join(rows)}</table>"
-    )
+def _p(text: str, css: str = "") -> str:
+    attribute = f' class="{css}"' if css else ""
+    return f"<p{attribute}>{html.escape(text)}</p>"
+
+
+def _scroll(table: str) -> str:
+    """A table scrolls sideways on its own on a narrow screen; the page never does."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def _page(title: str, body: list[str]) -> str:
@@ -67,46 +84,241 @@ def _page(title: str, body: list[str]) -> str:
             '<!doctype html><html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{html.escape(title)}: community results</title>",
-            f"<style>{STYLE}</style></head><body>",
+            f"<style>{STYLE}</style></head><body><main>",
             f"<h1>{html.escape(title)}: community results</h1>",
             *body,
-            "</body></html>",
+            "</main></body></html>",
         ]
     )
 
 
-async def build_report(service: ResultsService, guild_id: int) -> str:
+async def build_report(
+    service: ResultsService, guild_id: int, *, progress: Progress | None = None
+) -> str:
+    """The page for the server's latest release. `progress` hears each step as it starts
+    (drawing a release's charts for the first time takes a while)."""
+    step = progress or (lambda _: None)
     title = service.questionnaire.title
     try:
-        overview = await service.overview(guild_id)
+        overview = await service.overview(guild_id, chart=False)
     except NotPublished as exc:
-        return _page(title, [f"<p>{html.escape(str(exc))}</p>"])
+        return _page(title, [_p(str(exc))])
     k = overview.k
-    parts = [
-        f'<p class="note">Release of {wording.release_date(overview.release)} '
-        f"({overview.respondents} members), published by Anagen. Members chose to answer and "
-        "describe themselves; this is not a clinical or representative sample, and an "
-        f"association is not a cause. {html.escape(wording.rounding_note(k))} Not medical "
-        "advice.</p>",
-        "<h2>Overview</h2><ul>"
-        + "".join(f"<li>{html.escape(line)}</li>" for line in wording.overview_lines(overview))
-        + "</ul>",
-        _img(overview.png, "Distribution of the key answers"),
-        "<h2>The community's questions</h2>",
+    questions = Questions(service)
+    step("the survey's questions")
+    at_a_glance, more = await _question_sections(questions, guild_id, overview)
+    step("what each treatment did")
+    treatments = await _treatments_section(questions, guild_id)
+    step("the community's questions")
+    compared = await _comparisons_section(service, guild_id)
+    step("outcomes over time")
+    outcomes = await _outcomes_section(service, guild_id, k)
+    sections = [
+        ("glance", "The survey at a glance", at_a_glance),
+        ("more", "More questions", more),
+        ("treatments", "What members said each treatment did", treatments),
+        ("questions", "The community's questions", compared),
+        ("outcomes", "Outcomes over time", outcomes),
     ]
+    sections = [s for s in sections if s[2]]
+    parts = [
+        f"<p><strong>Release of {wording.release_date(overview.release)}: "
+        f"{overview.respondents} members.</strong> Published by Anagen from the members who "
+        "chose to answer the survey.</p>",
+        _p(
+            wording.rounding_note(k) + " An association is not a cause. Not medical advice.",
+            "note",
+        ),
+        "<nav><ul>"
+        + "".join(
+            f'<li><a href="#{anchor}">{html.escape(name)}</a></li>' for anchor, name, _ in sections
+        )
+        + "</ul></nav>",
+    ]
+    for anchor, name, body in sections:
+        parts.append(f'<section id="{anchor}"><h2>{html.escape(name)}</h2>')
+        parts += body
+        parts.append("</section>")
+    return _page(title, parts)
+
+
+# -- one question at a time -------------------------------------------------------------------
+
+
+async def _question_sections(
+    questions: Questions, guild_id: int, overview: Overview
+) -> tuple[list[str], list[str]]:
+    """The overview's questions, then the others: each a heading, its chart and its numbers
+    in words."""
+    at_a_glance: list[str] = []
+    more: list[str] = []
+    not_yet: list[str] = []
+    for question in questions.questions():
+        key = f"q:{question.id}"
+        target = at_a_glance if question.id in questions.overview_ids else more
+        try:
+            view = await questions.read(guild_id, key)
+        except NotShown:
+            if question.id not in questions.overview_ids:
+                not_yet.append(question.prompt)
+            continue  # an overview question answered by too few is named below it
+        if not isinstance(view, QuestionBars):
+            continue
+        view = await questions.with_chart(guild_id, view)
+        target += _bars_html(view)
+    if note := wording.held_back(overview.held_back, overview.k):
+        at_a_glance.append(_p(note, "note"))
+    if not_yet:
+        names = "; ".join(f"“{name}”" for name in not_yet)
+        more.append(
+            _p(f"Not shown yet, fewer than {overview.k} members gave each answer: {names}.", "note")
+        )
+    if more:
+        more.insert(
+            0,
+            _p(
+                "Questions that are not in the overview. Their counts come from the tables "
+                "of the comparisons, which leave out “Not sure”, so their shares are of all "
+                "the members counted.",
+                "note",
+            ),
+        )
+    return at_a_glance, more
+
+
+def _bars_html(view: QuestionBars) -> list[str]:
+    lines = wording.bar_lines(view)
+    parts = [f"<h3>{html.escape(view.title)}</h3>"]
+    parts.append(_img(view.png, f"Bar chart of the answers: {'; '.join(lines)}."))
+    parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+    notes = wording.bars_notes(view)
+    if view.n is not None:
+        notes.insert(0, f"{view.n} members answered (rounded).")
+    parts.append(_p(" ".join(notes), "note"))
+    return parts
+
+
+# -- what each treatment did ------------------------------------------------------------------
+
+
+async def _treatments_section(questions: Questions, guild_id: int) -> list[str]:
+    """Per treatment, what members who tried it reported: the `treatment:<choice>` parts,
+    the same numbers `/treatment lookup` shows under each entry."""
+    parts: list[str] = []
+    for field_id, _ in questions.effect_fields():
+        view = await questions.read(guild_id, f"did:{field_id}")
+        if not isinstance(view, TreatmentEffects):
+            continue
+        view = await questions.with_chart(guild_id, view)
+        parts.append(f"<h3>{html.escape(view.title)}</h3>")
+        lines = wording.effects_lines(view)
+        if view.rows:
+            parts.append(_img(view.png, f"Bar charts per treatment: {'; '.join(lines)}."))
+            parts.append(_scroll(_effects_table(view)))
+        parts.append(_p(" ".join(wording.effects_notes(view)), "note"))
+    return parts
+
+
+def _effects_table(view: TreatmentEffects) -> str:
+    k = view.k
+    head = "<tr><th>Treatment</th><th>Tried it</th>" + "".join(
+        f"<th>{html.escape(level)}</th>" for level in view.levels
+    )
+    rows = [
+        f"<tr><td>{html.escape(row.label)}</td><td>{row.tried}</td>"
+        + "".join(
+            f"<td>{html.escape(wording.with_share(value, row.tried, k))}</td>"
+            for value in row.cells
+        )
+        + "</tr>"
+        for row in view.rows
+    ]
+    caption = f"{view.title}: members who tried each treatment (rounded), and their answers"
+    return f"<table><caption>{html.escape(caption)}</caption>{head}</tr>{''.join(rows)}</table>"
+
+
+# -- the community's questions ----------------------------------------------------------------
+
+
+def full_label(service: ResultsService, variable: Variable) -> str:
+    """A grouping named in full (the question's whole prompt, then the option), where the
+    Discord menus must shorten it."""
+    source = service.sources.get(variable.question_id)
+    if source is None:
+        return variable.label
+    prompt = source.label + source.question.prompt
+    if variable.id == variable.question_id:
+        return prompt
+    _, _, option = variable.id.partition(":")
+    if not option:
+        return variable.label  # a derived group ("Receding or diffuse")
+    if option == "any":
+        return f"{prompt} (any of them)"
+    choice = source.question.choice(option)
+    return f"{prompt} ({choice.label if choice is not None else option})"
+
+
+def _caption(service: ResultsService, comparison: Comparison) -> str:
+    by = full_label(service, comparison.by)
+    return f"{full_label(service, comparison.question)}, by {by[:1].lower() + by[1:]}"
+
+
+def _table(comparison: Comparison, caption: str) -> str:
+    k = comparison.k
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in comparison.levels)
+    rows = []
+    for group in comparison.groups:
+        cells = "".join(
+            f"<td>{html.escape(wording.with_share(value, group.total, k))}</td>"
+            for value in group.cells
+        )
+        label = f"{group.label} ({wording.count_text(group.total, k)})"
+        rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption>"
+        f"<tr><th>Group (members)</th>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
+def _comparison_chart(comparison: Comparison, caption: str) -> bytes | None:
+    k = comparison.k
+    return charts.share_rows(
+        caption,
+        [label for _, label in comparison.levels],
+        [
+            (
+                g.label,
+                wording.count_text(g.total, k),
+                [wording.count_text(c, k) for c in g.cells],
+            )
+            for g in comparison.groups
+        ],
+        comparison.hidden_groups,
+        k,
+    )
+
+
+async def _comparisons_section(service: ResultsService, guild_id: int) -> list[str]:
+    parts: list[str] = []
     for question_id, by_id, heading in service.ready_made():
         parts.append(f"<h3>{html.escape(heading)}</h3>")
         try:
-            comparisons = await service.compare(guild_id, question_id, by_id)
+            comparisons = await service.compare(guild_id, question_id, by_id, chart=False)
         except ComparisonRefused as exc:
-            parts.append(f"<p>{html.escape(str(exc))}</p>")
+            parts.append(_p(str(exc)))
             continue
         for comparison in comparisons:
-            parts.append(_table(comparison))
-            parts.append(f"<p>{html.escape(wording.statement(comparison))}</p>")
-            parts.append(_img(comparison.png, comparison.title))
-    parts += await _outcomes_section(service, guild_id, k)
-    return _page(title, parts)
+            caption = _caption(service, comparison)
+            png = await asyncio.to_thread(_comparison_chart, comparison, caption)
+            parts.append(_img(png, f"Bar charts of each group's answers: {caption}"))
+            parts.append(_scroll(_table(comparison, caption)))
+            parts.append(_p(wording.statement(comparison)))
+            if hidden := wording.hidden_note(comparison):
+                parts.append(_p(hidden, "note"))
+    return parts
+
+
+# -- outcomes over time -----------------------------------------------------------------------
 
 
 def _treatment_labels(service: ResultsService) -> dict[str, str]:
@@ -141,7 +353,7 @@ def _outcomes_table(label: str, report: OutcomesReport) -> str:
             *(horizon.side_effects[effect] for effect in SIDE_EFFECTS),
         ]
         rows.append(f"<tr>{name}{''.join(f'<td>{html.escape(t)}</td>' for t in texts)}</tr>")
-    return f"<table><caption>{html.escape(label)}</caption>{head}{''.join(rows)}</table>"
+    return _scroll(f"<table><caption>{html.escape(label)}</caption>{head}{''.join(rows)}</table>")
 
 
 async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> list[str]:
@@ -159,7 +371,6 @@ async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> l
             tables.append(_outcomes_table(labels.get(choice, choice), report))
     months = str(HORIZONS[0]) + "".join(f" (or {m})" for m in HORIZONS[1:])
     parts = [
-        "<h2>Outcomes over time</h2>",
         '<p class="note">From the follow-up check-ins: members who gave the month they '
         f"started a treatment, each counted at their first check-in at least {months} "
         "months after starting, whether or not they still use it. Shedding is compared with "

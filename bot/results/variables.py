@@ -61,8 +61,24 @@ def _any_of(options: frozenset[str]) -> Callable[[Profile], str | None]:
     return lambda profile: "yes" if options.intersection(profile) else "no"
 
 
+# In a multi question's profile, a choice the member's questionnaire version never offered
+# (Choice.since): unknown for that choice, so not counted as "no" (bot/results/members.py).
+NOT_OFFERED = "~"
+
+
+def not_offered(choice: str) -> str:
+    return NOT_OFFERED + choice
+
+
 def _has_choice(choice: str) -> Callable[[Profile], str | None]:
-    return lambda profile: "yes" if choice in profile else "no"
+    unasked = not_offered(choice)
+
+    def level(profile: Profile) -> str | None:
+        if unasked in profile:
+            return None
+        return "yes" if choice in profile else "no"
+
+    return level
 
 
 def number_bin(bins: tuple[Bin, ...], number: int) -> str | None:

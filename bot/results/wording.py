@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.results.published import Comparison, Overview, Panel
+from bot.results.published import Comparison, Overview, Panel, QuestionBars, TreatmentEffects
 from bot.results.rounding import BASE, Published
 from bot.storage.releases import ReleaseRecord
 
@@ -105,3 +105,65 @@ def hidden_note(comparison: Comparison) -> str | None:
     if not parts:
         return None
     return f"Held back, fewer than {k} members each: {' and '.join(parts)}."
+
+
+# -- one question at a time, and what each treatment did ------------------------------------
+
+
+def with_share(value: Published, total: Published, k: int) -> str:
+    """ "15 (33%)", or "<5" """
+    percent = share(value, total)
+    return count_text(value, k) + (f" ({percent}%)" if percent is not None else "")
+
+
+def bar_lines(view: QuestionBars) -> list[str]:
+    """ "Slowly: 15 (33%)", one per answer, shares of the n (or of all members counted)."""
+    total = view.n if view.n is not None else view.release.respondents
+    return [f"{label}: {with_share(value, total, view.k)}" for label, value in view.bars]
+
+
+def bars_notes(view: QuestionBars) -> list[str]:
+    """What a question's numbers are of, and what they leave out."""
+    notes = []
+    if view.n is None:
+        notes.append(f"Shares are of all {view.release.respondents} members counted.")
+    if view.left_out:
+        names = ", ".join(f"“{name}”" for name in view.left_out)
+        notes.append(
+            f"{names} {'is' if len(view.left_out) == 1 else 'are'} not counted separately "
+            "here (the tables these numbers come from leave such answers out)."
+        )
+    if view.multi:
+        notes.append(
+            "Members could choose several answers, so the shares add up to more than 100%."
+        )
+    if view.asked_some:
+        notes.append("Asked only of members whose earlier answers called for it.")
+    return notes
+
+
+def effects_lines(view: TreatmentEffects) -> list[str]:
+    """One line per treatment: how many tried it, and each answer with its share of them."""
+    k = view.k
+    return [
+        f"{row.label} (about {row.tried} tried it): "
+        + " · ".join(
+            f"{level.lower()} {with_share(value, row.tried, k)}"
+            for level, value in zip(view.levels, row.cells, strict=True)
+        )
+        for row in view.rows
+    ]
+
+
+def effects_notes(view: TreatmentEffects) -> list[str]:
+    notes = []
+    if view.hidden:
+        names = ", ".join(view.hidden)
+        notes.append(f"Not shown, fewer than {view.k} members reported trying each: {names}.")
+    if not view.rows:
+        notes.append(f"No treatment was reported by {view.k} or more members yet.")
+    notes.append(
+        "The same member reports as /treatment lookup. Self-reported by members who tried "
+        "each one; not a controlled study, and no proof that a treatment works."
+    )
+    return notes

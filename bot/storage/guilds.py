@@ -112,3 +112,67 @@ class GuildSettingsRepository:
                 utc_now(),
             ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSummary:
+    """What the database holds for one server: how an operator tells servers apart when
+    they need a server id (`anagen guilds`, or a `--guild` the database does not know)."""
+
+    guild_id: int
+    members: int  # members with a completed survey response (imported replies apart)
+    in_progress: int  # survey responses started and not finished
+    imported: int  # replies imported from a thread (`anagen import-replies`)
+    checkins: int  # completed check-ins
+    last_activity: str | None  # the latest stored instant of a response or check-in
+
+
+# Every table whose rows belong to a server: a server is "in the database" when one of them
+# names it (a server whose moderators only changed its settings counts too).
+_GUILD_TABLES = (
+    "responses",
+    "guild_settings",
+    "checkin_enrolments",
+    "checkin_responses",
+    "checkin_reminders",
+    "treatment_suggestions",
+    "releases",
+)
+
+
+def known_guilds(tx: Tx) -> list[GuildSummary]:
+    """Every server the database holds anything about, by id; read-only (a read command
+    that names a server must never create a row for it)."""
+    ids = " UNION ".join(f"SELECT guild_id FROM {table}" for table in _GUILD_TABLES)
+    rows = tx.rows(
+        f"SELECT g.guild_id,"
+        " (SELECT count(DISTINCT user_id) FROM responses r WHERE r.guild_id = g.guild_id"
+        "   AND r.status = 'completed' AND r.imported = 0),"
+        " (SELECT count(*) FROM responses r WHERE r.guild_id = g.guild_id"
+        "   AND r.status = 'in_progress'),"
+        " (SELECT count(*) FROM responses r WHERE r.guild_id = g.guild_id AND r.imported = 1),"
+        " (SELECT count(*) FROM checkin_responses c WHERE c.guild_id = g.guild_id"
+        "   AND c.status = 'completed'),"
+        " (SELECT max(updated_at) FROM ("
+        "   SELECT updated_at FROM responses r WHERE r.guild_id = g.guild_id AND r.imported = 0"
+        "   UNION ALL SELECT updated_at FROM checkin_responses c WHERE c.guild_id = g.guild_id"
+        " ) AS activity)"
+        f" FROM ({ids}) AS g ORDER BY g.guild_id"
+    )
+    return [
+        GuildSummary(int(gid), int(members), int(open_), int(imported), int(checkins), last)
+        for gid, members, open_, imported, checkins, last in rows
+    ]
+
+
+def imported_texts(tx: Tx, guild_id: int) -> set[str]:
+    """The text of every thread reply already imported for the server (stripped), so that
+    importing a file again stores only what is new."""
+    return {
+        str(text).strip()
+        for (text,) in tx.rows(
+            "SELECT i.original FROM imported_replies i JOIN responses r ON r.id = i.response_id"
+            " WHERE r.guild_id = ? AND r.imported = 1",
+            (guild_id,),
+        )
+    }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.survey.answers import Answer, AnswerKey, Answers
-from bot.survey.questionnaire import Kind, Question, Questionnaire
+from bot.survey.questionnaire import Field, Kind, Question, Questionnaire
 
 
 class InvalidAnswer(ValueError):
@@ -27,15 +27,21 @@ class Refused(Exception):
 class Step:
     question: Question
     item: str = ""
+    # A group's fields that apply to this item and these answers (None: all of them).
+    parts: tuple[Field, ...] | None = None
 
     @property
     def key(self) -> str:
         """A short stable pointer, used in custom_ids and the response's current position."""
         return f"{self.question.id}/{self.item}" if self.item else self.question.id
 
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.question.fields if self.parts is None else self.parts
+
     def answer_keys(self) -> list[AnswerKey]:
         if self.question.kind is Kind.GROUP:
-            return [(f"{self.question.id}.{f.id}", self.item) for f in self.question.fields]
+            return [(f"{self.question.id}.{f.id}", self.item) for f in self.fields]
         return [(self.question.id, "")]
 
 
@@ -62,6 +68,9 @@ def applicable_steps(questionnaire: Questionnaire, answers: Answers) -> list[Ste
             _STEPS.clear()
         gating = {q.when.question for q in questionnaire.questions if q.when is not None}
         gating |= {q.repeat_for for q in questionnaire.questions if q.repeat_for is not None}
+        gating |= {
+            f.when.question for q in questionnaire.questions for f in q.fields if f.when is not None
+        }
         entry = _STEPS[id(questionnaire)] = (questionnaire, tuple(sorted(gating)), {})
     _, gating_ids, known = entry
     key = tuple(chosen(answers, question_id) for question_id in gating_ids)
@@ -84,9 +93,15 @@ def _work_out_steps(questionnaire: Questionnaire, answers: Answers) -> list[Step
             assert question.repeat_for is not None
             source = questionnaire[question.repeat_for]
             picked = chosen(answers, source.id) or frozenset()
-            steps.extend(
-                Step(question, c.id) for c in source.choices if c.id in picked and not c.exclusive
-            )
+            for choice in source.choices:
+                if choice.id not in picked or choice.exclusive:
+                    continue
+                parts = tuple(
+                    f
+                    for f in question.fields
+                    if f.applies(choice.id, chosen(answers, f.when.question) if f.when else None)
+                )
+                steps.append(Step(question, choice.id, parts))
         else:
             steps.append(Step(question))
     return steps
@@ -137,7 +152,7 @@ def choice_answer(step: Step, values: Iterable[str], field_id: str | None = None
     question = step.question
     picked = list(dict.fromkeys(values))  # de-duplicate, keep order
     if question.kind is Kind.GROUP:
-        group_field = question.field(field_id or "")
+        group_field = next((f for f in step.fields if f.id == field_id), None)
         if group_field is None:
             raise InvalidAnswer("That part of the question does not exist.")
         options, multiple = group_field.choices, group_field.multi
@@ -198,6 +213,22 @@ def text_answer(step: Step, raw: str) -> Answer:
             "Please shorten it and send it again."
         )
     return Answer(text=text)
+
+
+def check_against(step: Step, given: dict[str, Answer], answers: Answers) -> None:
+    """Rules between answers: the age hair loss started is not above the member's age."""
+    question = step.question
+    answer = given.get("")
+    if question.at_most is None or answer is None or answer.number is None:
+        return
+    limit = answers.get((question.at_most, ""))
+    if limit is not None and limit.number is not None and answer.number > limit.number:
+        raise InvalidAnswer(
+            f"You told me you are {limit.number}, so this can be at most {limit.number}. "
+            "Please check the number, or go back and correct your age."
+            if question.at_most == "age"
+            else f"This can be at most {limit.number}, your earlier answer."
+        )
 
 
 def skip_answer(step: Step) -> Answer:

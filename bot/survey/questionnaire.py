@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.survey.groupings import ID_RE, ResultsSpec, parse_results
 
-BUNDLED = Path(__file__).parent / "questionnaires" / "scalp-v1.toml"
+BUNDLED = Path(__file__).parent / "questionnaires" / "scalp-v2.toml"
 CHECKIN_BUNDLED = Path(__file__).parent / "questionnaires" / "checkin-v1.toml"
 
 # Discord's limits, checked here so a questionnaire can never produce a rejected message.
@@ -51,6 +51,15 @@ class Choice:
     id: str
     label: str
     exclusive: bool = False
+    # Other names a typed reply may use ("propecia" for finasteride); added at start-up from
+    # the knowledge base for treatment choices (bot/treatments/survey_names.py).
+    aliases: tuple[str, ...] = ()
+    # The questionnaire version that first offered it: members who answered an earlier
+    # version were never asked, so results count them as unknown for it, not as "no".
+    since: int = 1
+    # A text question that says what this choice is ("other": "which one?"); prompts that
+    # repeat for the choice use that answer instead of the label.
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +80,23 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One part of a group question: a single choice, or several when `multi`."""
+    """One part of a group question: a single choice, or several when `multi`.
+
+    `when` asks it only when an earlier answer matches (no "effect on sensations" for a
+    member who has none); `only_for` asks it only for those repeated items (a dose for
+    drugs, not for a transplant)."""
 
     id: str
     prompt: str
     choices: tuple[Choice, ...]
     multi: bool = False
+    when: Condition | None = None
+    only_for: frozenset[str] = frozenset()
+
+    def applies(self, item: str, chosen: frozenset[str] | None) -> bool:
+        if self.only_for and item not in self.only_for:
+            return False
+        return self.when is None or self.when.holds(chosen)
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -101,6 +121,9 @@ class Question:
     # Where the answer can come from before the member is asked (e.g. "regimen": the
     # treatments a check-in already knows); the member confirms or corrects it.
     prefill: str | None = None
+    # A number question whose answer may not exceed an earlier number answer (the age hair
+    # loss started cannot be above the member's age).
+    at_most: str | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -188,7 +211,25 @@ def _choices(raw: Any, where: str, problems: list[str]) -> tuple[Choice, ...]:
             problems.append(f"{where}: choice id {cid!r} must be lowercase letters, digits, _")
         if not label or len(label) > MAX_LABEL:
             problems.append(f"{where}: choice {cid!r} needs a label of 1-{MAX_LABEL} characters")
-        choices.append(Choice(cid, label, bool(entry.get("exclusive", False))))
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            problems.append(f"{where}: choice {cid!r}: aliases must be a list of names")
+            aliases = []
+        since = entry.get("since", 1)
+        if not isinstance(since, int) or since < 1:
+            problems.append(f"{where}: choice {cid!r}: since must be a version number")
+            since = 1
+        detail = entry.get("detail")
+        choices.append(
+            Choice(
+                cid,
+                label,
+                bool(entry.get("exclusive", False)),
+                aliases=tuple(aliases),
+                since=since,
+                detail=str(detail) if detail else None,
+            )
+        )
     ids = [c.id for c in choices]
     for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{where}: duplicate choice id {duplicate!r}")
@@ -257,15 +298,10 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
             f"{where}: prefill {prefill!r} must be one of {', '.join(PREFILL_SOURCES)}, "
             "on a multi question"
         )
-    when = None
-    if (raw_when := entry.get("when")) is not None:
-        when = Condition(
-            str(raw_when.get("question", "")),
-            frozenset(raw_when.get("any_of", ())),
-            frozenset(raw_when.get("none_of", ())),
-        )
-        if not when.any_of and not when.none_of:
-            problems.append(f"{where}: 'when' needs any_of or none_of")
+    when = _condition(entry.get("when"), where, problems)
+    at_most = entry.get("at_most")
+    if at_most is not None and kind is not Kind.NUMBER:
+        problems.append(f"{where}: at_most is only for number questions")
     return Question(
         id=qid,
         kind=kind,
@@ -282,6 +318,7 @@ def _parse_question(entry: dict[str, Any], index: int, problems: list[str]) -> Q
         repeat_for=entry.get("repeat_for"),
         fields=fields,
         prefill=prefill,
+        at_most=str(at_most) if at_most else None,
     )
 
 
@@ -289,12 +326,34 @@ def _field(raw: dict[str, Any], where: str, problems: list[str]) -> Field:
     kind = raw.get("type", "single")
     if kind not in ("single", "multi"):
         problems.append(f"{where} field {raw.get('id')!r}: type must be single or multi")
+    only_for = raw.get("only_for", [])
+    if not isinstance(only_for, list):
+        problems.append(f"{where} field {raw.get('id')!r}: only_for must be a list of items")
+        only_for = []
     return Field(
         str(raw.get("id", "")),
         str(raw.get("prompt", "")),
         _choices(raw.get("choices"), f"{where} field {raw.get('id')!r}", problems),
         multi=kind == "multi",
+        when=_condition(raw.get("when"), f"{where} field {raw.get('id')!r}", problems),
+        only_for=frozenset(str(i) for i in only_for),
     )
+
+
+def _condition(raw: Any, where: str, problems: list[str]) -> Condition | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: 'when' must be a table")
+        return None
+    condition = Condition(
+        str(raw.get("question", "")),
+        frozenset(raw.get("any_of", ())),
+        frozenset(raw.get("none_of", ())),
+    )
+    if not condition.any_of and not condition.none_of:
+        problems.append(f"{where}: 'when' needs any_of or none_of")
+    return condition
 
 
 def _check_references(questions: list[Question], problems: list[str]) -> None:
@@ -326,4 +385,37 @@ def _check_references(questions: list[Question], problems: list[str]) -> None:
                         f"question {question.id}: condition names unknown choices "
                         f"{', '.join(sorted(unknown))} of {ref!r}"
                     )
+        _check_parts(question, seen, problems)
         seen.setdefault(question.id, question)
+    for question in questions:
+        for choice in question.choices:
+            target = seen.get(choice.detail or "")
+            if choice.detail is not None and (target is None or target.kind is not Kind.TEXT):
+                problems.append(
+                    f"question {question.id}: choice {choice.id!r} detail names "
+                    f"{choice.detail!r}, which is not a text question"
+                )
+
+
+def _check_parts(question: Question, seen: dict[str, Question], problems: list[str]) -> None:
+    """Field conditions, `only_for` items and `at_most` point back to earlier answers."""
+    where = f"question {question.id}"
+    if question.at_most is not None:
+        target = seen.get(question.at_most)
+        if target is None or target.kind is not Kind.NUMBER:
+            problems.append(f"{where}: at_most {question.at_most!r} is not an earlier number")
+    source = seen.get(question.repeat_for or "")
+    items = {c.id for c in source.choices} if source is not None else set()
+    for part in question.fields:
+        if part.only_for - items:
+            problems.append(
+                f"{where} field {part.id!r}: only_for names unknown items "
+                f"{', '.join(sorted(part.only_for - items))}"
+            )
+        if part.when is not None:
+            target = seen.get(part.when.question)
+            if target is None or not target.is_choice:
+                problems.append(
+                    f"{where} field {part.id!r}: condition names {part.when.question!r}, "
+                    "which is not an earlier choice question"
+                )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -128,13 +129,18 @@ def _single_number(raw: str, step: Step) -> str:
 
 
 def _group(step: Step, raw: str) -> dict[str, Answer]:
-    fields = step.question.fields
+    fields = step.fields
     parts = [p for p in _SEPARATORS.split(raw) if normalise(p)]
     spare = len(parts) - len(fields)
     multi = next((i for i, f in enumerate(fields) if f.multi), None)
     if spare < 0 or (spare > 0 and multi is None):
         example = ", ".join(f.choices[0].label.lower() for f in fields)
-        names = " and ".join(f.prompt.lower() for f in fields)
+        prompts = [f.prompt.lower().rstrip("?") for f in fields]
+        names = (
+            " and ".join(prompts)
+            if len(prompts) < 3
+            else (", ".join(prompts[:-1]) + " and " + prompts[-1])
+        )
         raise InvalidAnswer(
             f"Please give {len(fields)} answers separated by commas ({names}), "
             f"for example “{example}”."
@@ -152,22 +158,30 @@ def _group(step: Step, raw: str) -> dict[str, Answer]:
 
 
 def _match_choices(raw: str, choices: tuple[Choice, ...], multiple: bool) -> list[str]:
-    """Choice ids named by the reply, by number, label, id or a near-miss spelling."""
+    """Choice ids named by the reply, by number, label, id, another name (a brand) or a
+    near-miss spelling. Every part that cannot be matched is named in one correction."""
     parts = [p for p in (normalise(p) for p in _SEPARATORS.split(raw[:2000])) if p]
     if multiple and len(parts) > 1:
-        picked = [_match_one(part, choices) for part in parts]
-        if all(picked):
-            return [p for p in picked if p]
+        found = [(part, _match_one(part, choices)) for part in parts]
+        if all(isinstance(hit, str) for _, hit in found):
+            return [hit for _, hit in found if isinstance(hit, str)]
+        # A label with a separator in it ("Prickling or tingling", "front and crown")
+        # counts only when the whole reply is exactly that name.
+        whole = _match_one(normalise(raw[:2000]), choices, exact=True)
+        if isinstance(whole, str):
+            return [whole]
+        problems = [_problem(part, hit, choices) for part, hit in found if not isinstance(hit, str)]
+        raise InvalidAnswer(_corrections(problems, choices, multiple))
     whole = _match_one(normalise(raw[:2000]), choices)
-    if whole is not None:
+    if isinstance(whole, str):
         return [whole]
-    if multiple and len(parts) > 1:
-        unknown = next(p for p in parts if _match_one(p, choices) is None)
-        raise InvalidAnswer(_unknown(unknown, choices, multiple))
-    raise InvalidAnswer(_unknown(raw, choices, multiple))
+    raise InvalidAnswer(_corrections([_problem(raw, whole, choices)], choices, multiple))
 
 
-def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
+Match = str | tuple[str, ...] | None  # a choice id, the candidates it could be, or nothing
+
+
+def _match_one(words: str, choices: tuple[Choice, ...], *, exact: bool = False) -> Match:
     if not words:
         return None
     if words.isdecimal():
@@ -178,18 +192,22 @@ def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
         label = normalise(choice.label)
         names = {label, normalise(choice.id.replace("_", " "))}
         names.update(normalise(part) for part in re.split(r"\bor\b|,", choice.label))
+        names.update(normalise(alias) for alias in choice.aliases)
         candidates[choice.id] = [n for n in names if n]
     squashed = words.replace(" ", "")
-    for test in (
+    tests: list[Callable[[str], bool]] = [
         lambda name: words == name or squashed == name.replace(" ", ""),
         lambda name: len(words) >= 3 and (name.startswith(words) or words.startswith(name)),
         lambda name: set(words.split()) <= set(name.split()),
-    ):
+    ]
+    for test in tests[:1] if exact else tests:
         hits = [cid for cid, names in candidates.items() if any(test(n) for n in names)]
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            return None  # ambiguous: never guess between options
+            return tuple(hits)  # ambiguous: never guess between options, name them
+    if exact:
+        return None
     # A typo: take the closest option only when it is clearly closer than the runner-up.
     scores = sorted(
         ((max(similarity(words, n) for n in names), cid) for cid, names in candidates.items()),
@@ -200,8 +218,22 @@ def _match_one(words: str, choices: tuple[Choice, ...]) -> str | None:
     return best if best_score >= _TYPO_SCORE and best_score - runner_up >= _TYPO_MARGIN else None
 
 
-def _unknown(raw: str, choices: tuple[Choice, ...], multiple: bool) -> str:
+def _problem(raw: str, hit: Match, choices: tuple[Choice, ...]) -> str:
     shown = normalise(raw)[:40] or "that"
+    if isinstance(hit, tuple):
+        labels = {c.id: c.label for c in choices}
+        named = [labels[c] for c in hit]
+        options = ", ".join(named[:-1]) + f" or {named[-1]}"
+        return f"“{shown}” could be {options}: which one?"
+    return f"I could not match “{shown}” to an option."
+
+
+def _corrections(problems: list[str], choices: tuple[Choice, ...], multiple: bool) -> str:
     numbered = ", ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
     how = "one or more numbers or names separated by commas" if multiple else "a number or a name"
-    return f"I could not match “{shown}” to an option. Reply with {how}: {numbered}."
+    listed = (
+        problems[0]
+        if len(problems) == 1
+        else " ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
+    )
+    return f"{listed} Reply with {how}: {numbered}."

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.survey.flow import Answer, Answers, Step, applicable_steps
-from bot.survey.questionnaire import Kind, Question, Questionnaire
+from bot.survey.questionnaire import Choice, Kind, Question, Questionnaire
 
 
 class Tone(StrEnum):
@@ -79,12 +79,23 @@ class NoticeScreen:
 Screen = QuestionScreen | SummaryScreen | NoticeScreen
 
 
-def step_prompt(questionnaire: Questionnaire, step: Step) -> str:
+def step_prompt(questionnaire: Questionnaire, step: Step, answers: Answers | None = None) -> str:
     if not step.item:
         return step.question.prompt
     source = questionnaire[step.question.repeat_for or ""]
     choice = source.choice(step.item)
-    return step.question.prompt.replace("{item}", choice.label if choice else step.item)
+    return step.question.prompt.replace("{item}", item_label(choice, step.item, answers))
+
+
+def item_label(choice: Choice | None, item: str, answers: Answers | None) -> str:
+    """How a repeated item is named: "Finasteride", or for "Other" what the member typed."""
+    if choice is None:
+        return item
+    if choice.detail and answers is not None:
+        said = answers.get((choice.detail, ""))
+        if said is not None and said.text:
+            return said.text
+    return choice.label
 
 
 def describe(question: Question, answer: Answer, field_id: str = "") -> str:
@@ -106,7 +117,7 @@ def describe(question: Question, answer: Answer, field_id: str = "") -> str:
 def describe_step(step: Step, answers: Answers) -> str:
     if step.question.kind is Kind.GROUP:
         parts = []
-        for group_field, key in zip(step.question.fields, step.answer_keys(), strict=True):
+        for group_field, key in zip(step.fields, step.answer_keys(), strict=True):
             if (answer := answers.get(key)) is not None:
                 said = describe(step.question, answer, group_field.id)
                 parts.append(f"{group_field.prompt.lower()}: {said}")
@@ -117,6 +128,8 @@ def describe_step(step: Step, answers: Answers) -> str:
 
 def summary_rows(questionnaire: Questionnaire, answers: Answers) -> tuple[SummaryRow, ...]:
     return tuple(
-        SummaryRow(step.key, step_prompt(questionnaire, step), describe_step(step, answers))
+        SummaryRow(
+            step.key, step_prompt(questionnaire, step, answers), describe_step(step, answers)
+        )
         for step in applicable_steps(questionnaire, answers)
     )

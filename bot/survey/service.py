@@ -25,6 +25,7 @@ from bot.survey.flow import (
     Refused,
     Step,
     applicable_steps,
+    check_against,
     choice_answer,
     find_step,
     next_step,
@@ -100,6 +101,8 @@ FinishHook = Callable[[Tx, Response, Answers], None]
 # What a completed response should prompt the member to read: given its answers and those of
 # the member's previous completed response (None for a first), so a repeat is not re-sent.
 AdviceHook = Callable[[Answers, Answers | None], tuple[Advice, ...]]
+# A typed name -> (the name to store, what to tell the member), or None when not recognised.
+Resolver = Callable[[str], tuple[str, str] | None]
 OpenCheck = Callable[[Tx, int], bool]
 # Whether a member still belongs to a server (Discord knows: the shell answers). Answers are
 # stored for a server only while the member is in it.
@@ -147,6 +150,8 @@ class SurveyService:
         self._on_finish = on_finish
         self.membership: MembershipCheck | None = None  # set by the bot
         self.advise: AdviceHook | None = None  # set by Services: safety lines on finishing
+        # Text questions whose typed answer is resolved to a known name (by question id).
+        self.resolvers: dict[str, Resolver] = {}
 
     async def _member(self, guild_id: int, user_id: int) -> bool:
         return self.membership is None or await self.membership(guild_id, user_id)
@@ -258,7 +263,7 @@ class SurveyService:
         return QuestionScreen(
             response_id=response.id,
             step=step,
-            prompt=step_prompt(self.questionnaire, step),
+            prompt=step_prompt(self.questionnaire, step, answers),
             number=steps.index(step) + 1,
             total=len(steps),
             current=current,
@@ -369,8 +374,11 @@ class SurveyService:
             if not isinstance(current, QuestionScreen) or current.step.key != step_key:
                 return self._screen_for(response, answers, Note(STALE))
             step = current.step
+            resolved: Note | None = None
             try:
                 given = build(step)
+                check_against(step, given, answers)
+                given, resolved = self._resolve(step, given)
             except InvalidAnswer as exc:
                 return self._screen_for(response, answers, Note(str(exc), Tone.CORRECTION))
             except Refused as exc:
@@ -394,14 +402,31 @@ class SurveyService:
                 position = step.key  # a group with parts still to answer
             store.update(response.id, position=position)
             moved = replace(response, position=position)
-            return self._screen_for(moved, updated, self._saved_note(step, given, echo))
+            note = resolved or self._saved_note(step, given, echo, updated)
+            return self._screen_for(moved, updated, note)
 
         return await self.db.run(unit)
 
-    def _saved_note(self, step: Step, given: dict[str, Answer], echo: bool) -> Note:
+    def _resolve(
+        self, step: Step, given: dict[str, Answer]
+    ) -> tuple[dict[str, Answer], Note | None]:
+        """A typed name resolved against what the bot knows ("nutrafol" -> "Nutrafol")."""
+        resolver = self.resolvers.get(step.question.id)
+        answer = given.get("")
+        if resolver is None or answer is None or answer.text is None:
+            return given, None
+        found = resolver(answer.text)
+        if found is None:
+            return given, None
+        name, note = found
+        return {"": Answer(text=name)}, Note(note, Tone.SAVED)
+
+    def _saved_note(
+        self, step: Step, given: dict[str, Answer], echo: bool, answers: Answers | None = None
+    ) -> Note:
         question = step.question
         said = "; ".join(describe(question, answer, field_id) for field_id, answer in given.items())
-        prompt = step_prompt(self.questionnaire, step)
+        prompt = step_prompt(self.questionnaire, step, answers)
         lead = "Understood" if echo else "Saved"
         return Note(f"{lead}: {prompt} → {said}", Tone.SAVED)
 

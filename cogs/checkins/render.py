@@ -109,4 +109,27 @@ def history_table(history: History, limit: int = 12) -> str:
         if more > 0
         else ""
     )
-    return "```\n" + "\n".join(lines) + "\n```" + note
+    table = "```\n" + "\n".join(lines) + "\n```"
+    return shedding_words(history) + table + note + _undated(history)
+
+
+def shedding_words(history: History, limit: int = 12) -> str:
+    """The shedding answers in words, in order, above the table: what the chart's steps show."""
+    answers = history.shedding_answers()
+    if not answers:
+        return ""
+    shown = answers[-limit:]
+    earlier = "… → " if len(answers) > len(shown) else ""
+    return (
+        f"**Shedding, check-in by check-in:** {earlier}{' → '.join(shown)}\n"
+        "-# Each answer compares your shedding with the check-in before. In the chart each "
+        "answer is a coloured step (lower is less shedding) that lasts until your next "
+        "check-in; nothing is added up.\n"
+    )
+
+
+def _undated(history: History) -> str:
+    if not history.undated:
+        return ""
+    names = ", ".join(history.undated)
+    return f"\n-# Not marked on the chart, as their start month is unknown: {names}."

@@ -89,12 +89,12 @@ class Survey(commands.Cog):
         return ref[0] if ref[:1].isalpha() else ""
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*items.ALL)
+        self.bot.add_dynamic_items(*items.ALL, shown.MoreButton, shown.PickSelect)
         for engine in self.engines.values():
             engine.membership = self.bot.is_member
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*items.ALL)
+        self.bot.remove_dynamic_items(*items.ALL, shown.MoreButton, shown.PickSelect)
         for engine in self.engines.values():
             engine.membership = None
 
@@ -315,7 +315,9 @@ class Survey(commands.Cog):
 
     @survey.command(
         name="results",
-        description="How members here answered: the latest release of results, with a chart",
+        description=(
+            "How members here answered: the latest release, a chart, and any question one at a time"
+        ),
     )
     @app_commands.checks.cooldown(3, 30.0, key=_member_key)
     async def results_command(self, interaction: discord.Interaction) -> None:

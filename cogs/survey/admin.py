@@ -1,7 +1,11 @@
-"""`/survey-admin`: moderators' settings and exports, top-level so Discord hides it from
-members without Manage Server (the permission is checked again on every use)."""
+"""`/survey-admin`: moderators' settings, exports, the survey panel and participation
+counts, top-level so Discord hides it from members without Manage Server (the permission is
+checked again on every use)."""
 
 from __future__ import annotations
+
+import contextlib
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -10,8 +14,17 @@ from discord.ext import commands
 from bot.app import AnagenBot
 from bot.results.service import ResultsService
 from bot.storage.guilds import GuildSettings
-from bot.tree import send_ephemeral
+from bot.storage.releases import ReleaseRecord
+from bot.survey.panel import Panels
+from bot.tree import report_error, send_ephemeral
+from cogs._components import dispatch_direct
+from cogs.survey import panel
 from cogs.survey import results as shown
+
+MORE = (
+    "-# How many started and finished: `/survey-admin status`. A “Take the survey” button "
+    "for a channel: `/survey-admin post`."
+)
 
 
 def _checkins_line(settings: GuildSettings) -> str:
@@ -32,7 +45,36 @@ class SurveyAdmin(
     def __init__(self, bot: AnagenBot, results: ResultsService) -> None:
         self.bot = bot
         self.results = results
+        self.poster = panel.PanelPoster(bot, Panels(bot.db, bot.questionnaire.title))
         super().__init__()
+
+    async def cog_load(self) -> None:
+        # A new release refreshes the panel's count of members who took part (in the
+        # process that made it; the panel is edited over REST, whichever shard it is on).
+        self.results.releases.on_release.append(self._release_made)
+
+    async def cog_unload(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.results.releases.on_release.remove(self._release_made)
+
+    async def _release_made(self, record: ReleaseRecord) -> None:
+        await self.poster.refresh(record.guild_id)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The panel's button and "Edit again" (persistent items), and its form."""
+        if await dispatch_direct(interaction, panel.DIRECT):
+            return
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        form = panel.FORM.parse(str(data.get("custom_id", "")))
+        if form is None:
+            return
+        try:
+            await self.poster.submitted(interaction, int(form["channel"]))
+        except Exception as exc:
+            await report_error(interaction, exc)
 
     @app_commands.command(
         name="settings",
@@ -114,8 +156,46 @@ class SurveyAdmin(
             current = await self.results.settings(interaction.guild_id)
             lead = ""
         await send_ephemeral(
-            interaction, lead + shown.settings_text(current) + "\n" + _checkins_line(current)
+            interaction,
+            lead + shown.settings_text(current) + "\n" + _checkins_line(current) + "\n" + MORE,
         )
+        if visibility is not None:
+            # the panel shows how many took part only while results are public
+            await self.poster.refresh(interaction.guild_id)
+
+    @app_commands.command(
+        name="post",
+        description="Post a “Take the survey” button in a channel; run again to edit its text",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where to post it (default: where it already is, else this channel)",
+        remove="Take the panel down instead (its text is kept for next time)",
+    )
+    async def post(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        remove: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if remove:
+            await send_ephemeral(interaction, await self.poster.remove(interaction.guild_id))
+            return
+        target = await self.poster.target(
+            interaction.guild_id, channel.id if channel else None, interaction.channel_id
+        )
+        await self.poster.open_form(interaction, target)
+
+    @app_commands.command(
+        name="status",
+        description="How many started and finished the survey; check-in reminders answered",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        counts = await self.poster.panels.participation(interaction.guild_id)
+        await send_ephemeral(interaction, panel.status_text(counts))
 
     @app_commands.command(
         name="release",

@@ -18,6 +18,7 @@ from bot.survey.screens import (
     SummaryScreen,
     Tone,
 )
+from bot.survey.stage_pictures import StagePicture, picture_for, picture_path
 from cogs._components import Controls
 from cogs.survey import items
 
@@ -34,9 +35,27 @@ class Rendered:
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    picture: StagePicture | None = None  # a reference figure sent with the question
+
+    def _file(self) -> discord.File | None:
+        # A discord.File is read once when sent: a fresh one for every send or edit.
+        if self.picture is None:
+            return None
+        return discord.File(
+            picture_path(self.picture.name),
+            filename=self.picture.filename,
+            description=self.picture.alt,
+        )
 
     def kwargs(self) -> dict[str, Any]:
-        return {"content": self.content, "embed": self.embed, "view": self.view}
+        file = self._file()
+        # An edit replaces the attachments too, so the next question drops the picture.
+        return {
+            "content": self.content,
+            "embed": self.embed,
+            "view": self.view,
+            "attachments": [file] if file is not None else [],
+        }
 
     def send_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"content": self.content}
@@ -44,6 +63,8 @@ class Rendered:
             kwargs["embed"] = self.embed
         if self.view is not None:
             kwargs["view"] = self.view
+        if (file := self._file()) is not None:
+            kwargs["file"] = file
         return kwargs
 
 
@@ -65,7 +86,9 @@ def render(
 ) -> Rendered:
     """`book` prefixes response ids in custom_ids: "" for the survey, "c" for check-ins."""
     if isinstance(screen, QuestionScreen):
-        return _question(screen, in_dm, book)
+        rendered = _question(screen, in_dm, book)
+        rendered.picture = picture_for(questionnaire, screen.step.question.id)
+        return rendered
     if isinstance(screen, SummaryScreen):
         return _summary(screen, questionnaire, book)
     return _notice(screen, book)
@@ -74,7 +97,7 @@ def render(
 def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
     step, question = screen.step, screen.step.question
     lines = [
-        f"{_note(screen)}-# Question {screen.number} of {screen.total}",
+        f"{_note(screen)}-# Question {screen.number} of about {screen.total}",
         f"## {_clip(screen.prompt, 250)}",
     ]
     if question.help:
@@ -119,7 +142,7 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
             )
         )
     elif question.kind is Kind.GROUP:
-        for group_field in question.fields:
+        for group_field in screen.step.fields:
             answer = screen.current.get(group_field.id)
             chosen = set(answer.choices) if answer else set()
             options = [
@@ -166,7 +189,13 @@ def _reply_hint(step: Step, in_dm: bool) -> str:
     if kind is Kind.MULTI:
         return "Pick in the menu, or type numbers or names, e.g. “1, 3”."
     if kind is Kind.GROUP:
-        return "Pick in both menus, or type both answers, e.g. “better, no change”."
+        fields = step.fields
+        example = ", ".join(f.choices[0].label.lower() for f in fields)
+        if len(fields) == 1:
+            return f"Pick in the menu, or type the answer, e.g. “{example}”."
+        if len(fields) == 2:
+            return f"Pick in both menus, or type both answers, e.g. “{example}”."
+        return f"Pick in each menu, or type the {len(fields)} answers in order, e.g. “{example}”."
     return "Press a button, or type a number or a name."
 
 

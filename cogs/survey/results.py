@@ -1,19 +1,44 @@
-"""How community results look in Discord: chart attachments, tables and plain-words stats."""
+"""How community results look in Discord: chart attachments, tables and plain-words stats,
+and the questions `/survey results` shows one at a time (a button under the overview, then a
+menu that edits one private message in place)."""
 
 from __future__ import annotations
 
 import io
+import re
+from typing import Any, Self
 
 import discord
 from discord import app_commands
 
+from bot.errors import UserFacingError
 from bot.results import wording
-from bot.results.published import Comparison, Overview
+from bot.results.published import (
+    EFFECTS_PREFIX,
+    Comparison,
+    NotPublished,
+    NotShown,
+    Overview,
+    QuestionBars,
+    Questions,
+    TreatmentEffects,
+    View,
+)
 from bot.results.releases import ReleaseStatus
 from bot.results.service import ExportFile, ResultsService
 from bot.storage.guilds import GuildSettings
+from cogs._components import IdFormat, ReportingItem
 
 READY_PREFIX = "ready:"
+
+# The one-at-a-time controls: no state in the id (each click re-reads the latest release).
+MORE = IdFormat("sv:r:more")
+PICK = IdFormat("sv:r:pick")
+IDS = (MORE, PICK)
+MENU_PROMPT = (
+    "Pick a question to see how members here answered it, one at a time, with a chart "
+    "you can open large. Every number comes from the current release of results."
+)
 
 
 def overview_message(overview: Overview) -> dict:
@@ -24,14 +49,176 @@ def overview_message(overview: Overview) -> dict:
     lines.append(f"-# {wording.rounding_note(overview.k)} {wording.next_release(overview.batch)}")
     summary = "\n".join(lines)
     if overview.png is None:
-        return {"content": summary}
+        return {"content": summary, "view": more_view()}
     embed = discord.Embed(
         title="Scalp survey: community results",
         colour=discord.Colour.teal(),
         description=summary,
     )
     embed.set_image(url="attachment://survey-results.png")
-    return {"embed": embed, "file": discord.File(io.BytesIO(overview.png), "survey-results.png")}
+    return {
+        "embed": embed,
+        "file": discord.File(io.BytesIO(overview.png), "survey-results.png"),
+        "view": more_view(),
+    }
+
+
+# -- one question at a time -----------------------------------------------------------------
+
+
+class _Persistent(discord.ui.View):
+    """Holds only dynamic items. Sending it registers their classes with discord.py's view
+    store (which keeps nothing per message for such a view), so a click is dispatched even
+    where the cog has not registered them itself."""
+
+    def __init__(self, *items: discord.ui.Item[Any]) -> None:
+        super().__init__(timeout=None)
+        for item in items:
+            self.add_item(item)
+
+
+def more_view() -> discord.ui.View:
+    return _Persistent(MoreButton())
+
+
+def pick_view(offered: list[tuple[str, str]], current: str | None = None) -> discord.ui.View:
+    """The menu; past Discord's 25 options, the last questions give way, never the
+    treatments' reports."""
+    reports = [o for o in offered if o[0].startswith(EFFECTS_PREFIX)]
+    questions = [o for o in offered if not o[0].startswith(EFFECTS_PREFIX)]
+    return _Persistent(PickSelect(questions[: 25 - len(reports)] + reports, current))
+
+
+def _results(interaction: discord.Interaction) -> ResultsService:
+    services = interaction.client.services  # type: ignore[attr-defined]
+    results: ResultsService = services.results
+    return results
+
+
+async def _check_access(interaction: discord.Interaction, results: ResultsService) -> int:
+    """The server, when the member may read its results (a forwarded or old control is
+    checked again on every use)."""
+    if interaction.guild_id is None:
+        raise UserFacingError("Survey results can only be read inside a server.")
+    settings = await results.settings(interaction.guild_id)
+    if settings.results_visibility == "managers" and not interaction.permissions.manage_guild:
+        raise UserFacingError(
+            "In this server, survey results are visible to members with Manage Server only."
+        )
+    return interaction.guild_id
+
+
+class MoreButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=MORE.template):
+    """Under the overview: opens a private menu of every question."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="One question at a time",
+                emoji="📊",
+                style=discord.ButtonStyle.secondary,
+                custom_id=MORE.build(),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls()
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        results = _results(interaction)
+        await _check_access(interaction, results)
+        offered = Questions(results).offered()
+        await interaction.response.send_message(
+            MENU_PROMPT, view=pick_view(offered), ephemeral=True
+        )
+
+
+class PickSelect(ReportingItem, discord.ui.DynamicItem[discord.ui.Select], template=PICK.template):
+    """The private menu: each pick replaces the message with that question's answers."""
+
+    def __init__(self, offered: list[tuple[str, str]], current: str | None = None) -> None:
+        options = [
+            discord.SelectOption(label=_clip(label, 100), value=key, default=key == current)
+            for key, label in offered
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=PICK.build(),
+                placeholder="Pick a question…",
+                options=options or [discord.SelectOption(label="-")],
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls([])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        results = _results(interaction)
+        guild_id = await _check_access(interaction, results)
+        values = list(self.item.values)
+        questions = Questions(results)
+        offered = questions.offered()
+        key = values[0] if values else ""
+        await interaction.response.defer()  # a chart may be drawn: edit the menu's message
+        try:
+            shown = await questions.with_chart(guild_id, await questions.read(guild_id, key))
+        except KeyError:
+            await interaction.edit_original_response(
+                content="That question is no longer offered; pick another one.",
+                embed=None,
+                attachments=[],
+                view=pick_view(offered),
+            )
+            return
+        except (NotShown, NotPublished) as exc:
+            await interaction.edit_original_response(
+                content=str(exc), embed=None, attachments=[], view=pick_view(offered, key)
+            )
+            return
+        await interaction.edit_original_response(**view_message(shown, offered))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def view_message(view: View, offered: list[tuple[str, str]]) -> dict[str, Any]:
+    """Keyword arguments editing the menu's message to show one view (with the menu kept)."""
+    embed = discord.Embed(colour=discord.Colour.teal(), description=view_text(view)[:4000])
+    embed.title = _clip(view_title(view), 256)
+    kwargs: dict[str, Any] = {"content": None, "embed": embed, "attachments": []}
+    if view.png is not None:
+        filename = f"{view.key.replace(':', '-')}.png"
+        embed.set_image(url=f"attachment://{filename}")
+        kwargs["attachments"] = [discord.File(io.BytesIO(view.png), filename)]
+    kwargs["view"] = pick_view(offered, view.key)
+    return kwargs
+
+
+def view_title(view: View) -> str:
+    if isinstance(view, TreatmentEffects):
+        return f"What each treatment did: {view.title.lower()}"
+    return view.title
+
+
+def view_text(view: View) -> str:
+    """The numbers in words beside the chart, and what they mean."""
+    lines = [f"**{wording.as_of(view.release)}**"]
+    if isinstance(view, QuestionBars):
+        lines += [f"• {line}" for line in wording.bar_lines(view)]
+        notes = wording.bars_notes(view)
+    else:
+        lines += [f"• {line}" for line in wording.effects_lines(view)]
+        notes = wording.effects_notes(view)
+    lines += [f"-# {note}" for note in notes]
+    lines.append(f"-# {wording.rounding_note(view.k)}")
+    return "\n".join(lines)
 
 
 def table_text(comparison: Comparison) -> str:
