@@ -77,7 +77,13 @@ class Database:
         location = as_location(target)
         backend: Backend
         if isinstance(location, PostgresLocation):
-            from bot.storage.postgres import PostgresBackend  # psycopg only when it is used
+            try:
+                from bot.storage.postgres import PostgresBackend  # psycopg only when used
+            except ImportError as exc:
+                raise StorageError(
+                    "ANAGEN_DATABASE is a PostgreSQL URL, but psycopg is not installed: "
+                    "install Anagen with its PostgreSQL extra, pip install 'anagen[postgresql]'"
+                ) from exc
 
             backend = await PostgresBackend.open(location, readonly=readonly)
         else:
