@@ -153,3 +153,69 @@ async def bot(start_bot: BotStarter, settings: Settings) -> AsyncIterator[Anagen
 @pytest.fixture
 def member(double: DiscordDouble) -> User:
     return double.add_member("alex")
+
+
+# -- tiers ------------------------------------------------------------------------------------
+# Every test gets one tier marker, from what it uses (CONTRIBUTING.md, "Tests"):
+#   unit      pure code, no database and no Discord
+#   storage   a real database of each backend (the `db`/`db_location` fixtures)
+#   bot       the real discord.py client against the Discord double (the `double` fixture)
+#   processes separate processes, killed or sharded (files listed below)
+#   audits    the privacy attack on releases
+#   double    the Discord double's own tests
+# Bot-level tests run on SQLite; `--bot-backend=postgresql` runs their PostgreSQL half (a
+# step of its own in the README's test command and in CI).
+PROCESS_FILES = frozenset(
+    {
+        "test_checkin_crash.py",
+        "test_crash_safety.py",
+        "test_scale_out.py",
+        "test_sharding.py",
+        "test_cli_discord.py",
+        "test_cli_preview.py",
+        "test_cli_terminal.py",
+    }
+)
+AUDIT_FILES = frozenset({"test_release_attack.py"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--bot-backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database bot-level tests (through the Discord double) run on",
+    )
+
+
+def _tier(item: pytest.Item) -> str:
+    name = item.path.name
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if name.startswith("test_double_"):
+        return "double"
+    if name in AUDIT_FILES:
+        return "audits"
+    if name in PROCESS_FILES:
+        return "processes"
+    if "double" in fixtures:
+        return "bot"
+    if fixtures & {"db", "db_location", "postgres", "postgres_server"}:
+        return "storage"
+    return "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    backend = config.getoption("--bot-backend")
+    kept, dropped = [], []
+    for item in items:
+        tier = _tier(item)
+        item.add_marker(getattr(pytest.mark, tier))
+        callspec = getattr(item, "callspec", None)
+        on = callspec.params.get("db_location") if callspec is not None else None
+        if tier == "bot" and on is not None and on != backend:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
