@@ -794,7 +794,7 @@ def _interruptible() -> Iterator[None]:
 def _consent_text(title: str, intro: str) -> str:
     """The consent message members read first in DMs, from the cog that sends it (one
     wording to keep true)."""
-    from cogs.survey import CONSENT
+    from cogs.survey.present import CONSENT
 
     return CONSENT.format(title=title, intro=intro)
 

@@ -9,7 +9,9 @@ from bot.checkins.service import CheckinService
 from bot.clock import Clock
 from bot.results.service import ResultsService
 from bot.storage import Database
+from bot.survey.panel import Panels
 from bot.survey.questionnaire import Questionnaire
+from bot.survey.refs import EngineKind
 from bot.survey.service import EngineTexts, SurveyService
 from bot.treatments.advice import AdviceBook
 from bot.treatments.knowledge import KnowledgeBase
@@ -49,6 +51,16 @@ class Services:
     checkins: CheckinService
     results: ResultsService
     treatments: TreatmentService
+    panels: Panels
+
+    def engine(self, kind: EngineKind) -> SurveyService:
+        """The questionnaire engine a response reference names: the survey's, or the one
+        check-ins run on their own tables (cogs show both through the same controls)."""
+        return self.checkins.engine if kind is EngineKind.CHECKIN else self.survey
+
+    @property
+    def engines(self) -> dict[EngineKind, SurveyService]:
+        return {kind: self.engine(kind) for kind in EngineKind}
 
     @classmethod
     def build(
@@ -81,4 +93,5 @@ class Services:
             checkins=checkins,
             results=results,
             treatments=TreatmentService(db, knowledge, questionnaire, results.releases),
+            panels=Panels(db, questionnaire.title),
         )

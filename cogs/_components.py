@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot.app import AnagenBot
 from bot.tree import report_error
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -41,6 +42,41 @@ class IdFormat:
 
     def __repr__(self) -> str:
         return f"IdFormat({self.shape!r})"
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> AnagenBot:
+    """The bot a click or a form reached. Items find the services (and the presenters
+    built over them) here, typed, rather than looking a cog up by its name."""
+    client = interaction.client
+    if not isinstance(client, AnagenBot):
+        raise TypeError(f"Anagen's controls run on AnagenBot, not {type(client).__name__}")
+    return client
+
+
+def submitted_text(data: dict[str, Any], field: str = "answer") -> str:
+    """One field of a modal submission (classic rows or label components)."""
+    for row in data.get("components", []):
+        for component in [*row.get("components", []), row.get("component") or {}]:
+            if component.get("custom_id") == field:
+                return str(component.get("value") or "")
+    return ""
+
+
+def as_button(item: discord.ui.Item[Any]) -> discord.ui.Button[Any]:
+    """The button a persistent item is rebuilt from, as drawn; a blank one with the same
+    custom_id if a forged message carried the id on another kind of component."""
+    if isinstance(item, discord.ui.Button):
+        return item
+    return discord.ui.Button(custom_id=getattr(item, "custom_id", None))
+
+
+def as_select(item: discord.ui.Item[Any]) -> discord.ui.Select[Any]:
+    """The select menu a persistent item is rebuilt from (see `as_button`)."""
+    if isinstance(item, discord.ui.Select):
+        return item
+    return discord.ui.Select(
+        custom_id=getattr(item, "custom_id", ""), options=[discord.SelectOption(label="-")]
+    )
 
 
 def label_of(item: discord.ui.Item[Any]) -> str:
@@ -119,3 +155,16 @@ class Controls(discord.ui.View):
 
     def is_dispatchable(self) -> bool:
         return False
+
+
+_COMMAND = re.compile(
+    r"(?<![`\w])(/(?:survey-admin|survey|checkin|treatment|forget-me)(?: [a-z-]+)?)"
+)
+_BUTTON = re.compile(r"\b(Press|or) (Continue|Done|Change an answer)\b")
+
+
+def discord_markup(text: str) -> str:
+    """The domain's plain sentences as Discord shows them: slash commands in code spans and
+    the buttons a sentence names in bold ("Press Done" -> "Press **Done**"). bot/ writes no
+    markdown, so the same sentences serve the terminal preview and the HTML report."""
+    return _BUTTON.sub(r"\1 **\2**", _COMMAND.sub(r"`\1`", text))

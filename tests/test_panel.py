@@ -14,6 +14,7 @@ from bot.app import AnagenBot
 from bot.settings import Settings
 from bot.survey.panel import TEXT_MAX, PanelTextRefused, check_text
 from bot.survey.service import CLOSED
+from cogs._components import discord_markup
 from cogs.survey import ids as survey_ids
 from cogs.survey import panel
 from tests.conftest import BotStarter
@@ -149,7 +150,7 @@ async def test_the_button_answers_as_survey_start_does(
     await double.slash(moderator, "survey-admin settings", survey_open=False)
     refused = await double.click(double.add_member("sam"), posted, "Take the survey")
     assert refused.message.ephemeral
-    assert CLOSED in refused.message.text
+    assert discord_markup(CLOSED) in refused.message.text
     # the same cooldown as /survey start (2 in 30 s), shared with the command
     kim = double.add_member("kim")
     await double.slash(moderator, "survey-admin settings", survey_open=True)

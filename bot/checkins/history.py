@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.checkins.model import RegimenEntry
 from bot.png import read_text_chunk
-from bot.storage.checkins import CheckinRepository, RegimenEntry
+from bot.storage.checkins import CheckinRepository
 from bot.storage.responses import Response, ResponseTables
 from bot.storage.tx import Tx
 from bot.survey.answers import Answer, AnswerKey

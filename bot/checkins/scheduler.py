@@ -33,11 +33,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.checkins.model import PauseReason, Reminder, ReminderState
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock
 from bot.shards import ShardScope
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository, PauseReason, Reminder, ReminderState
+from bot.storage.checkins import CheckinRepository
 
 log = logging.getLogger(__name__)
 

@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.checkins.history import History, member_history
+from bot.checkins.model import Enrolment, PauseReason, RegimenChanges, RegimenEntry
 from bot.checkins.schedule import Schedule, ScheduleError
 from bot.checkins.zones import is_known_zone
 from bot.clock import Clock
 from bot.storage import Database
-from bot.storage.checkins import (
-    CheckinRepository,
-    Enrolment,
-    PauseReason,
-    RegimenChanges,
-    RegimenEntry,
-)
+from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp
 from bot.storage.guilds import GuildSettings, GuildSettingsRepository
 from bot.storage.responses import SURVEY, Response, checkin_tables
@@ -48,19 +43,19 @@ SURVEY_MONTHS_AGO = {"under_3m": 1, "m3_6": 4, "m6_12": 9, "y1_2": 18, "over_2y"
 
 TEXTS = EngineTexts(
     paused=(
-        "Paused. Your check-in answers so far are saved. Press **Continue** below, or run "
-        "`/checkin now` in the server, whenever you want to carry on."
+        "Paused. Your check-in answers so far are saved. Press Continue below, or run "
+        "/checkin now in the server, whenever you want to carry on."
     ),
     finished=(
-        "Thank you! Your check-in is saved. `/checkin history` shows your trend over time; "
+        "Thank you! Your check-in is saved. /checkin history shows your trend over time; "
         "the next reminder comes on your usual day."
     ),
     already_done=(
-        "This check-in is already complete. `/checkin history` shows it with the earlier ones."
+        "This check-in is already complete. /checkin history shows it with the earlier ones."
     ),
     closed=(
         "Check-ins are switched off in this server for now; nothing was stored. A moderator "
-        "can switch them on with `/survey-admin settings`."
+        "can switch them on with /survey-admin settings."
     ),
     gone="This check-in no longer exists (it may have been deleted).",
 )
@@ -361,7 +356,7 @@ class CheckinService:
     # -- the member's data ------------------------------------------------------------------
 
     async def history(self, guild_id: int, user_id: int) -> History:
-        """The member's own check-in history in this server (`/checkin history`)."""
+        """The member's own check-in history in this server (/checkin history)."""
         return await self.db.read(
             lambda tx: member_history(tx, self.tables, self.questionnaire, guild_id, user_id)
         )

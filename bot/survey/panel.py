@@ -140,6 +140,9 @@ class Panels:
     def __init__(self, db: Database, survey_title: str) -> None:
         self.db = db
         self.survey_title = survey_title
+        # A text refused by the checks, per (server, moderator), until it is posted: kept
+        # in memory beside the stored panel so nothing typed is lost on the way.
+        self.drafts: dict[tuple[int, int], PanelText] = {}
 
     def text_of(self, record: PanelRecord) -> PanelText:
         default = default_text(self.survey_title)

@@ -55,24 +55,22 @@ log = logging.getLogger(__name__)
 SUMMARY = "summary"
 STALE = "That question was already answered; here is where you are now."
 PAUSED = (
-    "Paused. Your answers so far are saved. Press **Continue** below, or run `/survey start` "
+    "Paused. Your answers so far are saved. Press Continue below, or run /survey start "
     "in the server, whenever you want to carry on."
 )
 FINISHED = (
     "Thank you! Your answers are saved and counted in the community results (only ever as "
-    "part of groups). See them with `/survey mine`; erase them with `/survey delete`."
+    "part of groups). See them with /survey mine; erase them with /survey delete."
 )
 ALREADY_DONE = (
-    "You have already completed this survey. `/survey mine` shows your answers and "
-    "`/survey retake` starts a new response."
+    "You have already completed this survey. /survey mine shows your answers and "
+    "/survey retake starts a new response."
 )
 CLOSED = (
     "The survey is closed to new responses in this server for now; nothing was stored. "
-    "Results stay available with `/survey results`."
+    "Results stay available with /survey results."
 )
-GONE = (
-    "This survey no longer exists (it may have been deleted). Run `/survey start` to begin again."
-)
+GONE = "This survey no longer exists (it may have been deleted). Run /survey start to begin again."
 
 
 class NotYourSurvey(Exception):
@@ -109,7 +107,7 @@ OpenCheck = Callable[[Tx, int], bool]
 MembershipCheck = Callable[[int, int], Awaitable[bool]]
 NOT_A_MEMBER = (
     "You are no longer a member of that server, so Anagen cannot take answers for it: "
-    "nothing was stored. If you want what it holds about you there erased, use `/forget-me`."
+    "nothing was stored. If you want what it holds about you there erased, use /forget-me."
 )
 
 
@@ -317,8 +315,7 @@ class SurveyService:
                 response.id,
                 user_id,
                 Note(
-                    "You have answered everything. Press **Done** to submit, "
-                    "or **Change an answer**.",
+                    "You have answered everything. Press Done to submit, or Change an answer.",
                     Tone.CORRECTION,
                 ),
             )

@@ -7,7 +7,7 @@ import contextlib
 import io
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.checkins.history import history_chart
+from bot.checkins.model import PauseReason, Reminder
 from bot.checkins.parse import (
     WEEKDAYS,
     ScheduleInputError,
@@ -27,20 +28,15 @@ from bot.checkins.scheduler import Outcome, Pacing, ReminderScheduler
 from bot.checkins.service import CheckinsOff, ScheduleError
 from bot.checkins.zones import search_zones
 from bot.errors import UserFacingError
-from bot.storage.checkins import PauseReason, Reminder
+from bot.survey.refs import EngineKind
 from bot.tree import report_error, send_ephemeral
+from cogs._components import submitted_text
 from cogs.checkins import ids, items, render
-from cogs.survey.forms import submitted_text
-
-if TYPE_CHECKING:
-    from cogs.survey import Survey
+from cogs.checkins.render import OFF
+from cogs.survey.present import Presenter
 
 log = logging.getLogger(__name__)
 
-OFF = (
-    "Check-ins are switched off in this server. A moderator can switch them on with "
-    "`/survey-admin settings checkins:True`."
-)
 DMS_CLOSED = (
     "I could not send you a direct message: your DMs are closed for this server. Allow them "
     "(server name → **Privacy Settings** → **Direct Messages**) and try again."
@@ -140,56 +136,7 @@ class CheckIns(commands.Cog):
             return Outcome.FAILED
         return Outcome.SENT
 
-    async def reminder_action(
-        self, interaction: discord.Interaction, guild_id: int, period: str, action: str
-    ) -> None:
-        user = interaction.user.id
-        enrolment = await self.service.enrolment(guild_id, user)
-        if enrolment is None:
-            await interaction.response.edit_message(
-                content="You have no check-ins in that server any more.", view=None
-            )
-            return
-        if action == "start":
-            screen = await self.service.begin(guild_id, user, period=period)
-            await self._survey().show(interaction, screen, "c")
-            return
-        if action == "tomorrow":
-            until = await self.service.snooze(guild_id, user, period)
-            zone = enrolment.schedule.zone
-            text = (
-                f"Done: I will remind you again on {render.local_time(until, zone)}."
-                if until is not None
-                else "Your check-ins are not active, so there is nothing to put off. "
-                "`/checkin resume` in the server starts them again."
-            )
-        elif action == "skip":
-            await self.service.skip(guild_id, user, period)
-            text = "Skipped. See you at the next one."
-        else:
-            await self.service.stop(guild_id, user)
-            text = (
-                "Check-ins stopped: no more reminders. Your earlier check-ins stay in your "
-                "history; `/survey delete` in the server erases everything."
-            )
-        await interaction.response.edit_message(content=text, view=None)
-
-    def _survey(self) -> Survey:
-        """Check-ins are shown by the survey cog: the same engine, controls and rendering."""
-        cog = self.bot.get_cog("Survey")
-        assert cog is not None, "the survey cog is not loaded"
-        return cog  # type: ignore[return-value]
-
-    # -- opting in from the survey's thank-you ------------------------------------------------
-
-    async def open_schedule_form(self, interaction: discord.Interaction, guild_id: int) -> None:
-        settings = await self.service.settings(guild_id)
-        if not settings.checkins_enabled:
-            await send_ephemeral(interaction, OFF)
-            return
-        form = items.ScheduleForm(guild_id, settings.checkin_interval_weeks)
-        await interaction.response.send_modal(form)
-        form.stop()  # submissions arrive through on_interaction, even after a restart
+    # -- the schedule form, opened by the opt-in on the survey's thank-you ----------------------
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -304,7 +251,9 @@ class CheckIns(commands.Cog):
         try:
             channel = await interaction.user.create_dm()
             screen = await self.service.begin(interaction.guild_id, interaction.user.id)
-            await self._survey().send_in_dm(channel, interaction.user.id, screen, "c")
+            await Presenter(self.bot).send_in_dm(
+                channel, interaction.user.id, screen, EngineKind.CHECKIN
+            )
         except discord.Forbidden:
             await interaction.edit_original_response(content=DMS_CLOSED)
 

@@ -4,6 +4,7 @@ travels in each id because reminders arrive in DMs, which have none."""
 from __future__ import annotations
 
 from cogs._components import IdFormat
+from cogs.survey.ids import OPT_IN
 
 _GUILD = r"\d+"
 
@@ -13,7 +14,6 @@ REMINDER = IdFormat(
     period=r"[0-9+-]{10,21}",
     action=r"start|tomorrow|skip|stop",
 )
-OPT_IN = IdFormat("ck:o:{guild}", guild=_GUILD)
 # The schedule form opened by the opt-in button; handled by `CheckIns.on_interaction`,
 # so a form opened before a restart still arrives.
 SCHEDULE_FORM = IdFormat("ck:form:{guild}", guild=_GUILD)

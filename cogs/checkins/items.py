@@ -1,82 +1,94 @@
 """Check-ins' persistent controls: the reminder's four buttons and the opt-in button on the
-survey's thank-you. Each reads what it needs from the database when clicked, so they keep
-working after a restart, and each checks the clicker is the member it was sent to."""
+survey's thank-you (`render.py` draws them). Each reads what it needs from the database when
+clicked, so they keep working after a restart, and each checks the clicker is the member it
+was sent to."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import discord
 
-from cogs._components import ReportingItem
-from cogs.checkins import ids
-
-if TYPE_CHECKING:
-    from cogs.checkins import CheckIns
-
-REMINDER_BUTTONS = {
-    "start": ("Start now", discord.ButtonStyle.success),
-    "tomorrow": ("Remind me tomorrow", discord.ButtonStyle.secondary),
-    "skip": ("Skip this one", discord.ButtonStyle.secondary),
-    "stop": ("Stop check-ins", discord.ButtonStyle.danger),
-}
-
-
-def _cog(interaction: discord.Interaction) -> CheckIns:
-    cog = interaction.client.get_cog("CheckIns")  # type: ignore[attr-defined]
-    assert cog is not None, "the check-ins cog is not loaded"
-    return cog
+from bot.survey.refs import EngineKind
+from bot.tree import send_ephemeral
+from cogs._components import ReportingItem, as_button, bot_of
+from cogs.checkins import ids, render
+from cogs.survey.present import Presenter
 
 
 class ReminderButton(
     ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.REMINDER.template
 ):
-    def __init__(self, guild_id: int, period: str, action: str) -> None:
-        label, style = REMINDER_BUTTONS[action]
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                custom_id=ids.REMINDER.build(guild=guild_id, period=period, action=action),
-            )
-        )
+    def __init__(
+        self, item: discord.ui.Button[Any], guild_id: int, period: str, action: str
+    ) -> None:
+        super().__init__(item)
         self.guild_id, self.period, self.action = guild_id, period, action
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["guild"]), match["period"], match["action"])
+        return cls(as_button(item), int(match["guild"]), match["period"], match["action"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).reminder_action(
-            interaction, self.guild_id, self.period, self.action
-        )
+        presenter = Presenter.of(interaction)
+        service = presenter.services.checkins
+        guild_id, period, user = self.guild_id, self.period, interaction.user.id
+        enrolment = await service.enrolment(guild_id, user)
+        if enrolment is None:
+            await interaction.response.edit_message(
+                content="You have no check-ins in that server any more.", view=None
+            )
+            return
+        if self.action == "start":
+            screen = await service.begin(guild_id, user, period=period)
+            await presenter.show(interaction, screen, EngineKind.CHECKIN)
+            return
+        if self.action == "tomorrow":
+            until = await service.snooze(guild_id, user, period)
+            zone = enrolment.schedule.zone
+            text = (
+                f"Done: I will remind you again on {render.local_time(until, zone)}."
+                if until is not None
+                else "Your check-ins are not active, so there is nothing to put off. "
+                "`/checkin resume` in the server starts them again."
+            )
+        elif self.action == "skip":
+            await service.skip(guild_id, user, period)
+            text = "Skipped. See you at the next one."
+        else:
+            await service.stop(guild_id, user)
+            text = (
+                "Check-ins stopped: no more reminders. Your earlier check-ins stay in your "
+                "history; `/survey delete` in the server erases everything."
+            )
+        await interaction.response.edit_message(content=text, view=None)
 
 
 class OptInButton(
     ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=ids.OPT_IN.template
 ):
-    def __init__(self, guild_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Set up check-ins",
-                emoji="🗓️",
-                style=discord.ButtonStyle.primary,
-                custom_id=ids.OPT_IN.build(guild=guild_id),
-            )
-        )
+    def __init__(self, item: discord.ui.Button[Any], guild_id: int) -> None:
+        super().__init__(item)
         self.guild_id = guild_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(int(match["guild"]))
+        return cls(as_button(item), int(match["guild"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).open_schedule_form(interaction, self.guild_id)
+        service = bot_of(interaction).services.checkins
+        settings = await service.settings(self.guild_id)
+        if not settings.checkins_enabled:
+            await send_ephemeral(interaction, render.OFF)
+            return
+        form = ScheduleForm(self.guild_id, settings.checkin_interval_weeks)
+        await interaction.response.send_modal(form)
+        form.stop()  # submissions arrive through on_interaction, even after a restart
 
 
 class ScheduleForm(discord.ui.Modal):

@@ -1,4 +1,6 @@
-"""How check-in messages look in Discord: the reminder, status, regimen and history."""
+"""How check-in messages look in Discord: the reminder, status, regimen and history, and
+the check-ins' persistent buttons, built from the formats in `ids` (`items.py` handles
+their clicks)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.checkins.history import History
+from bot.checkins.model import Enrolment, EnrolmentStatus, PauseReason, RegimenEntry
 from bot.checkins.parse import WEEKDAYS
 from bot.checkins.service import CheckinStatus
-from bot.storage.checkins import Enrolment, EnrolmentStatus, PauseReason, RegimenEntry
 from cogs._components import Controls
-from cogs.checkins import items
+from cogs.checkins import ids
 
 WHAT_IS_STORED = (
     "**What is stored:** your schedule and time zone, your regimen (which treatments, "
@@ -21,6 +23,16 @@ WHAT_IS_STORED = (
     "They build your own history; community numbers only ever show groups of several "
     "members. `/checkin stop` ends reminders; `/survey delete` erases all of it."
 )
+OFF = (
+    "Check-ins are switched off in this server. A moderator can switch them on with "
+    "`/survey-admin settings checkins:True`."
+)
+REMINDER_BUTTONS = {
+    "start": ("Start now", discord.ButtonStyle.success),
+    "tomorrow": ("Remind me tomorrow", discord.ButtonStyle.secondary),
+    "skip": ("Skip this one", discord.ButtonStyle.secondary),
+    "stop": ("Stop check-ins", discord.ButtonStyle.danger),
+}
 PAUSE_REASONS = {
     PauseReason.MEMBER: "you paused them",
     PauseReason.DM_CLOSED: "I could not send you a direct message (your DMs are closed)",
@@ -82,8 +94,14 @@ def status_text(status: CheckinStatus, label_of: Callable[[str], str]) -> str:
 
 def reminder_view(guild_id: int, period: str) -> discord.ui.View:
     view = Controls()
-    for action in items.REMINDER_BUTTONS:
-        view.add_item(items.ReminderButton(guild_id, period, action))
+    for action, (label, style) in REMINDER_BUTTONS.items():
+        view.add_item(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                custom_id=ids.REMINDER.build(guild=guild_id, period=period, action=action),
+            )
+        )
     return view
 
 

@@ -15,7 +15,6 @@ from bot.app import AnagenBot
 from bot.results.service import ResultsService
 from bot.storage.guilds import GuildSettings
 from bot.storage.releases import ReleaseRecord
-from bot.survey.panel import Panels
 from bot.tree import report_error, send_ephemeral
 from cogs._components import dispatch_direct
 from cogs.survey import panel
@@ -45,7 +44,7 @@ class SurveyAdmin(
     def __init__(self, bot: AnagenBot, results: ResultsService) -> None:
         self.bot = bot
         self.results = results
-        self.poster = panel.PanelPoster(bot, Panels(bot.db, bot.questionnaire.title))
+        self.poster = panel.PanelPoster(bot)
         super().__init__()
 
     async def cog_load(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.survey.refs import EngineKind, ResponseRef
 from bot.survey.screens import QuestionScreen
 from cogs.survey import ids
 
@@ -13,11 +14,13 @@ class AnswerForm(discord.ui.Modal):
     submissions are handled by `Survey.on_interaction`, not by this object: that way a form
     opened before a restart (or submitted very quickly) still reaches the survey."""
 
-    def __init__(self, screen: QuestionScreen, book: str = "") -> None:
+    def __init__(self, screen: QuestionScreen, kind: EngineKind = EngineKind.SURVEY) -> None:
         question = screen.step.question
         super().__init__(
             title=f"Question {screen.number} of {screen.total}",
-            custom_id=ids.FORM.build(rid=f"{book}{screen.response_id}", step=screen.step.key),
+            custom_id=ids.FORM.build(
+                rid=ResponseRef(kind, screen.response_id), step=screen.step.key
+            ),
         )
         current = screen.current.get("")
         default = None
@@ -35,12 +38,3 @@ class AnswerForm(discord.ui.Modal):
                 max_length=min(question.max_length or 6, 4000),
             )
         )
-
-
-def submitted_text(data: dict, field: str = "answer") -> str:
-    """One field of a modal submission (classic rows or label components)."""
-    for row in data.get("components", []):
-        for component in [*row.get("components", []), row.get("component") or {}]:
-            if component.get("custom_id") == field:
-                return str(component.get("value") or "")
-    return ""

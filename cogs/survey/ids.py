@@ -1,11 +1,12 @@
-"""Every custom_id the survey sends, in one place: the items build theirs from these formats
-and discord.py matches incoming clicks against the same ones."""
+"""Every custom_id the survey sends, in one place: `render.py` builds the controls from these
+formats and discord.py matches incoming clicks to the items against the same ones."""
 
 from __future__ import annotations
 
 from cogs._components import IdFormat
 
-# A response reference: its id, with "c" in front for a check-in (same engine, own tables).
+# A response reference (`bot.survey.refs.ResponseRef`): the id, with "c" in front for a
+# check-in (same engine, own tables).
 _RID = r"c?\d+"
 _STEP = r"[a-z0-9_/]+"
 
@@ -24,5 +25,10 @@ ERASE = IdFormat("sv:e:{guild}:{user}:{verdict}", guild=r"\d+", user=r"\d+", ver
 # The form for typed answers: handled by `Survey.on_interaction`, so that a form opened
 # before a restart still reaches the survey.
 FORM = IdFormat("sv:form:{rid}:{step}", rid=_RID, step=_STEP)
+
+# The opt-in to check-ins under the survey's thank-you: sent by the survey, handled by
+# check-ins (their `ids` lists it with their own). In check-ins' "ck:" namespace since its
+# first release, so buttons already sent keep working.
+OPT_IN = IdFormat("ck:o:{guild}", guild=r"\d+")
 
 ALL = (ANSWER, CHOICE, FORM_BUTTON, NAV, CHANGE, START, DECLINE, ERASE, FORM)

@@ -14,11 +14,12 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import discord
 from discord import app_commands
 
+from bot.app import AnagenBot
 from bot.errors import UserFacingError
 from bot.survey.panel import (
     LINES_MAX,
@@ -31,11 +32,9 @@ from bot.survey.panel import (
     check_text,
 )
 from bot.tree import send_ephemeral
-from cogs._components import Controls, Direct, IdFormat, ReportingItem
-from cogs.survey.forms import submitted_text
-
-if TYPE_CHECKING:
-    from bot.app import AnagenBot
+from cogs._components import Controls, Direct, IdFormat, ReportingItem, bot_of, submitted_text
+from cogs.survey._cog import Survey
+from cogs.survey.present import Presenter
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +57,14 @@ def require_manager(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def _poster(interaction: discord.Interaction) -> PanelPoster:
-    cog = interaction.client.get_cog("SurveyAdmin")  # type: ignore[attr-defined]
-    assert cog is not None, "the SurveyAdmin cog is not loaded"
-    poster: PanelPoster = cog.poster
-    return poster
-
-
 async def start_as_the_command(interaction: discord.Interaction) -> None:
-    """Exactly what `/survey start` does, checks (its cooldown) included: the command's own
-    callback, bound to the survey cog, run for this click."""
-    survey = interaction.client.get_cog("Survey")  # type: ignore[attr-defined]
-    assert survey is not None, "the survey cog is not loaded"
-    command: app_commands.Command[Any, ..., Any] = survey.start
+    """Exactly what `/survey start` does, checks (its cooldown) included: the command's
+    checks (shared with the copy bound to the cog), then what its callback runs."""
+    command: app_commands.Command[Any, ..., Any] = Survey.start
     for check in command.checks:
         if not await discord.utils.maybe_coroutine(check, interaction):
             raise app_commands.CheckFailure("a check of /survey start failed")
-    callback: Any = command.callback
-    await callback(survey, interaction)
+    await Presenter.of(interaction).start(interaction)
 
 
 class PanelButton(
@@ -127,7 +116,7 @@ class EditButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], templ
         return cls(int(match["channel"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await _poster(interaction).open_form(interaction, self.channel_id)
+        await PanelPoster(bot_of(interaction)).open_form(interaction, self.channel_id)
 
 
 # Dispatched by `SurveyAdmin.on_interaction`.
@@ -187,10 +176,10 @@ class PanelPoster:
     """Posts, edits, refreshes and removes a server's panel; keeps a refused text (in
     memory, and echoed to the moderator) so nothing typed is lost."""
 
-    def __init__(self, bot: AnagenBot, panels: Panels) -> None:
+    def __init__(self, bot: AnagenBot) -> None:
         self.bot = bot
-        self.panels = panels
-        self._drafts: dict[tuple[int, int], PanelText] = {}  # (server, moderator) -> text
+        self.panels: Panels = bot.services.panels
+        self._drafts = self.panels.drafts  # (server, moderator) -> text
 
     # -- the form ---------------------------------------------------------------------------
 

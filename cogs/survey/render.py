@@ -1,4 +1,9 @@
-"""How survey screens look in Discord: message content, embeds and persistent components."""
+"""How questionnaire screens (the survey's and check-ins') look in Discord: message content,
+embeds and persistent components.
+
+Components are built here from the custom_id formats in `ids`, not from the item classes:
+the items in `items.py` only handle clicks, so drawing a screen never reaches back into the
+code that reacts to one."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import discord
 
 from bot.survey.flow import Step
 from bot.survey.questionnaire import Kind, Questionnaire
+from bot.survey.refs import EngineKind, ResponseRef
 from bot.survey.screens import (
     Advice,
     NoticeKind,
@@ -19,12 +25,19 @@ from bot.survey.screens import (
     Tone,
 )
 from bot.survey.stage_pictures import StagePicture, picture_for, picture_path
-from cogs._components import Controls
-from cogs.survey import items
+from cogs._components import Controls, discord_markup
+from cogs.survey import ids
 
 MAX_BUTTON_CHOICES = 20  # four rows of five; the fifth row holds back/skip/pause
 ECHO_LIMIT = 300
 NOTE_ICONS = {Tone.SAVED: "✅", Tone.CORRECTION: "⚠️", Tone.INFO: "ℹ️"}  # noqa: RUF001
+NAV_LABELS = {
+    "back": ("Back", "◀", discord.ButtonStyle.secondary),
+    "skip": ("Skip", "⏭", discord.ButtonStyle.secondary),
+    "pause": ("Pause", "⏸", discord.ButtonStyle.secondary),
+    "continue": ("Continue", "▶", discord.ButtonStyle.primary),
+    "done": ("Done", "✅", discord.ButtonStyle.success),
+}
 
 
 @dataclass
@@ -78,23 +91,118 @@ def _note(screen: Screen) -> str:
     if note is None:
         return ""
     limit = ECHO_LIMIT if note.tone is Tone.SAVED else 900
-    return f"{NOTE_ICONS[note.tone]} {_clip(note.text, limit)}\n\n"
+    text = note.text if note.tone is Tone.SAVED else discord_markup(note.text)
+    return f"{NOTE_ICONS[note.tone]} {_clip(text, limit)}\n\n"
 
 
 def render(
-    screen: Screen, questionnaire: Questionnaire, *, in_dm: bool, book: str = ""
+    screen: Screen,
+    questionnaire: Questionnaire,
+    *,
+    in_dm: bool,
+    kind: EngineKind = EngineKind.SURVEY,
 ) -> Rendered:
-    """`book` prefixes response ids in custom_ids: "" for the survey, "c" for check-ins."""
+    """`kind` names the engine in the controls' response references (custom_ids)."""
     if isinstance(screen, QuestionScreen):
-        rendered = _question(screen, in_dm, book)
+        rendered = _question(screen, in_dm, kind)
         rendered.picture = picture_for(questionnaire, screen.step.question.id)
         return rendered
     if isinstance(screen, SummaryScreen):
-        return _summary(screen, questionnaire, book)
-    return _notice(screen, book)
+        return _summary(screen, questionnaire, kind)
+    return _notice(screen, kind)
 
 
-def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
+def answer_button(
+    rid: str, step: str, value: str, label: str, selected: bool, row: int | None
+) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label=label[:80],
+        style=discord.ButtonStyle.primary if selected else discord.ButtonStyle.secondary,
+        custom_id=ids.ANSWER.build(rid=rid, step=step, value=value),
+        row=row,
+    )
+
+
+def choice_select(
+    rid: str,
+    step: str,
+    field: str,
+    options: list[discord.SelectOption],
+    *,
+    placeholder: str,
+    max_values: int,
+) -> discord.ui.Select[Any]:
+    return discord.ui.Select(
+        custom_id=ids.CHOICE.build(rid=rid, step=step, field=field),
+        options=options or [discord.SelectOption(label="-")],
+        placeholder=placeholder[:150] or None,
+        min_values=1,
+        max_values=max_values,
+    )
+
+
+def form_button(rid: str, step: str) -> discord.ui.Button[Any]:
+    """Opens a form for number and text questions (the only way in a server channel)."""
+    return discord.ui.Button(
+        label="Answer",
+        emoji="✏️",
+        style=discord.ButtonStyle.primary,
+        custom_id=ids.FORM_BUTTON.build(rid=rid, step=step),
+    )
+
+
+def nav_button(
+    rid: str, step: str, action: str, *, disabled: bool = False
+) -> discord.ui.Button[Any]:
+    label, emoji, style = NAV_LABELS[action]
+    return discord.ui.Button(
+        label=label,
+        emoji=emoji,
+        style=style,
+        disabled=disabled,
+        row=4,
+        custom_id=ids.NAV.build(rid=rid, step=step, action=action),
+    )
+
+
+def change_select(
+    rid: str, chunk: int, options: list[discord.SelectOption]
+) -> discord.ui.Select[Any]:
+    """On the summary: pick a question to answer again."""
+    return discord.ui.Select(
+        custom_id=ids.CHANGE.build(rid=rid, chunk=chunk),
+        options=options or [discord.SelectOption(label="-")],
+        placeholder="Change an answer…" if chunk == 0 else "Change a later answer…",
+    )
+
+
+def start_button(guild_id: int, mode: str, surface: str) -> discord.ui.Button[Any]:
+    """Consent: creates the response. The guild travels in the id because DMs have none."""
+    return discord.ui.Button(
+        label="Continue here privately" if surface == "guild" else "Start the survey",
+        style=discord.ButtonStyle.success,
+        custom_id=ids.START.build(guild=guild_id, mode=mode, surface=surface),
+    )
+
+
+def decline_button() -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label="Not now", style=discord.ButtonStyle.secondary, custom_id=ids.DECLINE.build()
+    )
+
+
+def opt_in_button(guild_id: int) -> discord.ui.Button[discord.ui.View]:
+    """The opt-in under the survey's thank-you, where the server runs check-ins (the click
+    is check-ins' to handle)."""
+    return discord.ui.Button(
+        label="Set up check-ins",
+        emoji="🗓️",
+        style=discord.ButtonStyle.primary,
+        custom_id=ids.OPT_IN.build(guild=guild_id),
+    )
+
+
+def _question(screen: QuestionScreen, in_dm: bool, kind: EngineKind) -> Rendered:
     step, question = screen.step, screen.step.question
     lines = [
         f"{_note(screen)}-# Question {screen.number} of about {screen.total}",
@@ -106,15 +214,13 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
     if hint:
         lines.append(f"-# {hint}")
     view = Controls()
-    rid, key = f"{book}{screen.response_id}", step.key
+    rid, key = str(ResponseRef(kind, screen.response_id)), step.key
     current = screen.current.get("")
     if question.kind is Kind.SINGLE and len(question.choices) <= MAX_BUTTON_CHOICES:
         chosen = set(current.choices) if current else set()
         for index, choice in enumerate(question.choices):
             view.add_item(
-                items.AnswerButton(
-                    rid, key, choice.id, choice.label, choice.id in chosen, index // 5
-                )
+                answer_button(rid, key, choice.id, choice.label, choice.id in chosen, index // 5)
             )
     elif question.kind is Kind.SCALE:
         assert question.min is not None
@@ -122,7 +228,7 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
         picked = current.number if current else None
         for index, value in enumerate(range(question.min, question.max + 1)):
             view.add_item(
-                items.AnswerButton(rid, key, str(value), str(value), value == picked, index // 5)
+                answer_button(rid, key, str(value), str(value), value == picked, index // 5)
             )
     elif question.kind in (Kind.SINGLE, Kind.MULTI):
         chosen = set(current.choices) if current else set()
@@ -132,7 +238,7 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
         ]
         multi = question.kind is Kind.MULTI
         view.add_item(
-            items.ChoiceSelect(
+            choice_select(
                 rid,
                 key,
                 "",
@@ -150,7 +256,7 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
                 for c in group_field.choices
             ]
             view.add_item(
-                items.ChoiceSelect(
+                choice_select(
                     rid,
                     key,
                     group_field.id,
@@ -163,11 +269,11 @@ def _question(screen: QuestionScreen, in_dm: bool, book: str) -> Rendered:
         if current is not None and not current.skipped:
             shown = current.number if current.number is not None else current.text
             lines.append(f"-# Your current answer: {_clip(str(shown), 200)}")
-        view.add_item(items.FormButton(rid, key))
-    view.add_item(items.NavButton(rid, key, "back", disabled=not screen.can_go_back))
+        view.add_item(form_button(rid, key))
+    view.add_item(nav_button(rid, key, "back", disabled=not screen.can_go_back))
     if not question.required:
-        view.add_item(items.NavButton(rid, key, "skip"))
-    view.add_item(items.NavButton(rid, key, "pause"))
+        view.add_item(nav_button(rid, key, "skip"))
+    view.add_item(nav_button(rid, key, "pause"))
     return Rendered("\n".join(lines), view=view)
 
 
@@ -199,7 +305,7 @@ def _reply_hint(step: Step, in_dm: bool) -> str:
     return "Press a button, or type a number or a name."
 
 
-def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> Rendered:
+def _summary(screen: SummaryScreen, questionnaire: Questionnaire, kind: EngineKind) -> Rendered:
     rows = [f"**{_clip(r.prompt, 120)}**\n{_clip(r.answer, 180)}" for r in screen.rows]
     description = "\n".join(rows)
     if len(description) > 4000:
@@ -213,7 +319,7 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> 
     if screen.completed:
         return Rendered(_note(screen) or "", embed=embed, view=None)
     view = Controls()
-    rid = f"{book}{screen.response_id}"
+    rid = str(ResponseRef(kind, screen.response_id))
     for chunk in range(0, min(len(screen.rows), 75), 25):
         options = [
             discord.SelectOption(
@@ -221,19 +327,20 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, book: str) -> 
             )
             for r in screen.rows[chunk : chunk + 25]
         ]
-        view.add_item(items.ChangeSelect(rid, chunk // 25, options))
-    view.add_item(items.NavButton(rid, "summary", "back"))
-    view.add_item(items.NavButton(rid, "summary", "done"))
+        view.add_item(change_select(rid, chunk // 25, options))
+    view.add_item(nav_button(rid, "summary", "back"))
+    view.add_item(nav_button(rid, "summary", "done"))
     content = _note(screen) + "Press **Done** to submit, or pick a question to change its answer."
     return Rendered(content, embed=embed, view=view)
 
 
-def _notice(screen: NoticeScreen, book: str) -> Rendered:
+def _notice(screen: NoticeScreen, kind: EngineKind) -> Rendered:
     view = None
     if screen.kind is NoticeKind.PAUSED and screen.response_id is not None:
         view = Controls()
-        view.add_item(items.NavButton(f"{book}{screen.response_id}", "paused", "continue"))
-    return Rendered(_note(screen) + screen.text, embed=advice_embed(screen.advice), view=view)
+        view.add_item(nav_button(str(ResponseRef(kind, screen.response_id)), "paused", "continue"))
+    text = _note(screen) + discord_markup(screen.text)
+    return Rendered(text, embed=advice_embed(screen.advice), view=view)
 
 
 URGENT_HELP = (

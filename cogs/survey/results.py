@@ -27,7 +27,7 @@ from bot.results.published import (
 from bot.results.releases import ReleaseStatus
 from bot.results.service import ExportFile, ResultsService
 from bot.storage.guilds import GuildSettings
-from cogs._components import IdFormat, ReportingItem
+from cogs._components import IdFormat, ReportingItem, bot_of
 
 READY_PREFIX = "ready:"
 
@@ -90,9 +90,7 @@ def pick_view(offered: list[tuple[str, str]], current: str | None = None) -> dis
 
 
 def _results(interaction: discord.Interaction) -> ResultsService:
-    services = interaction.client.services  # type: ignore[attr-defined]
-    results: ResultsService = services.results
-    return results
+    return bot_of(interaction).services.results
 
 
 async def _check_access(interaction: discord.Interaction, results: ResultsService) -> int:

@@ -17,7 +17,7 @@ from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
 from bot.treatments.service import MAX_SUGGESTION, TooManyWaiting, TreatmentService
 from bot.tree import send_ephemeral
-from cogs._components import ReportingItem, label_of
+from cogs._components import ReportingItem, bot_of, label_of
 from cogs.treatments import ids
 from cogs.treatments.render import (
     browse_embed,
@@ -35,10 +35,9 @@ QUEUE_PAGE = 4
 SUGGEST_PER_HOUR = 3
 
 
-def _cog(interaction: discord.Interaction) -> Treatments:
-    cog = interaction.client.get_cog("Treatments")  # type: ignore[attr-defined]
-    assert cog is not None
-    return cog
+def _pages(interaction: discord.Interaction) -> Pages:
+    """The pages a click opens, over the bot's treatment service (no cog lookup by name)."""
+    return Pages(bot_of(interaction).services.treatments)
 
 
 def nothing_found(service: TreatmentService, query: str) -> str:
@@ -73,12 +72,12 @@ class RelatedButton(
         return cls(match["id"], label_of(item))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
-        treatment = cog.service.kb.get(self.treatment_id)
+        pages = _pages(interaction)
+        treatment = pages.service.kb.get(self.treatment_id)
         if treatment is None:
             await send_ephemeral(interaction, "That entry no longer exists.")
             return
-        embed, view = await cog.entry(interaction, treatment)
+        embed, view = await pages.entry(interaction, treatment)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -106,7 +105,7 @@ class SafetyButton(
         return cls(match["id"], label_of(item) or "Safety")
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        treatment = _cog(interaction).service.kb.get(self.treatment_id)
+        treatment = _pages(interaction).service.kb.get(self.treatment_id)
         if treatment is None:
             await send_ephemeral(interaction, "That entry no longer exists.")
             return
@@ -139,7 +138,7 @@ class PageButton(
 
     async def handle(self, interaction: discord.Interaction) -> None:
         target = self.page + (1 if self.direction == "next" else -1)
-        embed, view = _cog(interaction).browse_page(self.category or None, target)
+        embed, view = _pages(interaction).browse_page(self.category or None, target)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -170,8 +169,8 @@ class ResolveButton(
                 interaction, "Only members with Manage Server can resolve suggestions."
             )
             return
-        cog = _cog(interaction)
-        done = await cog.service.resolve(
+        pages = _pages(interaction)
+        done = await pages.service.resolve(
             interaction.guild_id, self.suggestion_id, self.verdict == "accept", interaction.user.id
         )
         note = (
@@ -179,26 +178,16 @@ class ResolveButton(
             if done
             else f"Suggestion #{self.suggestion_id} was already handled."
         )
-        content, embed, view = await cog.queue_page(interaction.guild_id, 0, note)
+        content, embed, view = await pages.queue_page(interaction.guild_id, 0, note)
         await interaction.response.edit_message(content=content, embed=embed, view=view)
 
 
-class Treatments(commands.Cog):
-    treatment = app_commands.Group(
-        name="treatment", description="Look up hair-loss treatments and what members report"
-    )
+class Pages:
+    """What the lookups show: entries, browse pages and the moderators' queue, with their
+    buttons. Shared by the commands and the buttons, which reach it from the bot."""
 
-    def __init__(self, bot: AnagenBot) -> None:
-        self.bot = bot
-        self.service = bot.services.treatments
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
-
-    # -- building blocks ----------------------------------------------------------------------
+    def __init__(self, service: TreatmentService) -> None:
+        self.service = service
 
     def resolve_name(self, query: str) -> Treatment:
         treatment = self.service.find(query)
@@ -274,6 +263,23 @@ class Treatments(commands.Cog):
         )
         return note, embed, view
 
+
+class Treatments(commands.Cog):
+    treatment = app_commands.Group(
+        name="treatment", description="Look up hair-loss treatments and what members report"
+    )
+
+    def __init__(self, bot: AnagenBot) -> None:
+        self.bot = bot
+        self.service = bot.services.treatments
+        self.pages = Pages(self.service)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RelatedButton, SafetyButton, PageButton, ResolveButton)
+
     async def name_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -299,11 +305,11 @@ class Treatments(commands.Cog):
     async def lookup(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
     ) -> None:
-        if (symptom := self.symptom_reply(name)) is not None:
+        if (symptom := self.pages.symptom_reply(name)) is not None:
             embed, view = symptom
             await interaction.response.send_message(embed=embed, view=view)
             return
-        treatment = self.resolve_name(name)
+        treatment = self.pages.resolve_name(name)
         # Where results are for moderators only, a moderator's lookup (which shows them)
         # is private too; anyone else's leaves them out and may be public.
         private = interaction.guild_id is not None and await self.service.reports_private(
@@ -311,7 +317,7 @@ class Treatments(commands.Cog):
         )
         # Acknowledged first: the reply waits for the database, never for Discord's 3 s.
         await interaction.response.defer(thinking=True, ephemeral=private)
-        embed, view = await self.entry(interaction, treatment)
+        embed, view = await self.pages.entry(interaction, treatment)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @treatment.command(name="compare", description="Two treatments side by side")
@@ -322,7 +328,7 @@ class Treatments(commands.Cog):
         a: app_commands.Range[str, 1, 200],
         b: app_commands.Range[str, 1, 200],
     ) -> None:
-        first, second = self.resolve_name(a), self.resolve_name(b)
+        first, second = self.pages.resolve_name(a), self.pages.resolve_name(b)
         if first.id == second.id:
             raise UserFacingError(f"Both names are {first.name}; pick two different treatments.")
         view = discord.ui.View(timeout=None)
@@ -352,7 +358,7 @@ class Treatments(commands.Cog):
         text = clean_text(text)
         if len(text) < 5:
             raise UserFacingError("Please write what should change, in a few words at least.")
-        treatment = self.resolve_name(name)
+        treatment = self.pages.resolve_name(name)
         try:
             number = await self.service.suggest(
                 interaction.guild_id, interaction.user.id, treatment, text
@@ -376,7 +382,7 @@ class Treatments(commands.Cog):
     @app_commands.guild_only()
     async def suggestions(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        content, embed, view = await self.queue_page(interaction.guild_id, 0)
+        content, embed, view = await self.pages.queue_page(interaction.guild_id, 0)
         kwargs: dict = {"content": content or None, "ephemeral": True}
         if embed is not None:
             kwargs["embed"] = embed
@@ -397,7 +403,7 @@ class Treatments(commands.Cog):
     async def treatments(
         self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None
     ) -> None:
-        embed, view = self.browse_page(category.value if category else None, 0)
+        embed, view = self.pages.browse_page(category.value if category else None, 0)
         await interaction.response.send_message(embed=embed, view=view)
 
 
