@@ -19,7 +19,7 @@ Usefulness: of the cells of the ready-made comparisons whose true count is at le
 share a release shows as a number (goal: ≥ 50 % at 50 members, ≥ 80 % at 200), and the
 charts it would send with nothing drawn (goal: 0).
 
-A benchmark, not a test: it asserts nothing (tests/test_release_attack.py does, on fewer
+A benchmark, not a test: it asserts nothing (tests/audits/test_release_attack.py does, on fewer
 trials).
 """
 

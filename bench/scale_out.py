@@ -185,8 +185,9 @@ def bot_environment(double: DiscordDouble, database: PostgresLocation) -> dict[s
 async def spawn(
     double: DiscordDouble, database: PostgresLocation, log: Path, shards: str
 ) -> asyncio.subprocess.Process:
-    """`anagen run --shards … --shard-count 2` in its own process (as tests/test_crash_safety
-    does); returns once it has identified, so its migrations are done before the next starts."""
+    """`anagen run --shards … --shard-count 2` in its own process (as
+    tests/processes/test_crash_safety.py does); returns once it has identified, so its
+    migrations are done before the next starts."""
     identified = double.identify_count
     with log.open("ab") as sink:
         process = await asyncio.create_subprocess_exec(

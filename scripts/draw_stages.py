@@ -11,7 +11,7 @@ repository root, and commit the PNGs with the change:
 questionnaire (`bot/survey/questionnaires/`), never typed here: a stage choice that has no
 drawing stops the script with a message saying where to add one. The output is
 deterministic: the same matplotlib and Pillow versions write the same bytes, which
-tests/test_stage_pictures.py checks against the checked-in files.
+tests/unit/test_stage_pictures.py checks against the checked-in files.
 
 Only matplotlib is used, with what it brings along: numpy for the shapes and Pillow, which
 matplotlib writes its PNGs with, to store each picture with 64 colours (a third of the size).

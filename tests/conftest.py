@@ -156,27 +156,19 @@ def member(double: DiscordDouble) -> User:
 
 
 # -- tiers ------------------------------------------------------------------------------------
-# Every test gets one tier marker, from what it uses (CONTRIBUTING.md, "Tests"):
+# Test files live in a folder by the highest tier of their tests (tests/unit, storage, bot,
+# processes, audits, and the Discord double's own tests beside it in tests/double), and every
+# test gets one tier marker (CONTRIBUTING.md, "Tests"):
 #   unit      pure code, no database and no Discord
 #   storage   a real database of each backend (the `db`/`db_location` fixtures)
 #   bot       the real discord.py client against the Discord double (the `double` fixture)
-#   processes separate processes, killed or sharded (files listed below)
-#   audits    the privacy attack on releases
-#   double    the Discord double's own tests
-# Bot-level tests run on SQLite; `--bot-backend=postgresql` runs their PostgreSQL half (a
-# step of its own in the README's test command and in CI).
-PROCESS_FILES = frozenset(
-    {
-        "test_checkin_crash.py",
-        "test_crash_safety.py",
-        "test_scale_out.py",
-        "test_sharding.py",
-        "test_cli_discord.py",
-        "test_cli_preview.py",
-        "test_cli_terminal.py",
-    }
-)
-AUDIT_FILES = frozenset({"test_release_attack.py"})
+#   processes separate processes, killed, sharded or on a terminal (tests/processes)
+#   audits    the privacy attack on releases (tests/audits)
+#   double    the Discord double's own tests (tests/double)
+# A test's marker follows what it uses, so the unit tests of a file in tests/bot stay in the
+# fast lane. Bot-level tests run on SQLite; `--bot-backend=postgresql` runs their PostgreSQL
+# half (a step of its own in the README's test command and in CI).
+FOLDER_TIERS = ("processes", "audits", "double")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -189,14 +181,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _tier(item: pytest.Item) -> str:
-    name = item.path.name
+    folder = item.path.parent.name
     fixtures = set(getattr(item, "fixturenames", ()))
-    if name.startswith("test_double_"):
-        return "double"
-    if name in AUDIT_FILES:
-        return "audits"
-    if name in PROCESS_FILES:
-        return "processes"
+    if folder in FOLDER_TIERS:
+        return folder
     if "double" in fixtures:
         return "bot"
     if fixtures & {"db", "db_location", "postgres", "postgres_server"}:

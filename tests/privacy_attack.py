@@ -1,5 +1,5 @@
 """The differencing attack on releases, and how useful releases stay (shared by
-tests/test_release_attack.py and bench/privacy.py).
+tests/audits/test_release_attack.py and bench/privacy.py).
 
 The attacker is the strongest one the batch rule must resist: they read every public number
 of two consecutive releases (the overview, every comparison either way round, every

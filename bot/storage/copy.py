@@ -26,7 +26,7 @@ from bot.storage.tx import Tx
 log = logging.getLogger(__name__)
 
 # Every table of Anagen's data, parents before the tables whose foreign keys point at them.
-# A new migration's table must be added here: tests/test_db_copy.py compares this list with
+# A new migration's table must be added here: tests/storage/test_db_copy.py compares this list with
 # the tables the migrations create, and the order with their foreign keys.
 TABLES: tuple[str, ...] = (
     "meta",

@@ -5,7 +5,7 @@ Every control here is a pointer: the button's custom_id names no member and no s
 click carries both), the form's names the channel to post in, and the panel's words and
 place are re-read from the database. They are dispatched by `SurveyAdmin.on_interaction`
 through `dispatch_direct`, so they work after a restart without being registered with
-discord.py's view store (whose meta-test, tests/test_components.py, lists the survey's
+discord.py's view store (whose meta-test, tests/bot/test_components.py, lists the survey's
 own formats only)."""
 
 from __future__ import annotations

@@ -21,11 +21,11 @@ from cogs.checkins import ids as checkin_ids
 from cogs.survey import ids as survey_ids
 from cogs.survey.results import IDS as results_ids
 from cogs.treatments import ids as treatment_ids
+from tests.bot.test_results_e2e import member_answers
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import iter_components
 from tests.releases_driver import publish
 from tests.survey_driver import CLICKS, answer_step, seed_response, start_survey, step_of
-from tests.test_results_e2e import member_answers
 
 FORMATS = (*survey_ids.ALL, *results_ids, *treatment_ids.ALL, *checkin_ids.ALL)
 FORMS = (survey_ids.FORM, checkin_ids.SCHEDULE_FORM)

@@ -16,9 +16,9 @@ from aiohttp.client_reqrep import ConnectionKey
 
 from bot.cli import unreachable
 from tests.double import DiscordDouble
-from tests.test_cli import GOOD_TOKEN, VARIABLES
+from tests.unit.test_cli import GOOD_TOKEN, VARIABLES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def anagen_against(api: str, gateway: str, token: str, tmp_path: Path) -> tuple[int, str]:

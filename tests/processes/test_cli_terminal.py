@@ -20,9 +20,9 @@ from bot.survey.answers import Answer
 from bot.survey.questionnaire import load_questionnaire
 from tests.releases_driver import publish
 from tests.survey_driver import seed_response
-from tests.test_cli import VARIABLES
+from tests.unit.test_cli import VARIABLES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RED_PROBLEM = "\x1b[31mPROBLEM\x1b[0m"
 GUILD = 428_000_000_000_000_009
 

@@ -16,7 +16,7 @@ from bot.storage.checkins import CheckinRepository, PauseReason, ReminderState
 from bot.storage.location import DatabaseLocation
 from bot.storage.tx import Tx
 from tests.databases import env_value
-from tests.test_cli import run_anagen
+from tests.unit.test_cli import run_anagen
 
 GUILD, OTHER_GUILD = 111, 222
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from bot.storage import Database
 from bot.storage.responses import SURVEY
 from bot.storage.tx import Tx
 from bot.survey.answers import Answer
-from tests.test_cli import VARIABLES
+from tests.unit.test_cli import VARIABLES
 
 GUILD = 428_000_000_000_000_007
 QUESTIONNAIRE = """\

@@ -29,8 +29,8 @@ from bot.storage.tx import Tx
 from tests.databases import fresh_schema, rows
 from tests.double import DiscordDouble, Message, User
 from tests.double.model import Guild
+from tests.processes.test_crash_safety import answer_until_killed, launch
 from tests.survey_driver import click_through, stored_steps
-from tests.test_crash_safety import answer_until_killed, launch
 
 # Processes killed with SIGKILL: the slow lane (README, "run the tests").
 pytestmark = [

@@ -26,8 +26,8 @@ from bot.storage.guilds import GuildSettings, GuildSettingsRepository
 from bot.storage.location import DatabaseLocation
 from bot.storage.tx import Tx
 from tests.double import DiscordDouble, User
+from tests.processes.test_crash_safety import launch
 from tests.survey_driver import rows
-from tests.test_crash_safety import launch
 
 # Processes killed with SIGKILL: the slow lane (README, "run the tests").
 pytestmark = [

@@ -28,7 +28,7 @@ from bot.survey.stage_pictures import (
 )
 from scripts.draw_stages import SOFTWARE_KEY, main, planned_stages, software
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "draw_stages.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_WIDTH, MAX_BYTES = 1000, 150_000

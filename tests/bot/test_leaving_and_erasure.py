@@ -17,10 +17,10 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.location import DatabaseLocation
 from bot.survey.flow import Answer
+from tests.bot.test_results_e2e import member_answers
 from tests.databases import env_value, rows
 from tests.double import DiscordDouble, User
 from tests.survey_driver import click_through, seed_response, start_survey
-from tests.test_results_e2e import member_answers
 
 
 async def test_a_member_who_left_cannot_start_from_an_old_consent_dm(

@@ -21,7 +21,7 @@ from bot.storage.responses import SURVEY
 from bot.storage.tx import Tx
 from bot.survey.answers import Answer
 from tests.checkin_driver import store_checkin
-from tests.test_cli import VARIABLES
+from tests.unit.test_cli import VARIABLES
 
 SERVER, OTHER, WRONG = 428_000_000_000_000_001, 428_000_000_000_000_002, 123
 WHEN = datetime(2026, 3, 2, 8, tzinfo=UTC)

@@ -22,13 +22,13 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.location import DatabaseLocation
 from bot.survey.questionnaire import load_questionnaire
+from tests.bot.test_results_e2e import member_answers
 from tests.checkin_driver import run_until
 from tests.conftest import BotStarter
 from tests.databases import rows
 from tests.double import DiscordDouble, User
 from tests.releases_driver import publish
 from tests.survey_driver import seed_response, treatment_answers
-from tests.test_results_e2e import member_answers
 
 
 async def seed(db: Database, guild_id: int, count: int, start: int = 0, seed: int = 7) -> None:
@@ -172,7 +172,7 @@ async def test_itch_by_burning_is_comparable_again(
 async def test_a_hidden_group_is_marked_on_the_chart(
     double: DiscordDouble, bot: AnagenBot, member: User
 ) -> None:
-    from tests.test_results_e2e import seed as seed_patterns
+    from tests.bot.test_results_e2e import seed as seed_patterns
 
     await seed_patterns(bot, double.guild.id, 30, 3)  # 3 diffuse thinners: few in Norwood 5-7
     await publish(bot.services.results.releases, double.guild.id)

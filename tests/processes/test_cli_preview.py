@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.test_cli import VARIABLES
+from tests.unit.test_cli import VARIABLES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -17,14 +17,14 @@ from bot.survey.service import CLOSED
 from cogs._components import discord_markup
 from cogs.survey import ids as survey_ids
 from cogs.survey import panel
+from tests.bot.test_components import sent_components
+from tests.bot.test_releases_e2e import seed
 from tests.conftest import BotStarter
 from tests.databases import rows
 from tests.double import DiscordDouble, Interaction, Message, User
 from tests.double.model import iter_components
 from tests.releases_driver import publish
 from tests.survey_driver import step_of
-from tests.test_components import sent_components
-from tests.test_releases_e2e import seed
 
 TITLE = "Take our scalp survey"
 TEXT = "Five minutes, private, in your DMs. It helps us all see what works. Thanks!"

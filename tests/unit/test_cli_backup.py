@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.storage import Database
-from tests.test_cli import VARIABLES
+from tests.unit.test_cli import VARIABLES
 
 DATED = re.compile(r"^anagen-\d{4}-\d{2}-\d{2}\.db$")
 

@@ -346,7 +346,7 @@ async def test_import_replies_from_the_seed_thread(
     # Two replies in the thread's format (Age / Balding / Pain / Itch / Shedding / Dandruff):
     # the second one describes its shedding and dandruff in the past tense.
     replies = tmp_path / "replies.txt"
-    replies.write_text((Path(__file__).parent / "fixtures" / "thread_replies.txt").read_text())
+    replies.write_text((Path(__file__).parents[1] / "fixtures" / "thread_replies.txt").read_text())
     monkeypatch.setenv("ANAGEN_DATABASE", env_value(settings.database))
     monkeypatch.chdir(tmp_path)
 

@@ -13,10 +13,10 @@ from bot.survey.flow import Answer
 from bot.treatments.advice import AdviceBook
 from bot.treatments.knowledge import Fact, Treatment
 from cogs.survey.render import URGENT_HELP
+from tests.bot.test_checkin_export import answer_checkin
 from tests.checkin_driver import enable_checkins, opt_in
 from tests.double import DiscordDouble, Message, User
 from tests.survey_driver import click_through, start_survey
-from tests.test_checkin_export import answer_checkin
 
 LOOKUPS_PER_MEMBER = 5  # under /treatment lookup's cooldown (6 in 30 s)
 

@@ -19,7 +19,7 @@ import pytest
 from bot.results import importer
 from bot.results.importer import MAX_FILE_BYTES, parse_reply, split_replies
 
-FIXTURE = Path(__file__).parent / "fixtures" / "thread_replies.txt"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "thread_replies.txt"
 
 
 class _CountingPattern:

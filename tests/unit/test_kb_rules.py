@@ -1,7 +1,7 @@
 """Source and status rules of the knowledge base: no mirror or marketing host, a year on every
 label, and devices are FDA-cleared rather than approved.
 
-Each test writes a small temporary treatments.toml, like tests/test_treatments_knowledge.py,
+Each test writes a small temporary treatments.toml, like tests/unit/test_treatments_knowledge.py,
 and checks that the loader (which `anagen kb check` and `anagen check` use) names the problem.
 """
 

@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MEMBERS = 8
 
 
