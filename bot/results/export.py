@@ -142,7 +142,13 @@ class Exporter:
                             "type": "0/1",
                             "question": prompt,
                             "description": f"1 if “{choice.label}” was chosen, 0 if not; "
-                            "empty when the question was not answered.",
+                            "empty when the question was not answered"
+                            + (
+                                f" or the response answered a questionnaire version before "
+                                f"{choice.since}, which did not offer it."
+                                if choice.since > 1
+                                else "."
+                            ),
                         }
                     )
             elif question.kind in (Kind.NUMBER, Kind.SCALE):
@@ -236,10 +242,19 @@ class Exporter:
                 imported_original=originals.get(rid, ""),
             )
             self._fill(row, answers.get(rid, []))
+            self._not_offered(row, version)
             rows.append(row)
         # by pseudonym, not by response id: the ids follow the order members started in
         rows.sort(key=lambda r: str(r["respondent"]))
         return rows
+
+    def _not_offered(self, row: dict[str, object], version: int) -> None:
+        """A choice the response's questionnaire version never offered is unknown, not 0."""
+        for question in self.questionnaire.questions:
+            if question.kind is Kind.MULTI:
+                for choice in question.choices:
+                    if choice.since > version:
+                        row[f"{question.id}.{choice.id}"] = ""
 
     def _fill(self, row: dict[str, object], answers: list[tuple]) -> None:
         skipped_keys: list[str] = []

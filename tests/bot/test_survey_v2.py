@@ -208,3 +208,21 @@ async def test_the_stage_question_shows_its_reference_picture_and_the_next_drops
     following = await answer_until_next(double, member, question, CLICKS)
     assert step_of(following) == "areas"
     assert following.attachments == []
+
+
+async def test_exports_leave_a_choice_empty_where_the_version_never_offered_it(
+    db: Database,
+) -> None:
+    from bot.results.service import ResultsService
+
+    results = ResultsService(db, QUESTIONNAIRE)
+    chose = {("treatments", ""): Answer(choices=("finasteride",))}
+    await seed_response(db, 5, 1, chose, version=1)
+    await seed_response(db, 5, 2, chose, version=2)
+    exported = await results.exports.export_rows(5)
+    by_version = {row["questionnaire_version"]: row for row in exported}
+    assert by_version[1]["treatments.spironolactone"] == ""  # never offered: unknown
+    assert by_version[2]["treatments.spironolactone"] == 0
+    assert by_version[1]["treatments.finasteride"] == by_version[2]["treatments.finasteride"] == 1
+    [column] = [c for c in results.exports.columns() if c["column"] == "treatments.spironolactone"]
+    assert "before 2, which did not offer it" in column["description"]
