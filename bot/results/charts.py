@@ -327,8 +327,21 @@ def grouped_percentages(
         borderaxespad=0,
     )
     figure.tight_layout()
-    drawn = {
-        "kind": "grouped",
+    drawn = _drawn_groups("grouped", title, levels, groups, table, hidden_groups)
+    return _png(figure, drawn)
+
+
+def _drawn_groups(
+    kind: str,
+    title: str,
+    levels: Sequence[str],
+    groups: Sequence[tuple[str, str, Sequence[str]]],
+    table: Sequence[Sequence[float | None]],
+    hidden_groups: Sequence[str],
+) -> dict[str, Any]:
+    """What a grouped chart shows, cell by cell, stored in its PNG for tests and readers."""
+    return {
+        "kind": kind,
         "title": title,
         "levels": list(levels),
         "groups": [
@@ -349,7 +362,6 @@ def grouped_percentages(
         ],
         "hidden_groups": [{"label": label, "drawn": "hidden"} for label in hidden_groups],
     }
-    return _png(figure, drawn)
 
 
 def _share(text: str, total_text: str) -> int | None:
@@ -498,28 +510,7 @@ def share_rows(
     bottom.set_xlabel("% of the group (counts rounded to 5)", fontsize=layout.text)
     figure.suptitle(_wrap(title, layout.wrap * 2), fontsize=layout.title)
     figure.tight_layout()
-    drawn = {
-        "kind": "rows",
-        "title": title,
-        "levels": list(levels),
-        "groups": [
-            {
-                "label": label,
-                "total": total,
-                "cells": [
-                    {
-                        "level": level,
-                        "text": text,
-                        "share": share,
-                        "drawn": "bar" if share is not None else "hidden",
-                    }
-                    for level, text, share in zip(levels, texts, row, strict=True)
-                ],
-            }
-            for (label, total, texts), row in zip(groups, table, strict=True)
-        ],
-        "hidden_groups": [{"label": label, "drawn": "hidden"} for label in hidden_groups],
-    }
+    drawn = _drawn_groups("rows", title, levels, groups, table, hidden_groups)
     return _png(figure, drawn, layout)
 
 
