@@ -27,6 +27,11 @@ DELETE = (
     "release, which comes after the server's next batch of changes (your erasure counts as "
     "one), at most once a day."
 )
+INDEPENDENT = (
+    "Anagen is an independent open-source project. It is not affiliated with any company, "
+    "product or brand of the same name, and it sells nothing and earns nothing from the "
+    "treatments it describes."
+)
 
 
 def about_embed(version: str, source_url: str) -> discord.Embed:
@@ -41,6 +46,7 @@ def about_embed(version: str, source_url: str) -> discord.Embed:
     embed.add_field(name="What is stored", value=STORED, inline=False)
     embed.add_field(name="Who sees it", value=WHO_SEES, inline=False)
     embed.add_field(name="Deleting your data", value=DELETE, inline=False)
+    embed.add_field(name="Who makes it", value=INDEPENDENT, inline=False)
     embed.add_field(name="Source code", value=source_url, inline=False)
     embed.set_footer(text=f"Anagen {version}")
     return embed

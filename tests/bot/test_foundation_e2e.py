@@ -37,6 +37,7 @@ async def test_start_syncs_commands_and_answers_about(
     assert reply.message.ephemeral
     assert bot.version in reply.message.text
     assert "/survey delete" in reply.message.text
+    assert "not affiliated with any company" in reply.message.text
 
 
 async def test_second_start_with_same_tree_does_not_sync(
