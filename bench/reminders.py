@@ -70,8 +70,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.survey_load import LogCounter, ValidateLater, running, running_double
 from bot.app import AnagenBot
-from bot.checkins.schedule import Schedule
 from bot.checkins.scheduler import Pacing, ReminderScheduler
+from bot.schedule import Schedule
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository

@@ -1,3 +1,3 @@
 """Anagen: a Discord bot for hair-loss communities."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import pkgutil
@@ -11,10 +12,10 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-import cogs
 from bot import __version__
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock, SystemClock
+from bot.languages import Languages
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.shards import ShardScope, format_shard_ids, shard_problem, share_of
@@ -22,17 +23,25 @@ from bot.storage import Database
 from bot.storage.meta import MetaRepository
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Questionnaire, load_questionnaire
 from bot.treatments.knowledge import KnowledgeBase, load_knowledge_base
-from bot.tree import AnagenTree
+from bot.tree import AnagenTree, CommandTranslator
 
 log = logging.getLogger(__name__)
+
+
+# The package whose modules are the bot's extensions. Named, never imported here: discord.py
+# loads each by its name, and the core stays below the cogs that use it.
+EXTENSIONS = "cogs"
 
 
 def extension_names() -> list[str]:
     """Every module in the `cogs` package is an extension, except the shared ones whose names
     start with an underscore; a new cog needs no registration."""
+    spec = importlib.util.find_spec(EXTENSIONS)  # finds the folder without running the package
+    if spec is None or spec.submodule_search_locations is None:
+        raise RuntimeError(f"the {EXTENSIONS!r} package of extensions is not installed")
     return sorted(
-        f"{cogs.__name__}.{m.name}"
-        for m in pkgutil.iter_modules(cogs.__path__)
+        f"{EXTENSIONS}.{m.name}"
+        for m in pkgutil.iter_modules(spec.submodule_search_locations)
         if not m.name.startswith("_")
     )
 
@@ -118,6 +127,7 @@ class AnagenBot(commands.AutoShardedBot):
         # Time is injected so tests move it (check-in schedules) instead of sleeping.
         self.clock: Clock = clock or SystemClock()
         self._services: Services | None = None
+        self._languages: Languages | None = None
 
     @property
     def db(self) -> Database:
@@ -131,8 +141,23 @@ class AnagenBot(commands.AutoShardedBot):
             raise RuntimeError("services are built in setup_hook; the bot has not started")
         return self._services
 
+    @property
+    def languages(self) -> Languages:
+        if self._languages is None:
+            raise RuntimeError("languages are read in setup_hook; the bot has not started")
+        return self._languages
+
+    async def language_of(self, interaction: discord.Interaction[Any]) -> str:
+        """The language to answer this interaction in: the member's own choice, else their
+        Discord client's."""
+        return await self.languages.for_interaction(interaction.user.id, str(interaction.locale))
+
     async def setup_hook(self) -> None:
         self._db = await Database.open(self.settings.database, exclusive=True)
+        self._languages = Languages(self._db, self.clock)
+        assert isinstance(self.tree, AnagenTree)
+        self.tree.language_of = self.language_of
+        await self.tree.set_translator(CommandTranslator())
         self._services = Services.build(
             self._db,
             questionnaire=self.questionnaire,
@@ -169,19 +194,26 @@ class AnagenBot(commands.AutoShardedBot):
             return None, "global"
         return discord.Object(id=guild_id), f"guild:{guild_id}"
 
-    def command_tree_payload(self) -> list[dict[str, Any]]:
+    async def command_tree_payload(self) -> list[dict[str, Any]]:
+        """The commands as synced, with their descriptions in every language, so a changed
+        translation is synced like a changed command."""
         guild, _ = self._sync_scope()
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         commands_ = self.tree.get_commands(guild=guild)
-        return sorted(
-            (c.to_dict(self.tree) for c in commands_), key=lambda c: (c["type"], c["name"])
-        )
+        translator = self.tree.translator
+        payload = [
+            await c.get_translated_payload(self.tree, translator)
+            if translator is not None
+            else c.to_dict(self.tree)
+            for c in commands_
+        ]
+        return sorted(payload, key=lambda c: (c["type"], c["name"]))
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync only when the tree changed since the last sync, to spare Discord's rate limit."""
         guild, scope = self._sync_scope()
-        payload = self.command_tree_payload()
+        payload = await self.command_tree_payload()
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_tree_hash:{self.application_id}:{scope}"
         synced_digest = await self.db.read(lambda tx: MetaRepository(tx).value(key))

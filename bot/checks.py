@@ -185,6 +185,55 @@ def _check_knowledge_base(settings: Settings) -> str:
 DATA_CHECKS.extend([_check_questionnaire, _check_knowledge_base])
 
 
+def _check_translations(settings: Settings, report: CheckReport) -> None:
+    """Each questionnaire's translations: a key naming nothing (a typo, a removed id) or
+    left blank is a problem, since its text would silently stay English; a missing key
+    is a warning (that text is shown in English)."""
+    from bot.i18n import TRANSLATED
+    from bot.survey.questionnaire import (
+        CHECKIN_BUNDLED,
+        QuestionnaireError,
+        load_questionnaire,
+    )
+    from bot.survey.translations import (
+        TranslationError,
+        coverage,
+        read_translation,
+        translation_path,
+    )
+
+    for path in (settings.questionnaire_path, CHECKIN_BUNDLED):
+        try:
+            questionnaire = load_questionnaire(path)
+        except QuestionnaireError:
+            continue  # its own check reports it
+        found = []
+        for language in TRANSLATED:
+            file = translation_path(questionnaire, language)
+            if file is None or not file.is_file():
+                continue
+            try:
+                result = coverage(questionnaire, read_translation(file, language))
+            except TranslationError as exc:
+                report.problems.append(str(exc))
+                continue
+            found.append(language)
+            for key in result.extra:
+                report.problems.append(f"translation {file}: {key!r} is not in the questionnaire")
+            for key in result.empty:
+                report.problems.append(f"translation {file}: {key!r} is empty")
+            if result.missing:
+                shown = ", ".join(result.missing[:5]) + (" …" if len(result.missing) > 5 else "")
+                report.warnings.append(
+                    f"translation {file}: {len(result.missing)} texts untranslated (shown in "
+                    f"English): {shown}"
+                )
+        report.passed.append(
+            f"questionnaire {questionnaire.source}: translated into "
+            f"{', '.join(found) if found else 'no other language'}"
+        )
+
+
 async def run_checks(
     settings: Settings, settings_problems: list[str], *, env_file: Path | None = None
 ) -> CheckReport:
@@ -205,4 +254,5 @@ async def run_checks(
             report.problems.extend(exc.problems)
         except ValueError as exc:
             report.problems.append(str(exc))
+    _check_translations(settings, report)
     return report

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import utc_now
+from bot.storage.languages import LanguageRepository
 from bot.storage.releases import ReleaseRepository
 from bot.storage.responses import SURVEY
 from bot.storage.suggestions import SuggestionRepository
@@ -60,6 +61,9 @@ async def erase_member(db: Database, guild_id: int, user_id: int) -> Erased:
         responses, answers = SURVEY.on(tx).erase_member(guild_id, user_id)
         suggested = SuggestionRepository(tx).erase_member(guild_id, user_id)
         checkins = CheckinRepository(tx).erase_member(guild_id, user_id)
+        # The language is the person's, not the server's: kept by user id alone, and
+        # erased with any server's data (it is used again once they use Anagen again).
+        LanguageRepository(tx).erase(user_id)
         if responses or checkins.responses:
             # the next release must leave them out: it counts as a change (no id kept)
             ReleaseRepository(tx).record_erasure(guild_id, utc_now())

@@ -3,6 +3,7 @@ every cog (and the command line) shares the same objects and their caches."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.checkins.service import CheckinService
@@ -38,11 +39,31 @@ def survey_engine(
     survey = SurveyService(db, named) if texts is None else SurveyService(db, named, texts=texts)
     if treatments is not None:
         asked = named[treatments.question]
-        namer = TreatmentNamer(knowledge, entries, {c.id: c.label for c in asked.choices})
+        namer = TreatmentNamer(knowledge, entries, _LabelsAsShown(survey, asked.id))
         for choice in asked.choices:
             if choice.detail is not None:  # "Other: which one?" names a treatment
                 survey.resolvers[choice.detail] = namer
     return survey
+
+
+class _LabelsAsShown(Mapping[str, str]):
+    """A question's choice labels in the language of the member being answered."""
+
+    def __init__(self, survey: SurveyService, question_id: str) -> None:
+        self.survey = survey
+        self.question_id = question_id
+
+    def _choices(self) -> dict[str, str]:
+        return {c.id: c.label for c in self.survey.questionnaire[self.question_id].choices}
+
+    def __getitem__(self, choice_id: str) -> str:
+        return self._choices()[choice_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._choices())
+
+    def __len__(self) -> int:
+        return len(self._choices())
 
 
 @dataclass(frozen=True, slots=True)

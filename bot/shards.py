@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.storage.location import DatabaseLocation
+
+class Location(Protocol):
+    """What the shard checks read of the database's location (`bot.storage.location`'s):
+    its dialect, and its text for the message. Named here so that the storage, which keeps
+    its queries to a `ShardScope`, stands on this module and not the other way round."""
+
+    @property
+    def dialect(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +98,7 @@ def _parse_shard_count(name: str, raw: str, problems: list[str]) -> int | None:
 def read_shards(
     raw_ids: str,
     raw_count: str,
-    database: DatabaseLocation,
+    database: Location,
     problems: list[str],
     *,
     ids_name: str = "ANAGEN_SHARDS",
@@ -135,7 +143,7 @@ def read_shards(
 def shard_problem(
     shard_ids: tuple[int, ...] | None,
     shard_count: int | None,
-    database: DatabaseLocation,
+    database: Location,
     ids_name: str = "ANAGEN_SHARDS",
     count_name: str = "ANAGEN_SHARD_COUNT",
 ) -> str | None:

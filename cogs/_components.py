@@ -13,6 +13,7 @@ from typing import Any
 import discord
 
 from bot.app import AnagenBot
+from bot.i18n import from_discord, set_language
 from bot.tree import report_error
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -51,6 +52,27 @@ def bot_of(interaction: discord.Interaction[Any]) -> AnagenBot:
     if not isinstance(client, AnagenBot):
         raise TypeError(f"Anagen's controls run on AnagenBot, not {type(client).__name__}")
     return client
+
+
+def server_language(bot: AnagenBot, guild_id: int) -> str:
+    """The language of a server's public messages (the panel, announcements): its
+    community's preferred locale, the same for every reader, whoever caused the message."""
+    guild = bot.get_guild(guild_id)
+    return from_discord(None if guild is None else str(guild.preferred_locale))
+
+
+async def enter_language(interaction: discord.Interaction[Any]) -> None:
+    """Answer this click or form in the member's language: it runs in a task of its own,
+    so what it says, down to `bot/`, reads the language from there."""
+    set_language(await bot_of(interaction).language_of(interaction))
+
+
+class Form(discord.ui.Modal):
+    """A modal whose submission is answered in the member's language."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        await enter_language(interaction)
+        return True
 
 
 def submitted_text(data: dict[str, Any], field: str = "answer") -> str:
@@ -92,6 +114,7 @@ class ReportingItem:
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            await enter_language(interaction)
             await self.handle(interaction)
         except Exception as exc:
             await report_error(interaction, exc)

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.erasure import servers_holding
+from bot.i18n import N_, _, ngettext
 from cogs.survey.items import EraseButton
 
 # Discord allows 25 components in a message: 24 servers and a way out.
@@ -21,7 +22,7 @@ class Forget(commands.Cog):
 
     @app_commands.command(
         name="forget-me",
-        description="Erase what Anagen holds about you in a server, even one you have left",
+        description=N_("Erase what Anagen holds about you in a server, even one you have left"),
     )
     @app_commands.checks.cooldown(3, 60.0, key=lambda i: i.user.id)
     async def forget_me(self, interaction: discord.Interaction) -> None:
@@ -29,22 +30,37 @@ class Forget(commands.Cog):
         servers = await servers_holding(self.bot.db, user_id)
         if not servers:
             await interaction.response.send_message(
-                "Anagen holds nothing about you in any server.", ephemeral=True
+                _("Anagen holds nothing about you in any server."), ephemeral=True
             )
             return
         view = discord.ui.View(timeout=None)
         for guild_id in servers[:MAX_SERVERS]:
             guild = self.bot.get_guild(guild_id)
-            name = guild.name if guild is not None else f"server {guild_id}"
-            view.add_item(EraseButton(guild_id, user_id, "erase", f"Erase all in {name}"))
-        view.add_item(EraseButton(servers[0], user_id, "keep", "Keep everything"))
+            label = (
+                # Translators: {name} is the name of a Discord server.
+                _("Erase all in {name}").format(name=guild.name)
+                if guild is not None
+                # Translators: {id} is the id of a server the bot no longer sees.
+                else _("Erase all in server {id}").format(id=guild_id)
+            )
+            view.add_item(EraseButton(guild_id, user_id, "erase", label))
+        view.add_item(EraseButton(servers[0], user_id, "keep", _("Keep everything")))
         listed = len(servers[:MAX_SERVERS])
+        text = ngettext(
+            "Anagen holds answers or other data about you in {count} server. Pressing a "
+            "server's button permanently erases everything about you there: survey answers "
+            "(earlier responses too), check-ins, regimen and schedule, and treatment "
+            "suggestions. It cannot be undone. Published results leave you out from that "
+            "server's next release.",
+            "Anagen holds answers or other data about you in {count} servers. Pressing a "
+            "server's button permanently erases everything about you there: survey answers "
+            "(earlier responses too), check-ins, regimen and schedule, and treatment "
+            "suggestions. It cannot be undone. Published results leave you out from that "
+            "server's next release.",
+            listed,
+        ).format(count=listed)
         await interaction.response.send_message(
-            f"Anagen holds answers or other data about you in {listed} "
-            f"server{'s' if listed > 1 else ''}. Pressing a server's button permanently erases "
-            "everything about you there: survey answers (earlier responses too), check-ins, "
-            "regimen and schedule, and treatment suggestions. It cannot be undone. Published "
-            "results leave you out from that server's next release.",
+            text,
             view=view,
             ephemeral=True,
         )

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
+from bot.i18n import N_, _
 
 
 class Operator(commands.Cog):
@@ -18,18 +19,19 @@ class Operator(commands.Cog):
 
     @app_commands.command(
         name="sync-commands",
-        description="Operators only: push Anagen's slash commands to Discord again",
+        description=N_("Operators only: push Anagen's slash commands to Discord again"),
     )
     @app_commands.default_permissions(administrator=True)
     async def sync_commands(self, interaction: discord.Interaction) -> None:
         if not await self._is_operator(interaction):
             await interaction.response.send_message(
-                "Only Anagen's operators (ANAGEN_OWNER_IDS) can sync commands.", ephemeral=True
+                _("Only Anagen's operators (ANAGEN_OWNER_IDS) can sync commands."),
+                ephemeral=True,
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.sync_commands(force=True)
-        await interaction.followup.send("Slash commands synced.", ephemeral=True)
+        await interaction.followup.send(_("Slash commands synced."), ephemeral=True)
 
 
 async def setup(bot: AnagenBot) -> None:

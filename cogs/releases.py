@@ -13,9 +13,11 @@ import discord
 from discord.ext import commands
 
 from bot.app import AnagenBot
+from bot.i18n import _, speaking
 from bot.results import wording
 from bot.storage.guilds import GuildSettings
 from bot.storage.releases import ReleaseRecord
+from cogs._components import server_language
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +87,14 @@ class ReleaseMaker(commands.Cog):
         settings = await self.results.settings(record.guild_id)
         if settings.announce_channel_id is None or settings.results_visibility != "everyone":
             return
-        overview = await self.results.overview(record.guild_id)
         channel = self.bot.get_partial_messageable(
             settings.announce_channel_id, guild_id=record.guild_id
         )
-        lines = ["**New community results**", *wording.overview_lines(overview)]
-        lines.append(f"-# {wording.rounding_note(overview.k)} Run `/survey results` any time.")
+        with speaking(server_language(self.bot, record.guild_id)):
+            overview = await self.results.overview(record.guild_id)
+            lines = [_("**New community results**"), *wording.overview_lines(overview)]
+            more = _("Run `/survey results` any time.")
+            lines.append(f"-# {wording.rounding_note(overview.k)} {more}")
         kwargs: dict = {"content": "\n".join(lines)[:2000]}
         if overview.png is not None:
             kwargs["file"] = discord.File(io.BytesIO(overview.png), "survey-results.png")

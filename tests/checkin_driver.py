@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 from bot.clock import ManualClock
 from bot.storage import Database
 from bot.storage.clock import stamp
-from bot.storage.responses import checkin_tables
+from bot.storage.responses import Answer, AnswerKey, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer, AnswerKey
 from tests.double import DiscordDouble, Message, User
 
 T = TypeVar("T")

@@ -19,12 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.checkins.model import RegimenEntry
+from bot.i18n import N_, _
 from bot.png import read_text_chunk
-from bot.storage.checkins import CheckinRepository
-from bot.storage.responses import Response, ResponseTables
+from bot.storage.checkins import CheckinRepository, RegimenEntry
+from bot.storage.responses import Answer, AnswerKey, Response, ResponseTables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import Choice, Questionnaire
 
 # The check-in questions the history reads (checkin-v1.toml).
@@ -43,9 +42,13 @@ class MarkKind(StrEnum):
     STOPPED = "stopped"
     DOSE_CHANGED = "dose_changed"
 
-    @property
-    def words(self) -> str:
-        return self.value.replace("_", " ")
+
+_MARK_TEXTS = {
+    # Translators: {treatment} is a treatment's name, e.g. "Finasteride started".
+    MarkKind.STARTED: N_("{treatment} started"),
+    MarkKind.STOPPED: N_("{treatment} stopped"),
+    MarkKind.DOSE_CHANGED: N_("{treatment} dose changed"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ class RegimenMark:
 
     @property
     def text(self) -> str:
-        return f"{self.treatment} {self.kind.words}"
+        return _(_MARK_TEXTS[self.kind]).format(treatment=self.treatment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +306,7 @@ def history_chart(history: History) -> bytes:
         _draw_scales(bottom, series, history.scale)
         _draw_marks((top, bottom), series["marks"])
         _set_time_axis(bottom, series)
-        figure.suptitle("Your check-in history", fontsize=14, fontweight="bold")
+        figure.suptitle(_("Your check-in history"), fontsize=14, fontweight="bold")
         figure.tight_layout(rect=(0, 0, 1, 0.96))
     buffer = io.BytesIO()
     figure.savefig(
@@ -336,7 +339,7 @@ def _month_instant(month: str) -> datetime:
 def _draw_empty(figure: Any) -> None:
     axes = figure.add_subplot(1, 1, 1)
     axes.set_axis_off()
-    axes.text(0.5, 0.5, "No completed check-ins yet", ha="center", va="center", fontsize=13)
+    axes.text(0.5, 0.5, _("No completed check-ins yet"), ha="center", va="center", fontsize=13)
 
 
 def _style(axes: Any) -> None:
@@ -399,19 +402,23 @@ def _draw_shedding(axes: Any, series: dict[str, Any], history: History) -> None:
     axes.set_yticks(ticks, [labels.get(t) or "" for t in ticks], fontsize=9)
     axes.set_ylim(min(ticks) - 0.6, max(ticks) + 0.6)
     axes.set_title(
-        "Shedding: each answer compares with the check-in before, and holds until the next",
+        _("Shedding: each answer compares with the check-in before, and holds until the next"),
         fontsize=10,
         loc="left",
     )
     from matplotlib.patches import Patch
 
     key = [
-        Patch(color=_LESS, label="less shedding"),
-        Patch(color=_SAME, label="about the same"),
-        Patch(color=_MORE, label="more shedding"),
+        Patch(color=_LESS, label=_("less shedding")),
+        Patch(color=_SAME, label=_("about the same")),
+        Patch(color=_MORE, label=_("more shedding")),
     ]
     _legend(axes, key)
     _style(axes)
+
+
+# The lower chart's legend (each question's id was its label).
+_SCALE_LABELS = {ITCH: N_("itch"), BURNING: N_("burning")}
 
 
 def _draw_scales(axes: Any, series: dict[str, Any], scale: tuple[int, int]) -> None:
@@ -424,12 +431,13 @@ def _draw_scales(axes: Any, series: dict[str, Any], scale: tuple[int, int]) -> N
             marker=marker,
             markersize=5,
             linewidth=1.8,
-            label=question_id,
+            label=_(_SCALE_LABELS[question_id]),
         )
     low, high = scale
     axes.set_ylim(low - 0.5, high + 0.5)
     axes.set_yticks(range(low, high + 1, max(1, (high - low) // 5)))
-    axes.set_ylabel(f"{ITCH} and {BURNING} ({low}–{high})", fontsize=9)
+    # Translators: the lower chart's axis: both answers on a scale from {low} to {high}.
+    axes.set_ylabel(_("itch and burning ({low}–{high})").format(low=low, high=high), fontsize=9)
     _legend(axes)
     _style(axes)
 
@@ -459,7 +467,7 @@ def _draw_marks(axes_pair: tuple[Any, Any], marks: list[dict[str, Any]]) -> None
             fontsize=8,
             fontweight="bold",
         )
-    handles, _ = bottom.get_legend_handles_labels()
+    handles, _labels = bottom.get_legend_handles_labels()
     _legend(bottom, [h for h in handles if h not in keys] + keys)
 
 
@@ -482,7 +490,7 @@ def _set_time_axis(axes: Any, series: dict[str, Any]) -> None:
     instants = [
         _instant(item["at"]) for key in ("shedding", ITCH, BURNING) for item in series[key]
     ] + [_month_instant(m["month"]) for m in series["marks"]]
-    instants += [end for _, end in _spans(series)]
+    instants += [end for _start, end in _spans(series)]
     if instants:
         first, last = min(instants), max(instants)
         span = last - first

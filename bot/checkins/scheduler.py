@@ -1,10 +1,11 @@
 """The background task that sends due check-in reminders.
 
-Claiming comes first: `CheckinRepository.claim_due`, run as one unit of work, logs the
-period and moves the enrolment on in one transaction, so a period is claimed at most once,
-and a crash between claim and send leaves a claim the next run takes over
-(`reclaim_interrupted`) instead of a period that is forgotten or sent twice. After that,
-each reminder:
+Claiming comes first: `claim_due`, run as one unit of work, logs the period and moves the
+enrolment on in one transaction, so a period is claimed at most once, and a crash between
+claim and send leaves a claim the next run takes over (`reclaim_interrupted`) instead of a
+period that is forgotten or sent twice. It is also where missed reminders are decided: after
+downtime the periods that came and went collapse into one reminder, for the latest. After
+that, each reminder:
 
 1. is checked again just before sending (enrolment still active, the Discord side's
    `should_send` predicate: check-ins still on in the server, and so on); if not, it is
@@ -31,14 +32,15 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from bot.checkins.model import PauseReason, Reminder, ReminderState
 from bot.checkins.pacing import TokenBucket
 from bot.clock import Clock
+from bot.schedule import catch_up, next_due
 from bot.shards import ShardScope
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository
+from bot.storage.checkins import CheckinRepository, PauseReason, Reminder, ReminderState
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,39 @@ _RECORDS: dict[Outcome, tuple[ReminderState, str | None, PauseReason | None]] = 
 
 async def _always(_: Reminder) -> bool:
     return True
+
+
+def claim_due(
+    checkins: CheckinRepository,
+    now: datetime,
+    run_id: str,
+    limit: int,
+    scope: ShardScope | None = None,
+) -> list[Reminder]:
+    """Claim up to `limit` due reminders (of the servers in `scope`, when the bot is split
+    over processes), in the caller's unit of work: each claim's log row and its enrolment's
+    next due time are written together, so a period is claimed at most once.
+
+    The missed-reminder policy: an enrolment whose due time passed while the bot was down
+    gets one reminder, for the latest period that has come; the earlier ones are logged as
+    superseded. One whose schedule no longer reads is stopped, so it never blocks the rest."""
+    due, unusable = checkins.due_enrolments(now, limit, scope)
+    for enrolment_id in unusable:
+        log.warning("Stopping check-in enrolment %s: its schedule is unusable", enrolment_id)
+        checkins.stop_unusable(enrolment_id, now)
+    claimed: list[Reminder] = []
+    for enrolment in due:
+        assert enrolment.next_due is not None
+        plan = catch_up(enrolment.schedule, enrolment.anchor_date, enrolment.next_due, now)
+        if plan is None:  # the stored due time is not an occurrence that has come yet
+            following = next_due(enrolment.schedule, enrolment.anchor_date, now)
+        else:
+            following = plan.following
+            checkins.log_superseded(enrolment, plan.missed, now)
+            if (reminder := checkins.claim(enrolment, plan.owed, run_id, now)) is not None:
+                claimed.append(reminder)
+        checkins.move_due(enrolment.id, following.at, now)
+    return claimed + checkins.claim_snoozed(now, run_id, limit - len(claimed), scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +207,7 @@ class ReminderScheduler:
     async def _claim_due(self) -> list[Reminder]:
         now, run_id, limit, scope = self._clock.now(), self.run_id, self._batch_size, self._scope()
         return await self._db.run(
-            lambda tx: CheckinRepository(tx).claim_due(now, run_id, limit, scope)
+            lambda tx: claim_due(CheckinRepository(tx), now, run_id, limit, scope)
         )
 
     async def resume_interrupted(self) -> int:

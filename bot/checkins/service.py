@@ -14,17 +14,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.checkins.history import History, member_history
-from bot.checkins.model import Enrolment, PauseReason, RegimenChanges, RegimenEntry
-from bot.checkins.schedule import Schedule, ScheduleError
 from bot.checkins.zones import is_known_zone
 from bot.clock import Clock
+from bot.i18n import N_, _
+from bot.schedule import Schedule, ScheduleError
 from bot.storage import Database
-from bot.storage.checkins import CheckinRepository
+from bot.storage.checkins import (
+    CheckinRepository,
+    Enrolment,
+    PauseReason,
+    RegimenChanges,
+    RegimenEntry,
+)
 from bot.storage.clock import stamp
 from bot.storage.guilds import GuildSettings, GuildSettingsRepository
-from bot.storage.responses import SURVEY, Response, checkin_tables
+from bot.storage.responses import SURVEY, Answer, AnswerKey, Answers, Response, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer, AnswerKey, Answers
 from bot.survey.questionnaire import Questionnaire
 from bot.survey.screens import Screen
 from bot.survey.service import EngineTexts, SurveyService
@@ -41,23 +46,24 @@ MONTHS_AGO = {"this_month": 0, "last_month": 1, "two_months_ago": 2}
 SURVEY_STARTED = "effects.started"
 SURVEY_MONTHS_AGO = {"under_3m": 1, "m3_6": 4, "m6_12": 9, "y1_2": 18, "over_2y": 30}
 
+# Translated where the engine shows them (`_(texts.paused)`).
 TEXTS = EngineTexts(
-    paused=(
+    paused=N_(
         "Paused. Your check-in answers so far are saved. Press Continue below, or run "
         "/checkin now in the server, whenever you want to carry on."
     ),
-    finished=(
+    finished=N_(
         "Thank you! Your check-in is saved. /checkin history shows your trend over time; "
         "the next reminder comes on your usual day."
     ),
-    already_done=(
+    already_done=N_(
         "This check-in is already complete. /checkin history shows it with the earlier ones."
     ),
-    closed=(
+    closed=N_(
         "Check-ins are switched off in this server for now; nothing was stored. A moderator "
         "can switch them on with /survey-admin settings."
     ),
-    gone="This check-in no longer exists (it may have been deleted).",
+    gone=N_("This check-in no longer exists (it may have been deleted)."),
 )
 
 
@@ -161,13 +167,19 @@ class CheckinService:
         """Opt in (or change the schedule). Returns the enrolment and the treatments the
         regimen was seeded with from the member's survey (empty when it already existed)."""
         now = self.clock.now()
+        # Worded here: a unit may run in a worker thread, which has no language.
+        unknown_zone = (
+            None
+            if is_known_zone(zone)
+            else _("“{zone}” is not a time zone I know; pick one from the list.").format(zone=zone)
+        )
 
         def unit(tx: Tx) -> tuple[Enrolment, list[str]]:
             settings = GuildSettingsRepository(tx).of(guild_id)
             if not settings.checkins_enabled:
                 raise CheckinsOff
-            if not is_known_zone(zone):
-                raise ScheduleError(f"“{zone}” is not a time zone I know; pick one from the list.")
+            if unknown_zone is not None:
+                raise ScheduleError(unknown_zone)
             weeks = interval_weeks or settings.checkin_interval_weeks
             schedule = Schedule(weeks, weekday, hour, zone)
             enrolment = CheckinRepository(tx).enrol(guild_id, user_id, schedule, now)
@@ -284,12 +296,18 @@ class CheckinService:
     async def regimen(self, guild_id: int, user_id: int) -> list[RegimenEntry]:
         return await self.db.read(lambda tx: CheckinRepository(tx).regimen(guild_id, user_id))
 
+    @property
+    def shown(self) -> Questionnaire:
+        """The check-in in the language of the member being answered, for labels only: the
+        same ids as `questionnaire`."""
+        return self.engine.questionnaire
+
     def treatment_choices(self) -> list[tuple[str, str]]:
         """(id, label) of the treatments a regimen can hold."""
-        return [(c.id, c.label) for c in self.questionnaire["current"].choices if not c.exclusive]
+        return [(c.id, c.label) for c in self.shown["current"].choices if not c.exclusive]
 
     def treatment_label(self, treatment_id: str) -> str:
-        choice = self.questionnaire["current"].choice(treatment_id)
+        choice = self.shown["current"].choice(treatment_id)
         return choice.label if choice else treatment_id
 
     async def add_treatment(
@@ -357,8 +375,9 @@ class CheckinService:
 
     async def history(self, guild_id: int, user_id: int) -> History:
         """The member's own check-in history in this server (/checkin history)."""
+        shown = self.shown  # here: a unit may run in a worker thread, which has no language
         return await self.db.read(
-            lambda tx: member_history(tx, self.tables, self.questionnaire, guild_id, user_id)
+            lambda tx: member_history(tx, self.tables, shown, guild_id, user_id)
         )
 
 

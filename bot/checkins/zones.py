@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
+from bot.i18n import _
+
 MAX_RESULTS = 25  # Discord's autocomplete limit
 MAX_QUERY = 64
 _REGIONS = frozenset(
@@ -139,7 +141,10 @@ def format_offset(offset: timedelta) -> str:
 def choice(name: str, at: datetime) -> ZoneChoice:
     local = at.astimezone(_zone(name))
     offset = format_offset(local.utcoffset() or timedelta(0))
-    label = f"{name.replace('_', ' ')} ({offset}, now {local:%H:%M})"
+    # Translators: a time zone offered as you type: "Europe/Berlin (UTC+01:00, now 09:30)".
+    label = _("{zone} ({offset}, now {time})").format(
+        zone=name.replace("_", " "), offset=offset, time=f"{local:%H:%M}"
+    )
     return ZoneChoice(name, label[:100])
 
 

@@ -21,8 +21,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from bot.i18n import _, formats
 from bot.png import read_text_chunk
 
 COLOURS = ("#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#264653", "#8ab17d", "#b5838d")
@@ -80,6 +81,23 @@ def _count(text: str) -> int | None:
     raise ValueError(f"not a published count: {text!r} (expected digits or '<k')")
 
 
+def _shown(text: str) -> str:
+    """A published text as drawn: a number as the current language writes it ("1,234",
+    "1.234"), or "<k" as it is."""
+    value = _count(text)
+    return text if value is None else formats.number(value)
+
+
+def _percent(share: int) -> str:
+    """A whole percent as the current language writes it ("33%", "33 %", "%33")."""
+    return formats.percent(share / 100)
+
+
+def _hidden_note(k: int) -> str:
+    # Translators: the label of a count that is not shown, e.g. "hidden (fewer than 5)".
+    return _("hidden (fewer than {k})").format(k=formats.number(k))
+
+
 def _png(figure: Figure, drawn: dict[str, Any], layout: Layout = SCREEN) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
@@ -113,7 +131,7 @@ def _hidden_patch(k: int) -> Patch:
         facecolor=_HIDDEN_FACE,
         edgecolor=_HIDDEN_EDGE,
         hatch=_HIDDEN_HATCH,
-        label=f"hidden (fewer than {k})",
+        label=_hidden_note(k),
     )
 
 
@@ -187,11 +205,11 @@ def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int, layout: Layout
                 hatch=_HIDDEN_HATCH,
                 linewidth=0.8,
             )
-            note, end, style = f"hidden (fewer than {k})", placeholder, "italic"
+            note, end, style = _hidden_note(k), placeholder, "italic"
         else:
             axes.barh(y, value, height=0.7, color=colour)
-            share = f" ({round(100 * value / n)}%)" if n is not None and n > 0 else ""
-            note, end, style = f"{value}{share}", value, "normal"
+            share = f" ({_percent(round(100 * value / n))})" if n is not None and n > 0 else ""
+            note, end, style = f"{formats.number(value)}{share}", value, "normal"
         axes.annotate(
             note,
             (end, y),
@@ -209,7 +227,7 @@ def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int, layout: Layout
         axes.text(
             0.5,
             0.5,
-            "no answers to show",
+            _("no answers to show"),
             transform=axes.transAxes,
             ha="center",
             va="center",
@@ -220,12 +238,14 @@ def _draw_panel(axes: Axes, panel: BarPanel, colour: str, k: int, layout: Layout
     axes.set_ylim(-0.6, max(count, 1) - 0.4)
     axes.set_xlim(0, right)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
-    counted = panel.counted or f"n={panel.n}"
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formats.number(value)))
+    counted = panel.counted or f"n={_shown(panel.n)}"
     title_width = 52 if layout is SCREEN else layout.wrap * 2
     axes.set_title(_wrap(f"{panel.title} ({counted})", title_width), fontsize=layout.title)
     axes.tick_params(axis="y", labelsize=layout.text, length=0)
     axes.tick_params(axis="x", labelsize=layout.text)
-    axes.set_xlabel("members (rounded to 5)", fontsize=layout.text)
+    # Translators: an axis of counts of members.
+    axes.set_xlabel(_("members (rounded to 5)"), fontsize=layout.text)
     axes.grid(axis="x", color="#e6e6e6", linewidth=0.6)
     _style(axes)
     return {"title": panel.title, "n": panel.n, "bars": bars}
@@ -263,7 +283,7 @@ def grouped_percentages(
 
     top = max(20.0, max((s for row in table for s in row if s is not None), default=0) * 1.22 + 6)
     stub = top * 0.035  # a hidden cell: a visible sliver, far below any real share
-    for index, ((_, _, texts), row) in enumerate(zip(groups, table, strict=True)):
+    for index, ((_label, _total, texts), row) in enumerate(zip(groups, table, strict=True)):
         for column, (text, share) in enumerate(zip(texts, row, strict=True)):
             x = index - 0.4 + width * (column + 0.5)
             if share is None:
@@ -279,7 +299,7 @@ def grouped_percentages(
                 _bar_label(axes, x, stub, text, None, hidden=True)
             else:
                 axes.bar(x, share, width * 0.92, color=COLOURS[column % len(COLOURS)])
-                _bar_label(axes, x, share, f"{share}%", text)
+                _bar_label(axes, x, share, _percent(share), _shown(text))
 
     for x in range(len(groups), slots):
         axes.axvspan(
@@ -294,7 +314,9 @@ def grouped_percentages(
         axes.text(
             x,
             top * 0.5,
-            f"hidden:\nfewer\nthan {k}",
+            # Translators: a group that is not shown, on three short lines (keep the line
+            # breaks, "\n"); {k} is the smallest group shown, e.g. 5.
+            _("hidden:\nfewer\nthan {k}").format(k=formats.number(k)),
             ha="center",
             va="center",
             fontsize=8,
@@ -303,14 +325,15 @@ def grouped_percentages(
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 2},
         )
 
-    ticks = [f"{_wrap(label, 16)}\n(n={total})" for label, total, _ in groups]
+    ticks = [f"{_wrap(label, 16)}\n(n={_shown(total)})" for label, total, _texts in groups]
     ticks += [_wrap(label, 16) for label in hidden_groups]
     axes.set_xticks(range(slots), ticks)
     axes.set_xlim(-0.6, slots - 0.4)
     axes.set_ylim(0, top)
     axes.tick_params(axis="x", labelsize=8, length=0)
     axes.tick_params(axis="y", labelsize=8)
-    axes.set_ylabel("% of the group (counts rounded to 5)", fontsize=9)
+    # Translators: an axis of shares, in percent of each group's members.
+    axes.set_ylabel(_("% of the group (counts rounded to 5)"), fontsize=9)
     axes.set_title(_wrap(title, 80), fontsize=11)
     axes.grid(axis="y", color="#e6e6e6", linewidth=0.6)
     _style(axes)
@@ -453,7 +476,7 @@ def share_rows(
                 note, end = text, stub
             else:
                 axes.barh(y, share, height=0.72, color=COLOURS[position % len(COLOURS)])
-                note, end = f"{text} ({share}%)", share
+                note, end = f"{_shown(text)} ({_percent(share)})", share
             axes.annotate(
                 note,
                 (end, y),
@@ -467,7 +490,7 @@ def share_rows(
         axes.set_yticks(range(len(levels)), [_wrap(level, layout.wrap) for level in levels][::-1])
         axes.set_ylim(-0.6, len(levels) - 0.4)
         axes.set_title(
-            _wrap(f"{label} (n={total})", layout.wrap * 2),
+            _wrap(f"{label} (n={_shown(total)})", layout.wrap * 2),
             fontsize=layout.text,
             fontweight="bold",
             loc="left",
@@ -498,7 +521,7 @@ def share_rows(
         axes.set_yticks([0], [""])
         axes.set_ylim(-0.5, 0.5)
         axes.set_title(
-            f"Hidden: fewer than {k} members each",
+            _("Hidden: fewer than {k} members each").format(k=formats.number(k)),
             fontsize=layout.text,
             fontweight="bold",
             loc="left",
@@ -507,7 +530,8 @@ def share_rows(
     bottom = panels[-1, 0]
     bottom.set_xlim(0, right)
     bottom.set_xticks([t for t in (0, 25, 50, 75, 100) if t <= right])
-    bottom.set_xlabel("% of the group (counts rounded to 5)", fontsize=layout.text)
+    # Translators: an axis of shares, in percent of each group's members.
+    bottom.set_xlabel(_("% of the group (counts rounded to 5)"), fontsize=layout.text)
     figure.suptitle(_wrap(title, layout.wrap * 2), fontsize=layout.title)
     figure.tight_layout()
     drawn = _drawn_groups("rows", title, levels, groups, table, hidden_groups)

@@ -4,17 +4,19 @@ treatment reports `/survey results` and the HTML report show one at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from bot.results.release import pair_key
+from bot.i18n import _, formats
+from bot.results.release import ReleaseSpec, pair_key
+from bot.results.releases import Releases, chart_key
 from bot.results.rounding import Published
 from bot.results.variables import Variable, short
 from bot.storage.releases import ReleaseRecord
-from bot.survey.questionnaire import Kind, Question
+from bot.survey.questionnaire import Kind, Question, Questionnaire
 
 if TYPE_CHECKING:
-    from bot.results.service import ResultsService
     from bot.results.stats import Test
 
 
@@ -79,11 +81,16 @@ class Comparison:
 
     @property
     def title(self) -> str:
-        return f"{self.question.label} — by {self.by.label.lower()}"
+        # Translators: {question} is what is compared, {grouping} the grouping it is compared
+        # by, e.g. "Itching — by receding or diffuse".
+        return _("{question} — by {grouping}").format(
+            question=self.question.label, grouping=formats.in_sentence(self.by.label)
+        )
 
     @property
     def chart_key(self) -> str:
-        return f"png:{self.question.id}|{self.by.id}"
+        """Where its chart is kept with the release, in the current language."""
+        return chart_key(f"png:{self.question.id}|{self.by.id}")
 
     @property
     def total(self) -> int:
@@ -203,6 +210,22 @@ class TreatmentEffects:
 View = QuestionBars | TreatmentEffects
 
 
+class ReleaseReader(Protocol):
+    """What `Questions` reads: the survey questionnaire, what its releases cover, and the
+    releases. `ResultsService` is one; named by what is read, so these values stand below
+    the service that hands them out."""
+
+    @property
+    def questionnaire(self) -> Questionnaire: ...
+    @property
+    def spec(self) -> ReleaseSpec: ...
+    @property
+    def releases(self) -> Releases: ...
+    def shown_variables(self) -> Mapping[str, Variable]:
+        """The groupings, labelled in the current language."""
+        ...
+
+
 class Questions:
     """The questions `/survey results` offers one at a time, and the treatments' reports.
 
@@ -215,16 +238,16 @@ class Questions:
     work out is shown. "Not sure" is not in those tables (comparisons leave it out), and the
     view says so."""
 
-    def __init__(self, service: ResultsService) -> None:
+    def __init__(self, service: ReleaseReader) -> None:
         self.service = service
-        self.overview_ids = [q.id for q in service.overview_questions()]
+        self.overview_ids = [q.id for q in service.spec.overview]
         self.partner = self._partner()
 
     # -- what is offered --------------------------------------------------------------------
 
     def _partner(self) -> Variable | None:
-        for variable in self.service.variables.values():
-            source = self.service.sources.get(variable.question_id)
+        for variable in self.service.spec.variables.values():
+            source = self.service.spec.sources.get(variable.question_id)
             if source is None or source.checkin or not variable.id.endswith(":any"):
                 continue
             question = source.question
@@ -236,14 +259,15 @@ class Questions:
         if self.partner is None or question.id == self.partner.question_id:
             return False
         if question.kind is Kind.MULTI:
-            return any(f"{question.id}:{c.id}" in self.service.variables for c in question.choices)
-        return question.id in self.service.variables
+            variables = self.service.spec.variables
+            return any(f"{question.id}:{c.id}" in variables for c in question.choices)
+        return question.id in self.service.spec.variables
 
     def questions(self) -> list[Question]:
         """The survey questions offered, overview first, then the file's order."""
         found = [self.service.questionnaire.question(i) for i in self.overview_ids]
         shown = [q for q in found if q is not None]
-        for source in self.service.sources.values():
+        for source in self.service.spec.sources.values():
             question = source.question
             if source.checkin or question.id in self.overview_ids:
                 continue
@@ -266,8 +290,10 @@ class Questions:
     def offered(self) -> list[tuple[str, str]]:
         """(key, label) of every view, in the order a menu lists them."""
         views = [(QUESTION_PREFIX + q.id, q.prompt) for q in self.questions()]
+        # Translators: {title} is what the treatments are compared on, e.g. "shedding".
+        did = _("What each treatment did: {title}")
         views += [
-            (EFFECTS_PREFIX + field_id, f"What each treatment did: {prompt.lower()}")
+            (EFFECTS_PREFIX + field_id, did.format(title=formats.in_sentence(prompt)))
             for field_id, prompt in self.effect_fields()
         ]
         return views
@@ -277,19 +303,21 @@ class Questions:
     async def read(self, guild_id: int, key: str) -> View:
         """One view from the latest release. Raises KeyError for a key not offered,
         NotPublished before the first release, NotShown when it has nothing to show."""
-        for _ in range(3):  # the parts of one view all come from one release
+        for _attempt in range(3):  # the parts of one view all come from one release
             numbers: set[int] = set()
             view = await self._read(guild_id, key, numbers)
             if len(numbers) <= 1:
                 return view
-        raise NotShown("The results were being refreshed just now; please try again.")
+        raise NotShown(_("The results were being refreshed just now; please try again."))
 
     async def _part(self, guild_id: int, key: str, numbers: set[int]) -> tuple[ReleaseRecord, Any]:
         found = await self.service.releases.part(guild_id, key)
         if found is None:
             raise NotPublished(
-                "No results have been published in this server yet. The first release comes "
-                "once enough members have completed the survey."
+                _(
+                    "No results have been published in this server yet. The first release "
+                    "comes once enough members have completed the survey."
+                )
             )
         numbers.add(found[0].number)
         return found
@@ -315,10 +343,12 @@ class Questions:
         record, part = await self._part(guild_id, "overview", numbers)
         panel = next((p for p in part["panels"] if p["question"] == question.id), None)
         if panel is None or panel["n"] is None:
-            raise NotShown(
-                f"“{short(question.prompt, 80)}” is not shown yet: fewer than {record.k} "
-                "members answered it in the current release."
+            # Translators: {question} is a survey question.
+            text = _(
+                "“{question}” is not shown yet: fewer than {k} members answered it in the "
+                "current release."
             )
+            raise NotShown(text.format(question=short(question.prompt, 80), k=record.k))
         return QuestionBars(
             key,
             question.prompt,
@@ -364,7 +394,7 @@ class Questions:
                 if treatments is not None and treatments.question == question.id:
                     # the same members /treatment lookup counts as having tried it
                     found = await self._tried(guild_id, choice.id, numbers)
-                variable = service.variables.get(f"{question.id}:{choice.id}")
+                variable = service.spec.variables.get(f"{question.id}:{choice.id}")
                 if found is None and variable is not None:
                     found = await self._total(guild_id, variable, "yes", numbers)
                 if found is None:
@@ -373,7 +403,7 @@ class Questions:
                 record = found[0]
                 bars.append((choice.label, found[1]))
         else:
-            variable = service.variables[question.id]
+            variable = service.shown_variables()[question.id]
             shown = {level for level, _ in service.spec.levels(variable)}
             for level, label in variable.levels:
                 found = None
@@ -385,14 +415,16 @@ class Questions:
                 record = found[0]
                 bars.append((label, found[1]))
         if record is None:
-            raise NotShown(
-                f"“{short(question.prompt, 80)}” is not in the current release of results."
+            # Translators: {question} is a survey question.
+            text = _("“{question}” is not in the current release of results.")
+            raise NotShown(text.format(question=short(question.prompt, 80)))
+        if all(value is None for _label, value in bars):
+            # Translators: {question} is a survey question.
+            text = _(
+                "“{question}” is not shown yet: fewer than {k} members gave each of its answers "
+                "in the current release."
             )
-        if all(value is None for _, value in bars):
-            raise NotShown(
-                f"“{short(question.prompt, 80)}” is not shown yet: fewer than {record.k} "
-                "members gave each of its answers in the current release."
-            )
+            raise NotShown(text.format(question=short(question.prompt, 80), k=record.k))
         return QuestionBars(
             key,
             question.prompt,
@@ -417,7 +449,7 @@ class Questions:
         labels = {c.id: c.label for c in question.choices} if question is not None else {}
         rows, hidden = [], []
         record: ReleaseRecord | None = None
-        for choice in dict.fromkeys(c for _, c in spec.entries):
+        for choice in dict.fromkeys(c for _entry, c in spec.entries):
             record, part = await self._part(guild_id, f"treatment:{choice}", numbers)
             if part is None:
                 continue
@@ -430,7 +462,7 @@ class Questions:
                 continue  # a release made before the field was counted
             rows.append(TreatmentRow(label, part["tried"], [said.get(a) for a in effect.answers]))
         if record is None:
-            record, _ = await self._part(guild_id, "overview", numbers)
+            record, _overview = await self._part(guild_id, "overview", numbers)
         return TreatmentEffects(
             key,
             prompt,
@@ -449,12 +481,13 @@ class Questions:
     @overload
     async def with_chart(self, guild_id: int, view: View) -> View: ...
     async def with_chart(self, guild_id: int, view: View) -> View:
-        """The view with its chart: drawn once per release (first request) and kept with it,
-        so every process shows the same picture. None when there is nothing to draw."""
+        """The view with its chart: drawn once per release and language (first request) and
+        kept with it, so every process shows the same picture. None when there is nothing to
+        draw."""
         import asyncio
         from dataclasses import replace
 
-        key = f"png:view:{view.key}"
+        key = chart_key(f"png:view:{view.key}")
         found = await self.service.releases.part(guild_id, key)
         if found is not None and found[0].number == view.release.number and found[1]:
             return replace(view, png=bytes(found[1]))
@@ -467,7 +500,7 @@ class Questions:
 def bars_counted(view: QuestionBars) -> str:
     """What a view's shares are of, in words."""
     if view.n is None:
-        return f"shares of all {view.release.respondents} members counted"
+        return _("shares of all {members} members counted").format(members=view.release.respondents)
     return f"n={view.n}"
 
 
@@ -490,7 +523,8 @@ def view_chart(view: View) -> bytes | None:
         )
         return charts.bar_chart(panel, k)
     return charts.share_rows(
-        f"What each treatment did: {view.title.lower()}",
+        # Translators: {title} is what the treatments are compared on, e.g. "shedding".
+        _("What each treatment did: {title}").format(title=formats.in_sentence(view.title)),
         view.levels,
         [(row.label, text(row.tried), [text(c) for c in row.cells]) for row in view.rows],
         view.hidden,

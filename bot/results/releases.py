@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.checkins.outcomes import OutcomesReport, outcomes_from
 from bot.clock import Clock, SystemClock
+from bot.i18n import SOURCE, current_language
 from bot.results.members import Snapshot, read_snapshot
 from bot.results.release import AuditFailed, Part, ReleaseSpec, build
 from bot.results.rounding import Rounder
@@ -43,11 +44,20 @@ SPACING = timedelta(days=1)
 STALE = timedelta(minutes=10)
 _CACHED_PARTS = 512
 
-# Charts drawn when a release is made (key -> PNG); the rest are drawn on first request.
+# Charts drawn when a release is made (key -> PNG), in English; the rest, and every chart in
+# another language, are drawn on first request.
 ChartMaker = Callable[[dict[str, Part]], dict[str, bytes]]
 # Which of these members a gated server counts (its role, its days of membership): Discord
 # knows, so the shell answers (cogs/releases.py).
 Eligibility = Callable[[GuildSettings, list[int]], Awaitable[set[int]]]
+
+
+def chart_key(key: str) -> str:
+    """A chart's part key ("png:…") in the current language. A chart's words are drawn into
+    it, so each language's picture is kept under a key of its own ("png:overview@de"), and
+    English under the plain key, as releases have always stored it."""
+    language = current_language()
+    return key if language == SOURCE else f"{key}@{language}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.checkins.outcomes import (
     SIDE_EFFECTS,
     OutcomesReport,
 )
+from bot.i18n import N_, _, current_language, formats
 from bot.results import charts, wording
 from bot.results.published import (
     Comparison,
@@ -36,6 +37,28 @@ from bot.results.variables import Variable
 
 # The survey question whose choice ids name treatments in the regimen and check-ins.
 TREATMENTS_QUESTION = "treatments"
+
+# The outcomes table's heads, by the check-in's answer ids (bot.checkins.outcomes).
+SHEDDING_HEADS = {
+    # Translators: a column of members whose shedding was less than at their last check-in.
+    "less": N_("Shedding less"),
+    # Translators: a column of members whose shedding was the same as at their last check-in.
+    "same": N_("Shedding same"),
+    # Translators: a column of members whose shedding was more than at their last check-in.
+    "more": N_("Shedding more"),
+}
+SIDE_EFFECT_HEADS = {
+    # Translators: a column of members who reported sexual side effects.
+    "sexual": N_("Sexual"),
+    # Translators: a column of members who reported side effects on their mood.
+    "mood": N_("Mood"),
+    # Translators: a column of members who reported side effects on their heart.
+    "heart": N_("Heart"),
+    "skin_irritation": N_("Skin irritation"),
+    "unwanted_hair": N_("Unwanted hair"),
+    # Translators: a column of members who reported another side effect.
+    "other": N_("Other"),
+}
 
 # One readable column: ~70 characters a line on a desktop, the whole width on a phone.
 STYLE = """
@@ -79,17 +102,24 @@ def _scroll(table: str) -> str:
 
 
 def _page(title: str, body: list[str]) -> str:
+    # Translators: {title} is the survey's title.
+    heading = html.escape(_("{title}: community results").format(title=title))
     return "\n".join(
         [
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+            f'<!doctype html><html lang="{_html_language()}"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}: community results</title>",
+            f"<title>{heading}</title>",
             f"<style>{STYLE}</style></head><body><main>",
-            f"<h1>{html.escape(title)}: community results</h1>",
+            f"<h1>{heading}</h1>",
             *body,
             "</main></body></html>",
         ]
     )
+
+
+def _html_language() -> str:
+    """The current language as HTML names it ("pt_BR" is "pt-BR")."""
+    return current_language().replace("_", "-")
 
 
 async def build_report(
@@ -114,24 +144,26 @@ async def build_report(
     step("outcomes over time")
     outcomes = await _outcomes_section(service, guild_id, k)
     sections = [
-        ("glance", "The survey at a glance", at_a_glance),
-        ("more", "More questions", more),
-        ("treatments", "What members said each treatment did", treatments),
-        ("questions", "The community's questions", compared),
-        ("outcomes", "Outcomes over time", outcomes),
+        ("glance", _("The survey at a glance"), at_a_glance),
+        ("more", _("More questions"), more),
+        ("treatments", _("What members said each treatment did"), treatments),
+        ("questions", _("The community's questions"), compared),
+        ("outcomes", _("Outcomes over time"), outcomes),
     ]
     sections = [s for s in sections if s[2]]
+    # Translators: {date} is the day the release was made, e.g. "7 Dec 2026".
+    release = _("Release of {date}: {members} members.").format(
+        date=wording.release_date(overview.release), members=overview.respondents
+    )
+    published = _("Published by Anagen from the members who chose to answer the survey.")
+    not_advice = _("An association is not a cause. Not medical advice.")
     parts = [
-        f"<p><strong>Release of {wording.release_date(overview.release)}: "
-        f"{overview.respondents} members.</strong> Published by Anagen from the members who "
-        "chose to answer the survey.</p>",
-        _p(
-            wording.rounding_note(k) + " An association is not a cause. Not medical advice.",
-            "note",
-        ),
+        f"<p><strong>{html.escape(release)}</strong> {html.escape(published)}</p>",
+        _p(wording.rounding_note(k) + " " + not_advice, "note"),
         "<nav><ul>"
         + "".join(
-            f'<li><a href="#{anchor}">{html.escape(name)}</a></li>' for anchor, name, _ in sections
+            f'<li><a href="#{anchor}">{html.escape(name)}</a></li>'
+            for anchor, name, _body in sections
         )
         + "</ul></nav>",
     ]
@@ -170,16 +202,19 @@ async def _question_sections(
         at_a_glance.append(_p(note, "note"))
     if not_yet:
         names = "; ".join(f"“{name}”" for name in not_yet)
-        more.append(
-            _p(f"Not shown yet, fewer than {overview.k} members gave each answer: {names}.", "note")
-        )
+        # Translators: {names} are survey questions, each in quotes.
+        note = _("Not shown yet, fewer than {k} members gave each answer: {names}.")
+        more.append(_p(note.format(k=overview.k, names=names), "note"))
     if more:
         more.insert(
             0,
             _p(
-                "Questions that are not in the overview. Their counts come from the tables "
-                "of the comparisons, which leave out “Not sure”, so their shares are of all "
-                "the members counted.",
+                # Translators: “Not sure” is an answer of the survey.
+                _(
+                    "Questions that are not in the overview. Their counts come from the tables "
+                    "of the comparisons, which leave out “Not sure”, so their shares are of all "
+                    "the members counted."
+                ),
                 "note",
             ),
         )
@@ -189,11 +224,13 @@ async def _question_sections(
 def _bars_html(view: QuestionBars) -> list[str]:
     lines = wording.bar_lines(view)
     parts = [f"<h3>{html.escape(view.title)}</h3>"]
-    parts.append(_img(view.png, f"Bar chart of the answers: {'; '.join(lines)}."))
+    # Translators: a chart's description for screen readers; {answers} are its numbers.
+    alt = _("Bar chart of the answers: {answers}.").format(answers="; ".join(lines))
+    parts.append(_img(view.png, alt))
     parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
     notes = wording.bars_notes(view)
     if view.n is not None:
-        notes.insert(0, f"{view.n} members answered (rounded).")
+        notes.insert(0, _("{members} members answered (rounded).").format(members=view.n))
     parts.append(_p(" ".join(notes), "note"))
     return parts
 
@@ -205,7 +242,7 @@ async def _treatments_section(questions: Questions, guild_id: int) -> list[str]:
     """Per treatment, what members who tried it reported: the `treatment:<choice>` parts,
     the same numbers `/treatment lookup` shows under each entry."""
     parts: list[str] = []
-    for field_id, _ in questions.effect_fields():
+    for field_id, _prompt in questions.effect_fields():
         view = await questions.read(guild_id, f"did:{field_id}")
         if not isinstance(view, TreatmentEffects):
             continue
@@ -213,7 +250,10 @@ async def _treatments_section(questions: Questions, guild_id: int) -> list[str]:
         parts.append(f"<h3>{html.escape(view.title)}</h3>")
         lines = wording.effects_lines(view)
         if view.rows:
-            parts.append(_img(view.png, f"Bar charts per treatment: {'; '.join(lines)}."))
+            # Translators: a chart's description for screen readers; {treatments} are its
+            # numbers.
+            alt = _("Bar charts per treatment: {treatments}.").format(treatments="; ".join(lines))
+            parts.append(_img(view.png, alt))
             parts.append(_scroll(_effects_table(view)))
         parts.append(_p(" ".join(wording.effects_notes(view)), "note"))
     return parts
@@ -221,9 +261,9 @@ async def _treatments_section(questions: Questions, guild_id: int) -> list[str]:
 
 def _effects_table(view: TreatmentEffects) -> str:
     k = view.k
-    head = "<tr><th>Treatment</th><th>Tried it</th>" + "".join(
-        f"<th>{html.escape(level)}</th>" for level in view.levels
-    )
+    treatment, tried = html.escape(_("Treatment")), html.escape(_("Tried it"))
+    head = f"<tr><th>{treatment}</th><th>{tried}</th>"
+    head += "".join(f"<th>{html.escape(level)}</th>" for level in view.levels)
     rows = [
         f"<tr><td>{html.escape(row.label)}</td><td>{row.tried}</td>"
         + "".join(
@@ -233,7 +273,10 @@ def _effects_table(view: TreatmentEffects) -> str:
         + "</tr>"
         for row in view.rows
     ]
-    caption = f"{view.title}: members who tried each treatment (rounded), and their answers"
+    # Translators: {title} is what the treatments are compared on, e.g. "Effect on shedding".
+    caption = _("{title}: members who tried each treatment (rounded), and their answers").format(
+        title=view.title
+    )
     return f"<table><caption>{html.escape(caption)}</caption>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -243,24 +286,30 @@ def _effects_table(view: TreatmentEffects) -> str:
 def full_label(service: ResultsService, variable: Variable) -> str:
     """A grouping named in full (the question's whole prompt, then the option), where the
     Discord menus must shorten it."""
-    source = service.sources.get(variable.question_id)
+    source = service.shown_sources().get(variable.question_id)
     if source is None:
         return variable.label
-    prompt = source.label + source.question.prompt
+    prompt = source.labelled(source.question.prompt)
     if variable.id == variable.question_id:
         return prompt
-    _, _, option = variable.id.partition(":")
+    option = variable.id.partition(":")[2]
     if not option:
         return variable.label  # a derived group ("Receding or diffuse")
     if option == "any":
-        return f"{prompt} (any of them)"
+        # Translators: {question} is a multi-choice question; the grouping is whether a member
+        # chose any of its options.
+        return _("{question} (any of them)").format(question=prompt)
     choice = source.question.choice(option)
     return f"{prompt} ({choice.label if choice is not None else option})"
 
 
 def _caption(service: ResultsService, comparison: Comparison) -> str:
     by = full_label(service, comparison.by)
-    return f"{full_label(service, comparison.question)}, by {by[:1].lower() + by[1:]}"
+    # Translators: {question} is what is compared, {grouping} the grouping it is compared by.
+    return _("{question}, by {grouping}").format(
+        question=full_label(service, comparison.question),
+        grouping=formats.in_sentence(by, whole=False),
+    )
 
 
 def _table(comparison: Comparison, caption: str) -> str:
@@ -274,9 +323,10 @@ def _table(comparison: Comparison, caption: str) -> str:
         )
         label = f"{group.label} ({wording.count_text(group.total, k)})"
         rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
+    group_members = html.escape(_("Group (members)"))
     return (
         f"<table><caption>{html.escape(caption)}</caption>"
-        f"<tr><th>Group (members)</th>{head}</tr>{''.join(rows)}</table>"
+        f"<tr><th>{group_members}</th>{head}</tr>{''.join(rows)}</table>"
     )
 
 
@@ -310,7 +360,10 @@ async def _comparisons_section(service: ResultsService, guild_id: int) -> list[s
         for comparison in comparisons:
             caption = _caption(service, comparison)
             png = await asyncio.to_thread(_comparison_chart, comparison, caption)
-            parts.append(_img(png, f"Bar charts of each group's answers: {caption}"))
+            # Translators: a chart's description for screen readers; {caption} names the
+            # comparison.
+            alt = _("Bar charts of each group's answers: {caption}").format(caption=caption)
+            parts.append(_img(png, alt))
             parts.append(_scroll(_table(comparison, caption)))
             parts.append(_p(wording.statement(comparison)))
             if hidden := wording.hidden_note(comparison):
@@ -328,24 +381,28 @@ def _treatment_labels(service: ResultsService) -> dict[str, str]:
 
 def _outcomes_table(label: str, report: OutcomesReport) -> str:
     k = report.min_group_size
-    head = (
-        "<tr><th></th><th>Members</th>"
-        + "".join(f"<th>Shedding {html.escape(level)}</th>" for level in SHEDDING)
-        + "".join(
-            f"<th>{html.escape(effect.replace('_', ' ').capitalize())}</th>"
+    heads = [
+        _("Members"),
+        *(_(SHEDDING_HEADS[level]) if level in SHEDDING_HEADS else level for level in SHEDDING),
+        *(
+            _(SIDE_EFFECT_HEADS[effect])
+            if effect in SIDE_EFFECT_HEADS
+            else effect.replace("_", " ").capitalize()
             for effect in SIDE_EFFECTS
-        )
-        + "</tr>"
-    )
+        ),
+    ]
+    head = "<tr><th></th>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr>"
     rows = []
     for horizon in report.horizons:
-        name = f"<td>{horizon.months}+ months after starting</td>"
+        # Translators: a row of the outcomes table; {months} is 3 or 6.
+        after = _("{months}+ months after starting").format(months=horizon.months)
+        name = f"<td>{html.escape(after)}</td>"
         if not horizon.shown:
             span = 1 + len(SHEDDING) + len(SIDE_EFFECTS)
-            rows.append(
-                f'<tr>{name}<td colspan="{span}">Shown once at least {k} members have '
-                "checked in this long after starting.</td></tr>"
-            )
+            later = _(
+                "Shown once at least {k} members have checked in this long after starting."
+            ).format(k=k)
+            rows.append(f'<tr>{name}<td colspan="{span}">{html.escape(later)}</td></tr>')
             continue
         texts = [
             horizon.cohort,
@@ -369,18 +426,22 @@ async def _outcomes_section(service: ResultsService, guild_id: int, k: int) -> l
         report = await service.releases.outcomes(guild_id, choice)
         if report.shown:
             tables.append(_outcomes_table(labels.get(choice, choice), report))
-    months = str(HORIZONS[0]) + "".join(f" (or {m})" for m in HORIZONS[1:])
-    parts = [
-        '<p class="note">From the follow-up check-ins: members who gave the month they '
-        f"started a treatment, each counted at their first check-in at least {months} "
-        "months after starting, whether or not they still use it. Shedding is compared with "
-        "their previous check-in; side effects are those reported at any check-in since "
-        "starting. "
-        f"{html.escape(wording.rounding_note(k))}</p>",
-    ]
+    months = str(HORIZONS[0])
+    for later in HORIZONS[1:]:
+        # Translators: numbers of months, e.g. "3 (or 6)".
+        months = _("{months} (or {later})").format(months=months, later=later)
+    # Translators: {months} is a number of months, or "3 (or 6)".
+    about = _(
+        "From the follow-up check-ins: members who gave the month they started a treatment, "
+        "each counted at their first check-in at least {months} months after starting, "
+        "whether or not they still use it. Shedding is compared with their previous "
+        "check-in; side effects are those reported at any check-in since starting."
+    ).format(months=months)
+    parts = [f'<p class="note">{html.escape(about)} {html.escape(wording.rounding_note(k))}</p>']
     if not tables:
-        parts.append(
-            f"<p>No treatment has {k} or more members who checked in {HORIZONS[0]} months or "
-            "more after starting it yet.</p>"
-        )
+        none_yet = _(
+            "No treatment has {k} or more members who checked in {months} months or more "
+            "after starting it yet."
+        ).format(k=k, months=HORIZONS[0])
+        parts.append(_p(none_yet))
     return parts + tables

@@ -10,10 +10,12 @@ request and kept with the release.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from bot.clock import Clock
+from bot.i18n import SOURCE, _, current_language, formats, ngettext, speaking
 from bot.results.export import Exporter, ExportFile
 from bot.results.importer import ImportedReply
 from bot.results.published import (
@@ -25,7 +27,7 @@ from bot.results.published import (
     comparison_from,
 )
 from bot.results.release import Part, ReleaseSpec, pair_key
-from bot.results.releases import Releases
+from bot.results.releases import Releases, chart_key
 from bot.results.variables import (
     Source,
     Variable,
@@ -64,13 +66,11 @@ class ResultsService:
         self.db = db
         self.questionnaire = questionnaire
         self.checkin = checkin if checkin is not None else load_questionnaire(CHECKIN_BUNDLED)
-        self.variables = build_variables(questionnaire)
-        # every comparable question by its results id, the check-in's as "checkin_…"
-        self.sources: dict[str, Source] = survey_sources(questionnaire)
-        taken = {*self.sources, *self.variables}
-        from_checkins = checkin_sources(self.checkin, taken)
-        self.sources.update(from_checkins)
-        self.variables.update(build_checkin_variables(self.checkin, from_checkins, taken))
+        # every comparable question by its results id, the check-in's as "checkin_…", and
+        # every grouping, labelled in English; each language's labels are built when asked
+        with speaking(SOURCE):
+            self.sources, self.variables = self._groupings()
+        self._labelled = {SOURCE: (self.sources, self.variables)}
         treatments = questionnaire.results.treatments
         self.spec = ReleaseSpec(
             tuple(self.overview_questions()), self.variables, self.sources, treatments
@@ -78,6 +78,31 @@ class ResultsService:
         self.releases = Releases(db, self.spec, treatments.effects if treatments else None, clock)
         self.releases.charts = self._release_charts
         self.exports = Exporter(db, questionnaire, self.checkin)
+
+    def _groupings(self) -> tuple[dict[str, Source], dict[str, Variable]]:
+        variables = build_variables(self.questionnaire)
+        sources = survey_sources(self.questionnaire)
+        taken = {*sources, *variables}
+        from_checkins = checkin_sources(self.checkin, taken)
+        sources.update(from_checkins)
+        variables.update(build_checkin_variables(self.checkin, from_checkins, taken))
+        return sources, variables
+
+    def _in_language(self) -> tuple[dict[str, Source], dict[str, Variable]]:
+        language = current_language()
+        if language not in self._labelled:
+            self._labelled[language] = self._groupings()
+        return self._labelled[language]
+
+    def shown_sources(self) -> Mapping[str, Source]:
+        """The comparable questions, labelled in the current language (the same ids, the
+        same answers counted: only the words differ from `sources`)."""
+        return self._in_language()[0]
+
+    def shown_variables(self) -> Mapping[str, Variable]:
+        """The groupings, labelled in the current language ("Yes", "Latest check-in: …",
+        default bins), with the ids and levels of `variables`."""
+        return self._in_language()[1]
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -114,9 +139,11 @@ class ResultsService:
         if found is None:
             settings = await self.settings(guild_id)
             raise NotPublished(
-                "No results have been published in this server yet. The first release comes "
-                f"once {settings.batch} members have completed the survey; after that, results "
-                "are refreshed in batches, so nobody's answers can be picked out."
+                _(
+                    "No results have been published in this server yet. The first release "
+                    "comes once {batch} members have completed the survey; after that, results "
+                    "are refreshed in batches, so nobody's answers can be picked out."
+                ).format(batch=settings.batch)
             )
         return found
 
@@ -127,8 +154,14 @@ class ResultsService:
         panels, held_back = _panels(part)
         png = None
         if chart:
-            found = await self.releases.part(guild_id, "png:overview")
+            key = chart_key("png:overview")
+            found = await self.releases.part(guild_id, key)
             png = found[1] if found is not None and found[0].number == record.number else None
+            if png is None and key != "png:overview":
+                # drawn with the release in English; in another language, on first request
+                png = await asyncio.to_thread(overview_chart, panels, record.k)
+                if png is not None:
+                    png = await self.releases.add_chart(record, key, png)
         return Overview(record, settings.batch, panels, held_back, png)
 
     # -- comparisons ------------------------------------------------------------------------
@@ -137,12 +170,14 @@ class ResultsService:
         """(id, label) of what can be compared, for autocomplete: the survey's groupings,
         the check-in's ("Latest check-in: …"), then multi questions option by option."""
         options = []
-        for variable in self.variables.values():
+        for variable in self.shown_variables().values():
             options.append((variable.id, variable.label))
-        for source in self.sources.values():
+        # Translators: {question} is a multi-choice question, compared option by option.
+        each = _("{question} (each option)")
+        for source in self.shown_sources().values():
             if source.question.kind is Kind.MULTI:
-                stem = source.label + short(source.question.prompt, 50 + len(source.label))
-                options.append((source.question.id, f"{stem} (each option)"))
+                stem = source.labelled(short(source.question.prompt, 50 + source.room))
+                options.append((source.question.id, each.format(question=stem)))
         words = query.casefold().split()
         return [
             (i, label)
@@ -164,13 +199,16 @@ class ResultsService:
         return variable is not None and self.sources[variable.question_id].checkin
 
     def _expand(self, variable_id: str) -> list[Variable]:
-        if variable_id in self.variables:
-            return [self.variables[variable_id]]
+        """The grouping, or each option of a multi question, labelled in the current
+        language."""
+        variables = self.shown_variables()
+        if variable_id in variables:
+            return [variables[variable_id]]
         source = self.sources.get(variable_id)
         if source is not None and source.question.kind is Kind.MULTI:
             return [
                 v
-                for v in self.variables.values()
+                for v in variables.values()
                 if v.question_id == variable_id and not v.id.endswith(":any")
             ]
         raise KeyError(variable_id)
@@ -195,16 +233,20 @@ class ResultsService:
             if not self.spec.comparable(question, by):
                 if question.question_id == by.question_id:
                     raise ComparisonRefused(
-                        "Those are two answers to the same question: pick a grouping from "
-                        "another question."
+                        _(
+                            "Those are two answers to the same question: pick a grouping from "
+                            "another question."
+                        )
                     )
                 raise ComparisonRefused(
-                    "A check-in answer is compared by a survey answer (or the other way "
-                    "round), not by another check-in answer."
+                    _(
+                        "A check-in answer is compared by a survey answer (or the other way "
+                        "round), not by another check-in answer."
+                    )
                 )
             record, part = await self._part(guild_id, pair_key(question.id, by.id))
             if part is None:
-                raise ComparisonRefused("That comparison is not in the current release.")
+                raise ComparisonRefused(_("That comparison is not in the current release."))
             comparison = comparison_from(part, question, by, record)
             refusal = _refusal(comparison)
             if refusal:
@@ -212,7 +254,7 @@ class ResultsService:
                 continue
             found.append(comparison)
         if not found:
-            raise ComparisonRefused(refusals[0] if refusals else "Nothing to compare yet.")
+            raise ComparisonRefused(refusals[0] if refusals else _("Nothing to compare yet."))
         if chart:
             found = [replace(c, png=await self._chart(guild_id, c)) for c in found]
         return found
@@ -228,16 +270,19 @@ class ResultsService:
 
     def _release_charts(self, parts: dict[str, Part]) -> dict[str, bytes]:
         """Charts drawn with a release (in its worker thread): the overview's and the
-        ready-made comparisons'."""
-        from bot.results import charts
+        ready-made comparisons', in English whoever's action made the release (another
+        language's are drawn on first request)."""
+        with speaking(SOURCE):
+            return self._english_charts(parts)
 
+    def _english_charts(self, parts: dict[str, Part]) -> dict[str, bytes]:
         drawn: dict[str, bytes] = {}
         k = _k_of(parts)
-        panels, _ = _panels(parts["overview"])
-        png = charts.bar_panels([chart_panel(p, k) for p in panels], "Scalp survey results", k)
+        panels, _held_back = _panels(parts["overview"])
+        png = overview_chart(panels, k)
         if png is not None:
             drawn["png:overview"] = png
-        for question_id, by_id, _ in self.ready_made():
+        for question_id, by_id, _title in self.ready_made():
             question, by = self.variables[question_id], self.variables[by_id]
             part = parts.get(pair_key(question_id, by_id))
             if part is None:
@@ -303,19 +348,53 @@ def _refusal(comparison: Comparison) -> str | None:
     k = comparison.k
     if len(comparison.groups) >= 2 and len(comparison.levels) >= 2:
         return None
-    title = f"“{comparison.question.label}” by “{comparison.by.label.lower()}”"
-    if len(comparison.groups) < 2:
-        held, what = comparison.hidden_groups, "groups"
+    groups = len(comparison.groups) < 2
+    held = comparison.hidden_groups if groups else comparison.hidden_levels
+    if held and groups:
+        # Translators: {question} is what is compared, {grouping} the grouping it is compared
+        # by; {names} are groups of members, each in quotes.
+        text = ngettext(
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: {names} has fewer than {k} members, and a comparison needs at least two "
+            "groups.",
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: {names} each have fewer than {k} members, and a comparison needs at "
+            "least two groups.",
+            len(held),
+        )
+    elif held:
+        # Translators: {question} is what is compared, {grouping} the grouping it is compared
+        # by; {names} are answers to the question, each in quotes.
+        text = ngettext(
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: {names} has fewer than {k} members, and a comparison needs at least two "
+            "answers.",
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: {names} each have fewer than {k} members, and a comparison needs at "
+            "least two answers.",
+            len(held),
+        )
+    elif groups:
+        # Translators: {question} is what is compared, {grouping} the grouping it is compared
+        # by.
+        text = _(
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: fewer than two groups have {k} or more members, and a comparison needs "
+            "at least two groups."
+        )
     else:
-        held, what = comparison.hidden_levels, "answers"
-    if held:
-        names = ", ".join(f"“{name}”" for name in held)
-        reason = f"{names} {'has' if len(held) == 1 else 'each have'} fewer than {k} members"
-    else:
-        reason = f"fewer than two {what} have {k} or more members"
-    return (
-        f"Not enough members yet to compare {title} in the current release: {reason}, and a "
-        f"comparison needs at least two {what}."
+        # Translators: {question} is what is compared, {grouping} the grouping it is compared
+        # by.
+        text = _(
+            "Not enough members yet to compare “{question}” by “{grouping}” in the current "
+            "release: fewer than two answers have {k} or more members, and a comparison needs "
+            "at least two answers."
+        )
+    return text.format(
+        question=comparison.question.label,
+        grouping=formats.in_sentence(comparison.by.label),
+        names=", ".join(f"“{name}”" for name in held),
+        k=k,
     )
 
 
@@ -331,6 +410,15 @@ def chart_panel(panel: Panel, k: int) -> Any:
         published_text(panel.n, k),
         tuple((label, published_text(value, k)) for _, label, value in panel.bars),
     )
+
+
+def overview_chart(panels: list[Panel], k: int) -> bytes | None:
+    """The overview's panels on one picture, in the current language."""
+    from bot.results import charts
+
+    # Translators: the title of the overview's chart.
+    title = _("Scalp survey results")
+    return charts.bar_panels([chart_panel(panel, k) for panel in panels], title, k)
 
 
 def comparison_chart(comparison: Comparison) -> bytes | None:

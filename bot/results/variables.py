@@ -23,16 +23,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
+from bot.i18n import N_, _
 from bot.survey.groupings import Bin, has_any_grouping
 from bot.survey.questionnaire import Kind, Question, Questionnaire
 
 # One member's answer to one question: the chosen choice ids (sorted) for a choice
 # question, the bin for a number.
 Profile = tuple[str, ...]
-YES_NO = (("yes", "Yes"), ("no", "No"))
+YES_NO = (
+    # Translators: the group of members who chose an option (or any option of a question).
+    ("yes", N_("Yes")),
+    # Translators: the group of members who did not choose an option.
+    ("no", N_("No")),
+)
 # Check-in questions and groups are compared under this prefix and labelled with CHECKIN_LABEL.
 CHECKIN_PREFIX = "checkin_"
-CHECKIN_LABEL = "Latest check-in: "
+# Translators: names a grouping by members' answer in their latest check-in; {question} is
+# the check-in question (or a group made from it), e.g. "Compared with last time, …".
+CHECKIN_LABEL = N_("Latest check-in: {question}")
 _COMPARABLE = (Kind.SINGLE, Kind.MULTI, Kind.NUMBER, Kind.SCALE)
 _NUMBERS = (Kind.NUMBER, Kind.SCALE)
 _CHECKIN_COMPARABLE = (Kind.SINGLE, Kind.NUMBER, Kind.SCALE)
@@ -103,15 +111,24 @@ class Source:
     stored_id: str  # the question id its answers are stored under ("shedding")
     bins: tuple[Bin, ...]  # for a number or scale question
     checkin: bool = False
-    label: str = ""  # put before the prompt in labels ("Latest check-in: ")
+
+    def labelled(self, text: str) -> str:
+        """`text` (the prompt, or a shortened one) as labels name it, in the current
+        language: "Latest check-in: …" for a check-in's question."""
+        return _(CHECKIN_LABEL).format(question=text) if self.checkin else text
+
+    @property
+    def room(self) -> int:
+        """The characters `labelled` adds, given back to a shortened prompt."""
+        return len(self.labelled(""))
 
 
 def question_variables(source: Source) -> list[Variable]:
     """The groupings of one question: itself, one yes/no per option of a multi question
-    (plus "any of these"), or its number bins."""
-    question, prefix = source.question, source.label
-    # the prefix gets room of its own: a label stays as readable as a survey one
-    label = prefix + short(question.prompt, 60 + len(prefix))
+    (plus "any of these"), or its number bins; labelled in the current language."""
+    question = source.question
+    # the check-in's prefix gets room of its own: a label stays as readable as a survey one
+    label = source.labelled(short(question.prompt, 60 + source.room))
     if question.kind is Kind.SINGLE:
         levels = tuple((c.id, c.label) for c in question.choices)
         return [Variable(question.id, label, levels, question.id)]
@@ -121,12 +138,16 @@ def question_variables(source: Source) -> list[Variable]:
         return [Variable(question.id, label, levels, question.id)]
     if question.kind is not Kind.MULTI:
         return []
-    stem = prefix + short(question.prompt, 50 + len(prefix))
+    stem = source.labelled(short(question.prompt, 50 + source.room))
+    yes_no = tuple((level, _(text)) for level, text in YES_NO)
     found = []
     if has_any_grouping(question):
         others = frozenset(c.id for c in question.choices if not c.exclusive)
+        # Translators: a grouping of members by whether they chose any option of a
+        # multi-choice question; {question} is the question.
+        any_label = _("{question}: any").format(question=stem)
         found.append(
-            Variable(f"{question.id}:any", f"{stem}: any", YES_NO, question.id, _any_of(others))
+            Variable(f"{question.id}:any", any_label, yes_no, question.id, _any_of(others))
         )
     for choice in question.choices:
         if not choice.exclusive:
@@ -134,7 +155,7 @@ def question_variables(source: Source) -> list[Variable]:
                 Variable(
                     f"{question.id}:{choice.id}",
                     f"{stem}: {choice.label}",
-                    YES_NO,
+                    yes_no,
                     question.id,
                     _has_choice(choice.id),
                 )
@@ -163,7 +184,7 @@ def checkin_sources(checkin: Questionnaire, taken: Collection[str]) -> dict[str,
             continue
         bins = checkin.results.bins_for(question) if question.kind in _NUMBERS else ()
         renamed = replace(question, id=results_id)
-        found[results_id] = Source(renamed, question.id, bins, True, CHECKIN_LABEL)
+        found[results_id] = Source(renamed, question.id, bins, True)
     return found
 
 
@@ -195,7 +216,7 @@ def build_checkin_variables(
         if question_id in sources and group_id not in taken and group_id not in found:
             found[group_id] = Variable(
                 group_id,
-                CHECKIN_LABEL + group.label,
+                _(CHECKIN_LABEL).format(question=group.label),
                 tuple((level.id, level.label) for level in group.levels),
                 question_id,
                 group.level_of,

@@ -1,53 +1,115 @@
 """The check-in aggregate: a member's enrolment, regimen and reminder log.
 
 `CheckinRepository` is plain synchronous code over a unit of work's `Tx`, run by
-`Database.run` (writes) or `Database.read` (reads). Claiming a due reminder inserts its log
-row and moves the enrolment's due time on in the same unit, so a claim is recorded before
-anything is sent. Check-in answers are responses of their own tables
-(`bot.storage.responses.checkin_tables`), the survey's engine and SQL.
-Instants are stored as fixed-width ISO-8601 UTC text (`clock.stamp`), so SQL compares
-them as strings.
+`Database.run` (writes) or `Database.read` (reads); its records are defined here, as every
+repository's are. It reads and writes rows and decides nothing about them: which reminder
+is owed after downtime is the scheduler's call (`bot.checkins.scheduler.claim_due`), made
+in the unit of work that writes its claim, so a claim is recorded before anything is sent.
+Check-in answers are responses of their own tables (`bot.storage.responses.checkin_tables`),
+the survey's engine and SQL. Instants are stored as fixed-width ISO-8601 UTC text
+(`clock.stamp`), so SQL compares them as strings.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from bot.checkins.model import (
-    Enrolment,
-    EnrolmentStatus,
-    PauseReason,
-    RegimenChanges,
-    RegimenEntry,
-    Reminder,
-    ReminderLogEntry,
-    ReminderState,
-)
-from bot.checkins.schedule import Schedule, ScheduleError, catch_up, first_due, next_due
+from bot.schedule import Due, Schedule, ScheduleError, first_due, next_due
 from bot.shards import ShardScope
 from bot.storage.clock import stamp, utc_now
 from bot.storage.responses import checkin_tables
 from bot.storage.tx import Tx
 
-log = logging.getLogger(__name__)
 
-# The domain's nouns live in `bot.checkins.model`; named here too for existing importers.
-__all__ = [
-    "CheckinRepository",
-    "Enrolment",
-    "EnrolmentStatus",
-    "ErasedCheckins",
-    "PauseReason",
-    "RegimenChanges",
-    "RegimenEntry",
-    "Reminder",
-    "ReminderLogEntry",
-    "ReminderState",
-]
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class PauseReason(StrEnum):
+    MEMBER = "member"  # the member asked
+    DM_CLOSED = "dm_closed"  # Discord error 50007: tell them next time they use a command
+    GONE = "gone"  # no longer shares a server with the bot
+
+
+class ReminderState(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    id: int
+    guild_id: int
+    user_id: int
+    schedule: Schedule
+    anchor_date: date
+    status: EnrolmentStatus
+    pause_reason: PauseReason | None
+    next_due: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status is EnrolmentStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A claimed reminder, handed to the send callback. `attempt` > 1 means an earlier run
+    claimed it and stopped before recording the outcome: it may already have gone out."""
+
+    id: int
+    enrolment_id: int
+    guild_id: int
+    user_id: int
+    period: str
+    due_at: datetime
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderLogEntry:
+    id: int
+    enrolment_id: int
+    guild_id: int
+    user_id: int
+    period: str
+    due_at: datetime
+    state: ReminderState
+    reason: str | None
+    attempts: int
+    claimed_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenEntry:
+    id: int
+    guild_id: int
+    user_id: int
+    treatment_id: str
+    started_month: str | None  # 'YYYY-MM'
+    stopped_month: str | None
+    dose_changed_month: str | None
+    source: str
+
+    @property
+    def current(self) -> bool:
+        return self.stopped_month is None
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenChanges:
+    started: tuple[tuple[str, str | None], ...] = ()  # (treatment, 'YYYY-MM' or unknown)
+    stopped: tuple[tuple[str, str], ...] = ()
+    dose_changed: tuple[tuple[str, str], ...] = ()
 
 
 def _within(scope: ShardScope | None, column: str) -> str:
@@ -275,19 +337,16 @@ class CheckinRepository:
         )
 
     # -- reminders ----------------------------------------------------------------------------
+    # The steps of a claim, a statement or two each: `bot.checkins.scheduler.claim_due`
+    # decides which to take and takes them in one unit of work.
 
-    def claim_due(
-        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None = None
-    ) -> list[Reminder]:
-        """Claim up to `limit` due reminders (of the servers in `scope`, when the bot is
-        split over processes): each claim's log row and its enrolment's next due time are
-        written in this unit, so a period is claimed at most once."""
-        claimed = self._claim_due(now, run_id, limit, scope)
-        return claimed + self._claim_snoozed(now, run_id, limit - len(claimed), scope)
-
-    def _claim_due(
-        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None
-    ) -> list[Reminder]:
+    def due_enrolments(
+        self, now: datetime, limit: int, scope: ShardScope | None = None
+    ) -> tuple[list[Enrolment], list[int]]:
+        """Up to `limit` active enrolments whose due time has come (of the servers in
+        `scope`, when the bot is split over processes), earliest first and locked for this
+        unit; apart, the ids of those whose stored schedule no longer reads (a zone a tzdata
+        update removed)."""
         rows = self.tx.rows(
             f"SELECT {_ENROLMENT_COLUMNS} FROM checkin_enrolments"
             " WHERE status = 'active' AND next_due_utc <= ?"
@@ -296,48 +355,51 @@ class CheckinRepository:
             + self.tx.dialect.skip_locked,
             (stamp(now), limit),
         )
-        claimed: list[Reminder] = []
+        due: list[Enrolment] = []
+        unusable: list[int] = []
         for row in rows:
             try:
-                enrolment = _enrolment(row)
-            except ScheduleError:  # e.g. a zone a tzdata update removed: never block the queue
-                log.warning("Stopping check-in enrolment %s: its schedule is unusable", row[0])
-                self.tx.run(
-                    "UPDATE checkin_enrolments SET status = 'stopped', next_due_utc = NULL,"
-                    " updated_at = ? WHERE id = ?",
-                    (stamp(now), row[0]),
-                )
-                continue
-            assert enrolment.next_due is not None
-            plan = catch_up(enrolment.schedule, enrolment.anchor_date, enrolment.next_due, now)
-            if plan is None:  # the stored due time is not an occurrence that has come yet
-                following = next_due(enrolment.schedule, enrolment.anchor_date, now)
-            else:
-                following = plan.following
-                base = (enrolment.id, enrolment.guild_id, enrolment.user_id)
-                self.tx.run_many(
-                    "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period,"
-                    " due_utc, state, reason, claimed_at, finished_at) VALUES (?, ?, ?, ?, ?,"
-                    " 'skipped', 'superseded', ?, ?) ON CONFLICT (enrolment_id, period) DO NOTHING",
-                    [
-                        (*base, due.period, stamp(due.at), stamp(now), stamp(now))
-                        for due in plan.missed
-                    ],
-                )
-                owed = plan.owed
-                reminder_id = self.tx.value(
-                    _CLAIM_SQL, (*base, owed.period, stamp(owed.at), run_id, stamp(now))
-                )
-                if reminder_id is not None:
-                    claimed.append(Reminder(reminder_id, *base, owed.period, owed.at, 1))
-            self.tx.run(
-                "UPDATE checkin_enrolments SET next_due_utc = ?, updated_at = ? WHERE id = ?",
-                (stamp(following.at), stamp(now), enrolment.id),
-            )
-        return claimed
+                due.append(_enrolment(row))
+            except ScheduleError:
+                unusable.append(row[0])
+        return due, unusable
 
-    def _claim_snoozed(
-        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None
+    def stop_unusable(self, enrolment_id: int, now: datetime) -> None:
+        """Stop an enrolment whose schedule no longer reads."""
+        self.tx.run(
+            "UPDATE checkin_enrolments SET status = 'stopped', next_due_utc = NULL,"
+            " updated_at = ? WHERE id = ?",
+            (stamp(now), enrolment_id),
+        )
+
+    def log_superseded(self, enrolment: Enrolment, missed: Iterable[Due], now: datetime) -> None:
+        """Log periods that will get no reminder of their own, each at most once."""
+        base = (enrolment.id, enrolment.guild_id, enrolment.user_id)
+        self.tx.run_many(
+            "INSERT INTO checkin_reminders (enrolment_id, guild_id, user_id, period,"
+            " due_utc, state, reason, claimed_at, finished_at) VALUES (?, ?, ?, ?, ?,"
+            " 'skipped', 'superseded', ?, ?) ON CONFLICT (enrolment_id, period) DO NOTHING",
+            [(*base, due.period, stamp(due.at), stamp(now), stamp(now)) for due in missed],
+        )
+
+    def claim(self, enrolment: Enrolment, due: Due, run_id: str, now: datetime) -> Reminder | None:
+        """Claim the reminder of one period for this run; None if that period was claimed
+        before (the insert that wins is the claim)."""
+        base = (enrolment.id, enrolment.guild_id, enrolment.user_id)
+        reminder_id = self.tx.value(
+            _CLAIM_SQL, (*base, due.period, stamp(due.at), run_id, stamp(now))
+        )
+        return None if reminder_id is None else Reminder(reminder_id, *base, due.period, due.at, 1)
+
+    def move_due(self, enrolment_id: int, at: datetime, now: datetime) -> None:
+        """Set when the enrolment is due next."""
+        self.tx.run(
+            "UPDATE checkin_enrolments SET next_due_utc = ?, updated_at = ? WHERE id = ?",
+            (stamp(at), stamp(now), enrolment_id),
+        )
+
+    def claim_snoozed(
+        self, now: datetime, run_id: str, limit: int, scope: ShardScope | None = None
     ) -> list[Reminder]:
         """Claim the put-off reminders that have come due, clearing the snooze as it is taken."""
         rows = self.tx.rows(

@@ -46,6 +46,7 @@ TABLES: tuple[str, ...] = (
     "releases",
     "release_parts",
     "release_changes",
+    "member_languages",
 )
 # Kept by the storage layer itself, not copied: each database records its own version
 # (SQLite keeps it in `PRAGMA user_version`, outside any table).

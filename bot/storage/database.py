@@ -10,6 +10,7 @@ consistent snapshot. One thread runs everything, in order, so no lock is needed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -163,6 +164,7 @@ class Database:
         only its own writes are rolled back and the exception reaches the caller."""
         if self._readonly:
             raise StorageError(f"{self.location} is open read-only.")
+        work = _in_callers_context(work)
         if not self._pending:  # nothing queued ahead of it: maybe no hand-off is needed
             outcome = self._backend.try_now(work)
             if outcome is not None:
@@ -182,7 +184,7 @@ class Database:
 
     async def read(self, work: Callable[[Tx], T]) -> T:
         """Run `work`'s queries in one read transaction (one consistent snapshot, one hop)."""
-        return await self._backend.snapshot(work)
+        return await self._backend.snapshot(_in_callers_context(work))
 
     async def hold(self, key: str) -> None:
         """Mark `key` as held by this process while it lives (see `Tx.holder_alive`)."""
@@ -230,3 +232,11 @@ class Database:
                 "SQLite file with `anagen db copy`."
             )
         await self._backend.backup_to(destination)
+
+
+def _in_callers_context(work: Callable[[Tx], T]) -> Callable[[Tx], T]:
+    """`work` as it would run where it was handed over: the database thread sees the
+    caller's context variables (the language of the member being answered, read by the
+    rules a unit of work applies), not the thread's own."""
+    context = contextvars.copy_context()
+    return lambda tx: context.run(work, tx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from bot.storage.tx import Tx
 
@@ -23,6 +24,11 @@ class ReleaseRecord:
     joined: int
     left: int
     k: int
+
+    @property
+    def claimed_on(self) -> date:
+        """The day (UTC) it was counted: the date readers are told its numbers are "as of"."""
+        return datetime.fromisoformat(self.claimed_at).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,30 @@ check-in for a survey): `ResponseTables` writes the SQL for one family once (`SU
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.clock import utc_now
 from bot.storage.tx import Row, Tx
-from bot.survey.answers import Answer, AnswerKey
+
+# (question id, item): a group question's fields are "<group>.<field>", item the chosen
+# choice it repeats for ("" for plain questions).
+AnswerKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a member answered to one question, as stored; the survey's rules, results and
+    check-ins read the same value."""
+
+    choices: tuple[str, ...] = ()
+    number: int | None = None
+    text: str | None = None
+    skipped: bool = False
+
+
+Answers = Mapping[AnswerKey, Answer]
 
 
 @dataclass(frozen=True, slots=True)

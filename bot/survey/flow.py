@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.survey.answers import Answer, AnswerKey, Answers
+from bot.i18n import _, formats
+from bot.storage.responses import Answer, AnswerKey, Answers
 from bot.survey.questionnaire import Field, Kind, Question, Questionnaire
 
 
@@ -154,28 +155,29 @@ def choice_answer(step: Step, values: Iterable[str], field_id: str | None = None
     if question.kind is Kind.GROUP:
         group_field = next((f for f in step.fields if f.id == field_id), None)
         if group_field is None:
-            raise InvalidAnswer("That part of the question does not exist.")
+            raise InvalidAnswer(_("That part of the question does not exist."))
         options, multiple = group_field.choices, group_field.multi
     elif field_id:
-        raise InvalidAnswer("That part of the question does not exist.")
+        raise InvalidAnswer(_("That part of the question does not exist."))
     elif question.is_choice:
         options, multiple = question.choices, question.kind is Kind.MULTI
     elif question.kind is Kind.SCALE and len(picked) == 1:
         return number_answer(step, picked[0])
     else:
-        raise InvalidAnswer("This question is not answered with a choice.")
+        raise InvalidAnswer(_("This question is not answered with a choice."))
     by_id = {c.id: c for c in options}
     if not picked:
-        raise InvalidAnswer("Please choose at least one option.")
+        raise InvalidAnswer(_("Please choose at least one option."))
     if any(value not in by_id for value in picked):
-        raise InvalidAnswer("That is not one of the options for this question.")
+        raise InvalidAnswer(_("That is not one of the options for this question."))
     if not multiple and len(picked) > 1:
-        raise InvalidAnswer("Please choose just one option for this question.")
+        raise InvalidAnswer(_("Please choose just one option for this question."))
     exclusive = [by_id[v] for v in picked if by_id[v].exclusive]
     if exclusive and len(picked) > 1:
         raise InvalidAnswer(
-            f"“{exclusive[0].label}” cannot be combined with other options; "
-            "choose it alone or leave it out."
+            _(
+                "“{choice}” cannot be combined with other options; choose it alone or leave it out."
+            ).format(choice=exclusive[0].label)
         )
     order = [c.id for c in options]
     return Answer(choices=tuple(sorted(picked, key=order.index)))
@@ -189,15 +191,19 @@ def number_answer(step: Step, raw: str | int) -> Answer:
         cleaned = raw.strip()
         if not cleaned.lstrip("-").isdecimal() or len(cleaned) > 6:
             raise InvalidAnswer(
-                f"Please answer with a whole number from {question.min} to {question.max}."
+                _("Please answer with a whole number from {low} to {high}.").format(
+                    low=question.min, high=question.max
+                )
             )
         raw = int(cleaned)
     if raw < question.min and question.below_min_refuses:
-        raise Refused(question.refusal or "Sorry, this survey is not for you.")
+        raise Refused(question.refusal or _("Sorry, this survey is not for you."))
     if not question.min <= raw <= question.max:
         raise InvalidAnswer(
-            f"{raw} is outside the range for this question: please answer with a whole number "
-            f"from {question.min} to {question.max}."
+            _(
+                "{number} is outside the range for this question: please answer with a whole "
+                "number from {low} to {high}."
+            ).format(number=raw, low=question.min, high=question.max)
         )
     return Answer(number=raw)
 
@@ -206,11 +212,13 @@ def text_answer(step: Step, raw: str) -> Answer:
     limit = step.question.max_length or 0
     text = raw.strip()
     if not text:
-        raise InvalidAnswer("That answer is empty; type a few words, or skip this question.")
+        raise InvalidAnswer(_("That answer is empty; type a few words, or skip this question."))
     if len(text) > limit:
         raise InvalidAnswer(
-            f"That is {len(text):,} characters; this question takes at most {limit:,}. "
-            "Please shorten it and send it again."
+            _(
+                "That is {length} characters; this question takes at most {limit}. Please "
+                "shorten it and send it again."
+            ).format(length=formats.number(len(text)), limit=formats.number(limit))
         )
     return Answer(text=text)
 
@@ -224,14 +232,16 @@ def check_against(step: Step, given: dict[str, Answer], answers: Answers) -> Non
     limit = answers.get((question.at_most, ""))
     if limit is not None and limit.number is not None and answer.number > limit.number:
         raise InvalidAnswer(
-            f"You told me you are {limit.number}, so this can be at most {limit.number}. "
-            "Please check the number, or go back and correct your age."
+            _(
+                "You told me you are {age}, so this can be at most {age}. Please check the "
+                "number, or go back and correct your age."
+            ).format(age=limit.number)
             if question.at_most == "age"
-            else f"This can be at most {limit.number}, your earlier answer."
+            else _("This can be at most {number}, your earlier answer.").format(number=limit.number)
         )
 
 
 def skip_answer(step: Step) -> Answer:
     if step.question.required:
-        raise InvalidAnswer("This question needs an answer; it cannot be skipped.")
+        raise InvalidAnswer(_("This question needs an answer; it cannot be skipped."))
     return Answer(skipped=True)

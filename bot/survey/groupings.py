@@ -6,7 +6,8 @@ and which survey choice each knowledge-base entry reports under. They live with 
 questions they name, so a server that brings its own questionnaire brings its own
 groupings, and a wrong id is a load-time problem line instead of a feature that silently
 disappears. Parsed here into frozen dataclasses; every reference is checked against the
-questions. A leaf module: questionnaire types are only imported for type checking.
+questions. A leaf module: the questionnaire holds what is parsed here, so what is read of
+its questions is named here (`QuestionLike`) rather than imported from it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,52 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from bot.survey.questionnaire import Question
+from bot.i18n import N_, _
+
+
+class ChoiceLike(Protocol):
+    """What the `[results]` table reads of a choice (`questionnaire.Choice` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def exclusive(self) -> bool: ...
+
+
+class FieldLike(Protocol):
+    """What it reads of a group question's field (`questionnaire.Field` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def multi(self) -> bool: ...
+    @property
+    def choices(self) -> Sequence[ChoiceLike]: ...
+
+
+class QuestionLike(Protocol):
+    """What it reads of a question (`questionnaire.Question` is one): its id and kind, its
+    choices or number range, and a group's fields."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def choices(self) -> Sequence[ChoiceLike]: ...
+    @property
+    def min(self) -> int | None: ...
+    @property
+    def max(self) -> int | None: ...
+    @property
+    def repeat_for(self) -> str | None: ...
+    @property
+    def fields(self) -> Sequence[FieldLike]: ...
+    def choice(self, choice_id: str) -> ChoiceLike | None: ...
+    def field(self, field_id: str) -> FieldLike | None: ...
+
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 MAX_LABEL = 80
@@ -27,7 +70,15 @@ MAX_LEVELS = 25
 # A multi-choice question with more options than this gets no "any of these" grouping: with
 # so many options "any" is nearly everyone, and it would only add tables to every release.
 MAX_PROFILE_OPTIONS = 10
-SCALE_WORDS = ("mild", "moderate", "strong")
+# A scale's default bins, low to high; {numbers} is the bin's span ("0-3", or "5").
+SCALE_WORDS = (
+    # Translators: a default group of a 0-10 scale's answers, e.g. "0-3 (mild)".
+    N_("{numbers} (mild)"),
+    # Translators: a default group of a 0-10 scale's answers, e.g. "4-6 (moderate)".
+    N_("{numbers} (moderate)"),
+    # Translators: a default group of a 0-10 scale's answers, e.g. "7-10 (strong)".
+    N_("{numbers} (strong)"),
+)
 
 _CHOICE_KINDS = ("single", "multi")
 _NUMBER_KINDS = ("number", "scale")
@@ -114,25 +165,25 @@ class ResultsSpec:
     ready_made: tuple[ReadyMade, ...] = ()
     treatments: TreatmentsSpec | None = None  # None: no entry has survey reports
 
-    def bins_for(self, question: Question) -> tuple[Bin, ...]:
+    def bins_for(self, question: QuestionLike) -> tuple[Bin, ...]:
         """The declared bins of a number or scale question, or its default ones."""
         return dict(self.bins).get(question.id) or default_bins(question)
 
-    def overview_for(self, questions: Iterable[Question]) -> tuple[str, ...]:
+    def overview_for(self, questions: Iterable[QuestionLike]) -> tuple[str, ...]:
         if self.overview is not None:
             return self.overview
         return tuple(q.id for q in questions if q.kind in _CHOICE_KINDS)
 
 
-def default_bins(question: Question) -> tuple[Bin, ...]:
+def default_bins(question: QuestionLike) -> tuple[Bin, ...]:
     """A scale in three (mild, moderate, strong; 0-3, 4-6, 7-10 for 0-10), any other
-    number in two halves."""
+    number in two halves. Labelled in the current language, when they are asked for."""
     low, high = question.min or 0, question.max or 0
     if question.kind == "scale":
         points = high - low + 1
         cuts = [low, *(low + round(points * i / 3) for i in (1, 2)), high + 1]
         return tuple(
-            Bin(start, end - 1, f"{_span(start, end - 1)} ({word})")
+            Bin(start, end - 1, _(word).format(numbers=_span(start, end - 1)))
             for start, end, word in zip(cuts[:-1], cuts[1:], SCALE_WORDS, strict=True)
             if start < end
         )
@@ -144,14 +195,16 @@ def _span(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def has_any_grouping(question: Question) -> bool:
+def has_any_grouping(question: QuestionLike) -> bool:
     """A multi question with a "none" option gets an "any of these" yes/no grouping, when
     it has few enough other options to model."""
     others = [c for c in question.choices if not c.exclusive]
     return len(others) < len(question.choices) and len(others) <= MAX_PROFILE_OPTIONS
 
 
-def grouping_ids(questions: Iterable[Question], groups: Iterable[DerivedGroup]) -> dict[str, str]:
+def grouping_ids(
+    questions: Iterable[QuestionLike], groups: Iterable[DerivedGroup]
+) -> dict[str, str]:
     """Every grouping id results can compare, with the question it comes from: a single,
     number or scale question's id; "question:choice" and "question:any" for a multi
     question; and each derived group's id."""
@@ -173,7 +226,7 @@ def grouping_ids(questions: Iterable[Question], groups: Iterable[DerivedGroup]) 
 # -- parsing --------------------------------------------------------------------------------
 
 
-def parse_results(raw: Any, questions: Sequence[Question], problems: list[str]) -> ResultsSpec:
+def parse_results(raw: Any, questions: Sequence[QuestionLike], problems: list[str]) -> ResultsSpec:
     """The `[results]` table (None when the file has none); each problem is one line."""
     if raw is None:
         return ResultsSpec()
@@ -222,8 +275,8 @@ def _label(raw: Any, where: str, problems: list[str], limit: int = MAX_LABEL) ->
 
 
 def _question(
-    ref: Any, kinds: tuple[str, ...], by_id: dict[str, Question], where: str, out: list[str]
-) -> Question | None:
+    ref: Any, kinds: tuple[str, ...], by_id: dict[str, QuestionLike], where: str, out: list[str]
+) -> QuestionLike | None:
     """The question `ref` names, if it exists and is of one of `kinds`."""
     if ref is None:
         out.append(f"{where}: needs a question id")
@@ -241,7 +294,7 @@ def _question(
 
 
 def _all_bins(
-    raw: Any, by_id: dict[str, Question], problems: list[str]
+    raw: Any, by_id: dict[str, QuestionLike], problems: list[str]
 ) -> tuple[tuple[str, tuple[Bin, ...]], ...]:
     if raw is None:
         return ()
@@ -260,7 +313,7 @@ def _all_bins(
 
 
 def _bins(
-    question: Question, entries: list[dict[str, Any]], where: str, problems: list[str]
+    question: QuestionLike, entries: list[dict[str, Any]], where: str, problems: list[str]
 ) -> tuple[Bin, ...]:
     """Bins in order that cover the question's whole range, each number in exactly one."""
     bins = []
@@ -285,7 +338,9 @@ def _bins(
     return tuple(bins)
 
 
-def _groups(raw: Any, by_id: dict[str, Question], problems: list[str]) -> tuple[DerivedGroup, ...]:
+def _groups(
+    raw: Any, by_id: dict[str, QuestionLike], problems: list[str]
+) -> tuple[DerivedGroup, ...]:
     found: list[DerivedGroup] = []
     for index, entry in enumerate(_table_list(raw, "results groups", problems)):
         gid = entry.get("id")
@@ -305,7 +360,7 @@ def _groups(raw: Any, by_id: dict[str, Question], problems: list[str]) -> tuple[
 
 
 def _levels(
-    raw: Any, question: Question | None, where: str, problems: list[str]
+    raw: Any, question: QuestionLike | None, where: str, problems: list[str]
 ) -> tuple[Level, ...]:
     entries = _table_list(raw, f"{where} levels", problems)
     if not 2 <= len(entries) <= MAX_LEVELS:
@@ -332,7 +387,9 @@ def _levels(
     return tuple(levels)
 
 
-def _overview(raw: Any, by_id: dict[str, Question], problems: list[str]) -> tuple[str, ...] | None:
+def _overview(
+    raw: Any, by_id: dict[str, QuestionLike], problems: list[str]
+) -> tuple[str, ...] | None:
     if raw is None:
         return None
     ids = _string_list(raw, "results overview", problems)
@@ -345,7 +402,7 @@ def _overview(raw: Any, by_id: dict[str, Question], problems: list[str]) -> tupl
 
 def _ready_made(
     raw: Any,
-    questions: Sequence[Question],
+    questions: Sequence[QuestionLike],
     groups: tuple[DerivedGroup, ...],
     problems: list[str],
 ) -> tuple[ReadyMade, ...]:
@@ -368,7 +425,9 @@ def _ready_made(
     return tuple(found)
 
 
-def _treatments(raw: Any, by_id: dict[str, Question], problems: list[str]) -> TreatmentsSpec | None:
+def _treatments(
+    raw: Any, by_id: dict[str, QuestionLike], problems: list[str]
+) -> TreatmentsSpec | None:
     if raw is None:
         return None
     where = "results treatments"
@@ -394,7 +453,7 @@ def _treatments(raw: Any, by_id: dict[str, Question], problems: list[str]) -> Tr
     return TreatmentsSpec(tried.id, effects, fields, entries)
 
 
-def _effect_fields(raw: Any, group: Question, problems: list[str]) -> tuple[EffectField, ...]:
+def _effect_fields(raw: Any, group: QuestionLike, problems: list[str]) -> tuple[EffectField, ...]:
     """The single-choice fields of the effects group to count (default: all of them)."""
     where = "results treatments effect_fields"
     ids = (
@@ -414,7 +473,9 @@ def _effect_fields(raw: Any, group: Question, problems: list[str]) -> tuple[Effe
     return tuple(found)
 
 
-def _entries(raw: Any, tried: Question | None, problems: list[str]) -> tuple[tuple[str, str], ...]:
+def _entries(
+    raw: Any, tried: QuestionLike | None, problems: list[str]
+) -> tuple[tuple[str, str], ...]:
     """(knowledge-base entry, survey choice) from `choice id = [entry ids]`."""
     where = "results treatments choices"
     if raw is None:

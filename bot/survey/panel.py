@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 
 from bot.errors import UserFacingError
-from bot.results import wording
+from bot.i18n import N_, SOURCE, _, current_language, formats
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.panels import (
@@ -30,7 +31,9 @@ TITLE_MAX = 100
 TEXT_MAX = 1000
 LINES_MAX = 15
 
-DEFAULT_TEXT = (
+# Translators: the text of the panel inviting members to the survey; /survey delete is a
+# command's name and stays in English.
+DEFAULT_TEXT = N_(
     "Help this community learn what comes with hair loss and what helps: a short survey "
     "about your scalp and your hair, answered privately in your DMs. Press the button to "
     "begin; you can pause and come back whenever you like.\n\n"
@@ -48,7 +51,9 @@ class PanelTextRefused(UserFacingError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("The panel was not changed: " + " ".join(problems))
+        # Translators: {problems} are one or more sentences, each naming a problem.
+        refused = _("The panel was not changed: {problems}")
+        super().__init__(refused.format(problems=" ".join(problems)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,8 @@ class PanelText:
 
 
 def default_text(survey_title: str) -> PanelText:
-    return PanelText(survey_title[:TITLE_MAX], DEFAULT_TEXT)
+    """The panel's words until a moderator writes their own (in the current language)."""
+    return PanelText(survey_title[:TITLE_MAX], _(DEFAULT_TEXT))
 
 
 def check_text(title: str, text: str) -> PanelText:
@@ -67,21 +73,27 @@ def check_text(title: str, text: str) -> PanelText:
     title, text = title.strip(), text.strip()
     problems = []
     if not title:
-        problems.append("The title is empty.")
+        problems.append(_("The title is empty."))
     elif "\n" in title:
-        problems.append("The title must be one line.")
+        problems.append(_("The title must be one line."))
     if len(title) > TITLE_MAX:
-        problems.append(f"The title has {len(title)} characters; at most {TITLE_MAX} fit.")
+        too_long = _("The title has {count} characters; at most {limit} fit.")
+        problems.append(too_long.format(count=len(title), limit=TITLE_MAX))
     if not text:
-        problems.append("The text is empty.")
+        problems.append(_("The text is empty."))
     if len(text) > TEXT_MAX:
-        problems.append(f"The text has {len(text)} characters; at most {TEXT_MAX} fit.")
+        too_long = _("The text has {count} characters; at most {limit} fit.")
+        problems.append(too_long.format(count=len(text), limit=TEXT_MAX))
     if (lines := text.count("\n") + 1) > LINES_MAX:
-        problems.append(f"The text has {lines} lines; at most {LINES_MAX} fit.")
+        too_long = _("The text has {count} lines; at most {limit} fit.")
+        problems.append(too_long.format(count=lines, limit=LINES_MAX))
     if _MASS_MENTION.search(title) or _MASS_MENTION.search(text):
         problems.append(
-            "Mentions of @everyone, @here or a role are not allowed on the panel: it should "
-            "invite members, not ping them."
+            # Translators: @everyone and @here are Discord mentions and stay as they are.
+            _(
+                "Mentions of @everyone, @here or a role are not allowed on the panel: it "
+                "should invite members, not ping them."
+            )
         )
     if problems:
         raise PanelTextRefused(problems)
@@ -96,11 +108,21 @@ def taken_part(latest: ReleaseRecord | None, *, results_public: bool) -> str | N
     if not results_public:
         return None
     if latest is None:
-        return "No results published yet: they appear once enough members have taken part."
-    when = wording.release_date(latest)
+        return _("No results published yet: they appear once enough members have taken part.")
+    when = _day(latest.claimed_on)
     if latest.respondents < latest.k:
-        return f"Fewer than {latest.k} members had taken part as of {when}."
-    return f"{latest.respondents} members had taken part as of {when} (latest results)."
+        # Translators: {date} is the day of the latest results, e.g. "7 Dec 2026".
+        fewer = _("Fewer than {k} members had taken part as of {date}.")
+        return fewer.format(k=latest.k, date=when)
+    # Translators: {date} is the day of the latest results, e.g. "7 Dec 2026".
+    taken = _("{members} members had taken part as of {date} (latest results).")
+    return taken.format(members=latest.respondents, date=when)
+
+
+def _day(day: date) -> str:
+    """As `/survey results` dates a release: "7 Dec 2026" in English, the current
+    language's usual date elsewhere (`bot.results.wording.day_text`)."""
+    return formats.day(day, "d MMM y" if current_language() == SOURCE else "medium")
 
 
 def share(part: int, whole: int) -> int | None:

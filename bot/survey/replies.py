@@ -7,11 +7,13 @@ between two options: an ambiguous or unknown reply gets a correction instead.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
+from bot.i18n import _, current_language, formats
+from bot.i18n.words import plain, words_for
 from bot.survey.flow import (
     Answer,
     InvalidAnswer,
@@ -24,32 +26,7 @@ from bot.survey.flow import (
 from bot.survey.questionnaire import Choice, Kind
 from bot.text import clean_text, similarity
 
-_SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\band\b)\s*")
 _NUMBER = re.compile(r"-?\d+")
-_NUMBER_WORDS = frozenset(
-    {
-        "i",
-        "im",
-        "am",
-        "m",
-        "age",
-        "aged",
-        "about",
-        "around",
-        "years",
-        "year",
-        "yrs",
-        "yr",
-        "y",
-        "yo",
-        "old",
-        "now",
-        "at",
-        "when",
-        "was",
-        "it",
-    }
-)
 _TYPO_SCORE = 85  # bot.text.similarity: "burnin" ~ "burning", "mael" ~ "male", "itch" !~ "pain"
 _TYPO_MARGIN = 4  # "norwod 2" is nearer "norwood 2" than "norwood 2a" by more than this
 
@@ -63,17 +40,6 @@ class Command(StrEnum):
     PAUSE = "pause"
 
 
-_COMMANDS = {
-    "back": Command.BACK,
-    "previous": Command.BACK,
-    "skip": Command.SKIP,
-    "pass": Command.SKIP,
-    "pause": Command.PAUSE,
-    "stop": Command.PAUSE,
-    "later": Command.PAUSE,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What a typed reply meant: an answer (per answer key) or a navigation command."""
@@ -82,22 +48,25 @@ class Reply:
     command: Command | None = None
 
 
-def normalise(text: str) -> str:
-    """Casefolded, accent-free, punctuation-free words; control and zero-width chars removed."""
-    text = unicodedata.normalize("NFKD", text)
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category.startswith("M") or category in ("Cf", "Cc", "Co", "Cs"):
-            continue
-        kept.append(char if category[0] in "LN" else " ")
-    return " ".join("".join(kept).casefold().split())
+@cache
+def _separators(language: str) -> re.Pattern[str]:
+    """Commas and the like, and the language's "and" ("front and crown", "vorne und oben")."""
+    words = "|".join(sorted(map(re.escape, words_for(language).conjunctions)))
+    return re.compile(rf"\s*(?:[,;/+&\n]|\b(?:{words})\b)\s*", re.IGNORECASE)
+
+
+def _split(raw: str) -> list[str]:
+    return _separators(current_language()).split(raw)
+
+
+normalise = plain
 
 
 def interpret(step: Step, raw: str) -> Reply:
     """Turn a typed reply into an answer for `step`, or raise `InvalidAnswer`/`Refused`."""
-    words = normalise(raw)
-    if (command := _COMMANDS.get(words)) is not None:
+    vocabulary = words_for(current_language())
+    if (said := vocabulary.commands.get(normalise(raw))) is not None:
+        command = Command(said)
         if command is Command.SKIP:
             skip_answer(step)  # raises for required questions
         return Reply(command=command)
@@ -120,30 +89,34 @@ def interpret(step: Step, raw: str) -> Reply:
 def _single_number(raw: str, step: Step) -> str:
     """The one number in replies like "27", "27 years" or "I'm 27"; anything else is refused,
     so "Norwood 3" typed at the age question is never read as the age 3."""
+    vocabulary = words_for(current_language())
     numbers = _NUMBER.findall(raw[:200])
+    if not numbers and (written := vocabulary.number(raw[:200])) is not None:
+        return str(written)
     words = set(re.sub(r"-?\d+", " ", normalise(raw[:200])).split())
-    if len(numbers) != 1 or re.search(r"\d[.,]\d", raw) or not words <= _NUMBER_WORDS:
+    if len(numbers) != 1 or re.search(r"\d[.,]\d", raw) or not words <= vocabulary.filler:
         low, high = step.question.min, step.question.max
-        raise InvalidAnswer(f"Please answer with one whole number from {low} to {high}, like 27.")
+        raise InvalidAnswer(
+            _("Please answer with one whole number from {low} to {high}, like 27.").format(
+                low=low, high=high
+            )
+        )
     return numbers[0]
 
 
 def _group(step: Step, raw: str) -> dict[str, Answer]:
     fields = step.fields
-    parts = [p for p in _SEPARATORS.split(raw) if normalise(p)]
+    parts = [p for p in _split(raw) if normalise(p)]
     spare = len(parts) - len(fields)
     multi = next((i for i, f in enumerate(fields) if f.multi), None)
     if spare < 0 or (spare > 0 and multi is None):
         example = ", ".join(f.choices[0].label.lower() for f in fields)
         prompts = [f.prompt.lower().rstrip("?") for f in fields]
-        names = (
-            " and ".join(prompts)
-            if len(prompts) < 3
-            else (", ".join(prompts[:-1]) + " and " + prompts[-1])
-        )
         raise InvalidAnswer(
-            f"Please give {len(fields)} answers separated by commas ({names}), "
-            f"for example “{example}”."
+            _(
+                "Please give {count} answers separated by commas ({names}), for example "
+                "“{example}”."
+            ).format(count=len(fields), names=formats.all_of(prompts), example=example)
         )
     answers = {}
     start = 0
@@ -160,7 +133,7 @@ def _group(step: Step, raw: str) -> dict[str, Answer]:
 def _match_choices(raw: str, choices: tuple[Choice, ...], multiple: bool) -> list[str]:
     """Choice ids named by the reply, by number, label, id, another name (a brand) or a
     near-miss spelling. Every part that cannot be matched is named in one correction."""
-    parts = [p for p in (normalise(p) for p in _SEPARATORS.split(raw[:2000])) if p]
+    parts = [p for p in (normalise(p) for p in _split(raw[:2000])) if p]
     if multiple and len(parts) > 1:
         found = [(part, _match_one(part, choices)) for part in parts]
         if all(isinstance(hit, str) for _, hit in found):
@@ -219,21 +192,28 @@ def _match_one(words: str, choices: tuple[Choice, ...], *, exact: bool = False) 
 
 
 def _problem(raw: str, hit: Match, choices: tuple[Choice, ...]) -> str:
-    shown = normalise(raw)[:40] or "that"
+    shown = normalise(raw)[:40] or _("that")
     if isinstance(hit, tuple):
         labels = {c.id: c.label for c in choices}
-        named = [labels[c] for c in hit]
-        options = ", ".join(named[:-1]) + f" or {named[-1]}"
-        return f"“{shown}” could be {options}: which one?"
-    return f"I could not match “{shown}” to an option."
+        options = formats.one_of([labels[c] for c in hit])
+        return _("“{reply}” could be {options}: which one?").format(reply=shown, options=options)
+    return _("I could not match “{reply}” to an option.").format(reply=shown)
 
 
 def _corrections(problems: list[str], choices: tuple[Choice, ...], multiple: bool) -> str:
     numbered = ", ".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
-    how = "one or more numbers or names separated by commas" if multiple else "a number or a name"
+    how = (
+        _("one or more numbers or names separated by commas")
+        if multiple
+        else _("a number or a name")
+    )
     listed = (
         problems[0]
         if len(problems) == 1
         else " ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
     )
-    return f"{listed} Reply with {how}: {numbered}."
+    # Translators: {problems} are the sentences above; {how} is "a number or a name" or
+    # "one or more numbers or names separated by commas"; {options} is the numbered list.
+    return _("{problems} Reply with {how}: {options}.").format(
+        problems=listed, how=how, options=numbered
+    )

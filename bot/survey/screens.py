@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.i18n import N_, _
 from bot.survey.flow import Answer, Answers, Step, applicable_steps
 from bot.survey.questionnaire import Choice, Kind, Question, Questionnaire
 
@@ -98,10 +99,13 @@ def item_label(choice: Choice | None, item: str, answers: Answers | None) -> str
     return choice.label
 
 
+NOT_ANSWERED = N_("not answered")
+
+
 def describe(question: Question, answer: Answer, field_id: str = "") -> str:
     """An answer in words, as the member would recognise it."""
     if answer.skipped:
-        return "skipped"
+        return _("skipped")
     if answer.number is not None:
         return (
             f"{answer.number}/{question.max}" if question.kind is Kind.SCALE else str(answer.number)
@@ -121,9 +125,9 @@ def describe_step(step: Step, answers: Answers) -> str:
             if (answer := answers.get(key)) is not None:
                 said = describe(step.question, answer, group_field.id)
                 parts.append(f"{group_field.prompt.lower()}: {said}")
-        return "; ".join(parts) or "not answered"
+        return "; ".join(parts) or _(NOT_ANSWERED)
     answer = answers.get(step.answer_keys()[0])
-    return "not answered" if answer is None else describe(step.question, answer)
+    return _(NOT_ANSWERED) if answer is None else describe(step.question, answer)
 
 
 def summary_rows(questionnaire: Questionnaire, answers: Answers) -> tuple[SummaryRow, ...]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from bot.i18n import N_, TRANSLATED, _, current_language
+from bot.i18n.words import plain, words_for
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.responses import SURVEY, Response, ResponseTables
@@ -49,28 +51,31 @@ from bot.survey.screens import (
     step_prompt,
     summary_rows,
 )
+from bot.survey.translations import Translated
 
 log = logging.getLogger(__name__)
 
 SUMMARY = "summary"
-STALE = "That question was already answered; here is where you are now."
-PAUSED = (
+STALE = N_("That question was already answered; here is where you are now.")
+PAUSED = N_(
     "Paused. Your answers so far are saved. Press Continue below, or run /survey start "
     "in the server, whenever you want to carry on."
 )
-FINISHED = (
+FINISHED = N_(
     "Thank you! Your answers are saved and counted in the community results (only ever as "
     "part of groups). See them with /survey mine; erase them with /survey delete."
 )
-ALREADY_DONE = (
+ALREADY_DONE = N_(
     "You have already completed this survey. /survey mine shows your answers and "
     "/survey retake starts a new response."
 )
-CLOSED = (
+CLOSED = N_(
     "The survey is closed to new responses in this server for now; nothing was stored. "
     "Results stay available with /survey results."
 )
-GONE = "This survey no longer exists (it may have been deleted). Run /survey start to begin again."
+GONE = N_(
+    "This survey no longer exists (it may have been deleted). Run /survey start to begin again."
+)
 
 
 class NotYourSurvey(Exception):
@@ -105,7 +110,7 @@ OpenCheck = Callable[[Tx, int], bool]
 # Whether a member still belongs to a server (Discord knows: the shell answers). Answers are
 # stored for a server only while the member is in it.
 MembershipCheck = Callable[[int, int], Awaitable[bool]]
-NOT_A_MEMBER = (
+NOT_A_MEMBER = N_(
     "You are no longer a member of that server, so Anagen cannot take answers for it: "
     "nothing was stored. If you want what it holds about you there erased, use /forget-me."
 )
@@ -141,7 +146,7 @@ class SurveyService:
         on_finish: FinishHook | None = None,
     ) -> None:
         self.db = db
-        self.questionnaire = questionnaire
+        self.questionnaires = Translated(questionnaire, TRANSLATED)
         self.tables = tables
         self.texts = texts
         self._is_open = is_open
@@ -150,6 +155,12 @@ class SurveyService:
         self.advise: AdviceHook | None = None  # set by Services: safety lines on finishing
         # Text questions whose typed answer is resolved to a known name (by question id).
         self.resolvers: dict[str, Resolver] = {}
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The questionnaire in the language of the member being answered: the same ids,
+        steps and rules in every language, so answers never depend on it."""
+        return self.questionnaires.in_language(current_language())
 
     async def _member(self, guild_id: int, user_id: int) -> bool:
         return self.membership is None or await self.membership(guild_id, user_id)
@@ -185,7 +196,7 @@ class SurveyService:
         `prefill` answers questions the bot already knows (a check-in's current treatments)
         in the new response; the member lands after them and can go back to correct them."""
         if not await self._member(guild_id, user_id):
-            return NoticeScreen(NoticeKind.GONE, NOT_A_MEMBER)
+            return NoticeScreen(NoticeKind.GONE, _(NOT_A_MEMBER))
 
         def unit(tx: Tx) -> Screen:
             responses = self.tables.on(tx)
@@ -193,10 +204,10 @@ class SurveyService:
             if response is None:
                 latest = responses.latest(guild_id, user_id)
                 if latest is not None and latest.completed and not retake:
-                    return NoticeScreen(NoticeKind.FINISHED, self.texts.already_done, latest.id)
+                    return NoticeScreen(NoticeKind.FINISHED, _(self.texts.already_done), latest.id)
                 if not self._is_open(tx, guild_id):
                     # e.g. a consent button from before a moderator closed the survey
-                    return NoticeScreen(NoticeKind.GONE, self.texts.closed)
+                    return NoticeScreen(NoticeKind.GONE, _(self.texts.closed))
                 response = responses.create(
                     guild_id, user_id, self.questionnaire.version, surface, period=period
                 )
@@ -227,7 +238,7 @@ class SurveyService:
         def unit(tx: Tx) -> Screen:
             response = self._owned(tx, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+                return NoticeScreen(NoticeKind.GONE, _(self.texts.gone))
             return self._screen(tx, response, note)
 
         return await self.db.read(unit)
@@ -292,9 +303,9 @@ class SurveyService:
             if step.question.kind in (Kind.NUMBER, Kind.SCALE):
                 reply = interpret(step, raw)
                 if reply.answers is None:
-                    raise InvalidAnswer("Please type a number.")
+                    raise InvalidAnswer(_("Please type a number."))
                 return reply.answers
-            raise InvalidAnswer("This question is answered with the buttons or the menu.")
+            raise InvalidAnswer(_("This question is answered with the buttons or the menu."))
 
         return await self._apply(response_id, user_id, step_key, build)
 
@@ -309,13 +320,13 @@ class SurveyService:
         if response is None:
             return None
         if response.position == SUMMARY:
-            if raw.strip().casefold() in ("done", "finish", "submit"):
+            if plain(raw) in words_for(current_language()).done:
                 return await self.finish(response.id, user_id)
             return await self.screen(
                 response.id,
                 user_id,
                 Note(
-                    "You have answered everything. Press Done to submit, or Change an answer.",
+                    _("You have answered everything. Press Done to submit, or Change an answer."),
                     Tone.CORRECTION,
                 ),
             )
@@ -342,7 +353,9 @@ class SurveyService:
     async def skip(self, response_id: int, user_id: int, step_key: str) -> Screen:
         def build(step: Step) -> dict[str, Answer]:
             if step.question.kind is Kind.GROUP:
-                raise InvalidAnswer("Please answer both parts; choose Not sure if you do not know.")
+                raise InvalidAnswer(
+                    _("Please answer both parts; choose Not sure if you do not know.")
+                )
             return {"": skip_answer(step)}
 
         return await self._apply(response_id, user_id, step_key, build)
@@ -361,15 +374,15 @@ class SurveyService:
             store = self.tables.on(tx)
             response = store.get(response_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+                return NoticeScreen(NoticeKind.GONE, _(self.texts.gone))
             if response.user_id != user_id:
                 raise NotYourSurvey
             answers = store.answers(response.id)
             if response.completed:
-                return self._screen_for(response, answers, Note(self.texts.already_done))
+                return self._screen_for(response, answers, Note(_(self.texts.already_done)))
             current = self._screen_for(response, answers)
             if not isinstance(current, QuestionScreen) or current.step.key != step_key:
-                return self._screen_for(response, answers, Note(STALE))
+                return self._screen_for(response, answers, Note(_(STALE)))
             step = current.step
             resolved: Note | None = None
             try:
@@ -424,8 +437,13 @@ class SurveyService:
         question = step.question
         said = "; ".join(describe(question, answer, field_id) for field_id, answer in given.items())
         prompt = step_prompt(self.questionnaire, step, answers)
-        lead = "Understood" if echo else "Saved"
-        return Note(f"{lead}: {prompt} → {said}", Tone.SAVED)
+        # Translators: a typed reply, read back: "Understood: <question> → <answer>".
+        understood = _("Understood: {question} → {answer}")
+        # Translators: a clicked answer, confirmed: "Saved: <question> → <answer>".
+        saved = _("Saved: {question} → {answer}")
+        return Note(
+            (understood if echo else saved).format(question=prompt, answer=said), Tone.SAVED
+        )
 
     async def _refuse(self, response_id: int, text: str) -> Screen:
         await self.db.run(lambda tx: self.tables.on(tx).delete_response(response_id))
@@ -445,17 +463,17 @@ class SurveyService:
         def unit(tx: Tx) -> Screen:
             response = self._owned(tx, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+                return NoticeScreen(NoticeKind.GONE, _(self.texts.gone))
             answers = self.tables.on(tx).answers(response.id)
             if response.completed:
-                return self._screen_for(response, answers, Note(self.texts.already_done))
+                return self._screen_for(response, answers, Note(_(self.texts.already_done)))
             current = self._screen_for(response, answers)
             here = current.step.key if isinstance(current, QuestionScreen) else SUMMARY
             if step_key is not None and here != step_key:
-                return self._screen_for(response, answers, Note(STALE))
+                return self._screen_for(response, answers, Note(_(STALE)))
             position = target(response, answers)
             if position is None:
-                return self._screen_for(response, answers, Note(note or "You cannot go there."))
+                return self._screen_for(response, answers, Note(note or _("You cannot go there.")))
             self.tables.on(tx).update(response.id, position=position)
             return self._screen_for(replace(response, position=position), answers)
 
@@ -474,7 +492,7 @@ class SurveyService:
             user_id,
             step_key,
             target,
-            "This is the first question; there is nothing before it.",
+            _("This is the first question; there is nothing before it."),
         )
 
     async def change(self, response_id: int, user_id: int, target_key: str) -> Screen:
@@ -489,35 +507,35 @@ class SurveyService:
             user_id,
             SUMMARY,
             target,
-            "That question does not apply to your answers any more.",
+            _("That question does not apply to your answers any more."),
         )
 
     async def pause(self, response_id: int, user_id: int) -> Screen:
         response = await self.db.read(lambda tx: self._owned(tx, response_id, user_id))
         if response is None:
-            return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+            return NoticeScreen(NoticeKind.GONE, _(self.texts.gone))
         if response.completed:
             return await self.screen(response_id, user_id)
-        return NoticeScreen(NoticeKind.PAUSED, self.texts.paused, response_id)
+        return NoticeScreen(NoticeKind.PAUSED, _(self.texts.paused), response_id)
 
     async def finish(self, response_id: int, user_id: int) -> Screen:
         owned = await self.db.read(lambda tx: self._owned(tx, response_id, user_id))
         if owned is not None and not await self._member(owned.guild_id, user_id):
-            return NoticeScreen(NoticeKind.GONE, NOT_A_MEMBER)
+            return NoticeScreen(NoticeKind.GONE, _(NOT_A_MEMBER))
 
         def unit(tx: Tx) -> Screen:
             response = self._owned(tx, response_id, user_id)
             if response is None:
-                return NoticeScreen(NoticeKind.GONE, self.texts.gone)
+                return NoticeScreen(NoticeKind.GONE, _(self.texts.gone))
             if response.completed:
-                return NoticeScreen(NoticeKind.FINISHED, self.texts.finished, response.id)
+                return NoticeScreen(NoticeKind.FINISHED, _(self.texts.finished), response.id)
             responses = self.tables.on(tx)
             answers = responses.answers(response.id)
             if next_step(self.questionnaire, answers) is not None:
                 return self._screen_for(
                     response,
                     answers,
-                    Note("A few questions still need an answer first.", Tone.CORRECTION),
+                    Note(_("A few questions still need an answer first."), Tone.CORRECTION),
                 )
             responses.update(response.id, position=SUMMARY, completed=True)
             if self._on_finish is not None:
@@ -532,7 +550,7 @@ class SurveyService:
                 previous = responses.answers(earlier[-1].id) if earlier else None
                 advice = self.advise(answers, previous)
             return NoticeScreen(
-                NoticeKind.FINISHED, self.texts.finished, response_id, advice=advice
+                NoticeKind.FINISHED, _(self.texts.finished), response_id, advice=advice
             )
 
         return await self.db.run(unit)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.i18n import N_, _
 from bot.png import read_text_chunk
 from bot.survey.questionnaire import Choice, Question, Questionnaire
 
@@ -41,6 +42,11 @@ class StagePicture:
     alt: str  # what the picture shows, for screen readers (Discord's attachment description)
 
     @property
+    def description(self) -> str:
+        """The alt text in the current language."""
+        return _(self.alt)
+
+    @property
     def filename(self) -> str:
         return f"{self.name}.png"
 
@@ -49,7 +55,7 @@ PICTURES: tuple[StagePicture, ...] = (
     StagePicture(
         name="norwood",
         question="norwood",
-        alt=(
+        alt=N_(
             "Twelve schematic heads seen from above, face at the top; dark is hair, light is "
             "bare scalp. Norwood 1: a full hairline. Norwood 2 and 3: the temples recede, "
             "deeper at 3. Norwood 3 vertex: as 3, with a bald spot on the crown. The A stages "
@@ -62,7 +68,7 @@ PICTURES: tuple[StagePicture, ...] = (
     StagePicture(
         name="ludwig",
         question="ludwig",
-        alt=(
+        alt=N_(
             "Three schematic heads seen from above, face at the top; dark is hair, striped "
             "is thinning hair, light is bare scalp. In all three the front hairline is kept. "
             "Ludwig I: a little thinning along the parting on top. Ludwig II: a wider "

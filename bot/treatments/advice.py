@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from bot.i18n import N_, _, formats
 from bot.storage.checkin_outcomes import SIDE_EFFECTS_QUESTION
-from bot.survey.answers import Answers
+from bot.storage.responses import Answers
 from bot.survey.groupings import TreatmentsSpec
 from bot.survey.screens import Advice
 from bot.treatments.knowledge import Fact, KnowledgeBase, Treatment
@@ -37,9 +38,17 @@ SIDE_EFFECT_CAUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "skin_irritation": ("irritation",),
     }
 )
-SIDE_EFFECT_WORDS = {"mood": "mood changes", "heart": "heart symptoms"}
-TALK_TO_A_DOCTOR = "Please talk to a doctor or pharmacist about it soon. This is not a diagnosis."
-SEE_A_DOCTOR = "This is not a diagnosis: only a doctor who examines your scalp can tell."
+# The survey's sensations that call for advice, as its title names them.
+SIGN_WORDS = {"burning": N_("burning"), "pain": N_("pain")}
+SIDE_EFFECT_WORDS = {
+    "mood": N_("mood changes"),
+    "heart": N_("heart symptoms"),
+    "skin_irritation": N_("skin irritation"),
+}
+TALK_TO_A_DOCTOR = N_(
+    "Please talk to a doctor or pharmacist about it soon. This is not a diagnosis."
+)
+SEE_A_DOCTOR = N_("This is not a diagnosis: only a doctor who examines your scalp can tell.")
 
 
 class AdviceBook:
@@ -67,14 +76,16 @@ class AdviceBook:
         facts = [(c, f) for c in conditions for f in c.facts_about("see_doctor")]
         if not facts:
             return ()
+        named = formats.all_of([_(SIGN_WORDS[s]) if s in SIGN_WORDS else s for s in signs])
         return (
             Advice(
-                title=f"You reported {' and '.join(signs)} on your scalp",
+                # Translators: {signs} is "burning", "pain" or "burning and pain".
+                title=_("You reported {signs} on your scalp").format(signs=named),
                 lines=(
                     *(f"{condition.name}: {fact.text}" for condition, fact in facts),
-                    SEE_A_DOCTOR,
+                    _(SEE_A_DOCTOR),
                 ),
-                sources=_sources(fact for _, fact in facts),
+                sources=_sources(fact for _condition, fact in facts),
             ),
         )
 
@@ -96,12 +107,16 @@ class AdviceBook:
                     f for f in entry.facts_about("caution") if set(f.covers) & set(cautions)
                 )
                 if facts:
-                    label = SIDE_EFFECT_WORDS.get(effect, effect.replace("_", " "))
+                    word = SIDE_EFFECT_WORDS.get(effect)
+                    label = _(word) if word is not None else effect.replace("_", " ")
                     found.append(
                         _advice(
-                            f"{entry.name} and {label}",
+                            # Translators: a treatment's name (in English) and a side effect.
+                            _("{treatment} and {side_effect}").format(
+                                treatment=entry.name, side_effect=label
+                            ),
                             facts,
-                            TALK_TO_A_DOCTOR,
+                            _(TALK_TO_A_DOCTOR),
                             urgent_help=effect == "mood",
                         )
                     )

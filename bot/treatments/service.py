@@ -6,12 +6,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.checkins.outcomes import OutcomesReport
+from bot.i18n import TRANSLATED, current_language
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.suggestions import Suggestion, SuggestionRepository
 from bot.storage.tx import Tx
 from bot.survey.groupings import TreatmentsSpec
 from bot.survey.questionnaire import Questionnaire, load_questionnaire
+from bot.survey.translations import Translated
 from bot.treatments.knowledge import KnowledgeBase, Treatment
 from bot.treatments.search import How, Match, TreatmentSearch
 
@@ -69,6 +71,8 @@ class TreatmentService:
         self.search = TreatmentSearch(kb)
         self.questionnaire = questionnaire or load_questionnaire()
         self.reports: TreatmentsSpec | None = self.questionnaire.results.treatments
+        # The prompts and labels a report quotes, in each member's language.
+        self.questionnaires = Translated(self.questionnaire, TRANSLATED)
         if releases is None:
             from bot.results.service import ResultsService
 
@@ -142,7 +146,8 @@ class TreatmentService:
     def _labels(
         self, spec: TreatmentsSpec
     ) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
-        group = self.questionnaire.question(spec.effects or "")
+        questionnaire = self.questionnaires.in_language(current_language())
+        group = questionnaire.question(spec.effects or "")
         found = []
         for effect in spec.fields:
             asked = group.field(effect.id) if group is not None else None
@@ -152,9 +157,10 @@ class TreatmentService:
         return tuple(found)
 
     def _group_label(self, spec: TreatmentsSpec, choice: str) -> str | None:
-        if sum(1 for _, c in spec.entries if c == choice) < 2:
+        if sum(1 for _entry, c in spec.entries if c == choice) < 2:
             return None
-        question = self.questionnaire.question(spec.question)
+        questionnaire = self.questionnaires.in_language(current_language())
+        question = questionnaire.question(spec.question)
         found = question.choice(choice) if question is not None else None
         return found.label if found is not None else choice
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
+from bot.i18n import _
 from bot.survey.questionnaire import Choice, Question, Questionnaire
 from bot.survey.replies import normalise
 from bot.treatments.knowledge import KnowledgeBase
@@ -96,8 +97,12 @@ class TreatmentNamer:
         entry = found[0].treatment
         choice = self.choice_of.get(entry.id)
         if choice is not None and choice in self.labels:
-            return entry.name, (
-                f"Saved as {entry.name}. That is one of the choices (“{self.labels[choice]}”): "
+            # Translators: {name} is the knowledge base's (English) name; {choice} is the
+            # survey's answer that covers it.
+            return entry.name, _(
+                "Saved as {name}. That is one of the choices (“{choice}”): "
                 "you can go back to the list of treatments and choose it there instead."
-            )
-        return entry.name, f"Saved as {entry.name}, as the treatment guide names it."
+            ).format(name=entry.name, choice=self.labels[choice])
+        return entry.name, _("Saved as {name}, as the treatment guide names it.").format(
+            name=entry.name
+        )

@@ -10,9 +10,10 @@ from typing import Any, Self
 
 import discord
 
+from bot.i18n import _
 from bot.survey.refs import EngineKind
 from bot.tree import send_ephemeral
-from cogs._components import ReportingItem, as_button, bot_of
+from cogs._components import Form, ReportingItem, as_button, bot_of
 from cogs.checkins import ids, render
 from cogs.survey.present import Presenter
 
@@ -39,7 +40,7 @@ class ReminderButton(
         enrolment = await service.enrolment(guild_id, user)
         if enrolment is None:
             await interaction.response.edit_message(
-                content="You have no check-ins in that server any more.", view=None
+                content=_("You have no check-ins in that server any more."), view=None
             )
             return
         if self.action == "start":
@@ -50,17 +51,22 @@ class ReminderButton(
             until = await service.snooze(guild_id, user, period)
             zone = enrolment.schedule.zone
             text = (
-                f"Done: I will remind you again on {render.local_time(until, zone)}."
+                # Translators: {when} is a date and time, e.g. "Monday 2 March 2026, 09:00 (UTC)".
+                _("Done: I will remind you again on {when}.").format(
+                    when=render.local_time(until, zone)
+                )
                 if until is not None
-                else "Your check-ins are not active, so there is nothing to put off. "
-                "`/checkin resume` in the server starts them again."
+                else _(
+                    "Your check-ins are not active, so there is nothing to put off. "
+                    "`/checkin resume` in the server starts them again."
+                )
             )
         elif self.action == "skip":
             await service.skip(guild_id, user, period)
-            text = "Skipped. See you at the next one."
+            text = _("Skipped. See you at the next one.")
         else:
             await service.stop(guild_id, user)
-            text = (
+            text = _(
                 "Check-ins stopped: no more reminders. Your earlier check-ins stay in your "
                 "history; `/survey delete` in the server erases everything."
             )
@@ -84,31 +90,32 @@ class OptInButton(
         service = bot_of(interaction).services.checkins
         settings = await service.settings(self.guild_id)
         if not settings.checkins_enabled:
-            await send_ephemeral(interaction, render.OFF)
+            await send_ephemeral(interaction, _(render.OFF))
             return
         form = ScheduleForm(self.guild_id, settings.checkin_interval_weeks)
         await interaction.response.send_modal(form)
         form.stop()  # submissions arrive through on_interaction, even after a restart
 
 
-class ScheduleForm(discord.ui.Modal):
+class ScheduleForm(Form):
     """Day, hour and time zone for check-ins opened from a DM, where slash-command options
     are not at hand. Submissions are handled by `CheckIns.on_interaction`."""
 
     def __init__(self, guild_id: int, default_weeks: int) -> None:
         super().__init__(
-            title="Check-in schedule", custom_id=ids.SCHEDULE_FORM.build(guild=guild_id)
+            title=_("Check-in schedule"), custom_id=ids.SCHEDULE_FORM.build(guild=guild_id)
         )
         fields = (
             (
                 "zone",
-                "Your time zone (a city or UTC offset)",
-                "e.g. Berlin, New York, UTC+5:30",
+                _("Your time zone (a city or UTC offset)"),
+                _("e.g. Berlin, New York, UTC+5:30"),
                 60,
             ),
-            ("weekday", "Day of the week", "e.g. Monday", 12),
-            ("hour", "Hour (your local time)", "e.g. 9, 18 or 6pm", 8),
-            ("every", "Every how many weeks: 2, 4 or 8", None, 2),
+            # Room for a day's name in every language ("Segunda-feira").
+            ("weekday", _("Day of the week"), _("e.g. Monday"), 20),
+            ("hour", _("Hour (your local time)"), _("e.g. 9, 18 or 6pm"), 8),
+            ("every", _("Every how many weeks: 2, 4 or 8"), None, 2),
         )
         for field_id, label, placeholder, length in fields:
             self.add_item(

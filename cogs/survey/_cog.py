@@ -14,12 +14,13 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
+from bot.i18n import BY_CODE, LANGUAGES, N_, _, from_discord, known, set_language
 from bot.results.published import ComparisonRefused, NotPublished
 from bot.survey.refs import EngineKind, ResponseRef
-from bot.survey.screens import SummaryScreen
+from bot.survey.screens import NOT_ANSWERED, SummaryScreen
 from bot.survey.service import StartState
 from bot.tree import send_ephemeral
-from cogs._components import Controls, dispatch_direct, submitted_text
+from cogs._components import Controls, dispatch_direct, enter_language, submitted_text
 from cogs.survey import ids, items
 from cogs.survey import results as shown
 from cogs.survey.present import Presenter
@@ -27,10 +28,20 @@ from cogs.survey.render import render
 
 log = logging.getLogger(__name__)
 
-NO_SURVEY_IN_DMS = (
+FOLLOW_CLIENT = "auto"
+NO_SURVEY_IN_DMS = N_(
     "You have no survey in progress here. Run `/survey start` in your server to begin one."
 )
 NO_SURVEY_QUIET = timedelta(minutes=5)
+
+
+def _earlier_line(started: str, completed: bool, answers: int) -> str:
+    """One earlier response in `/survey mine`."""
+    if completed:
+        # Translators: {started} is a date (YYYY-MM-DD).
+        return _("{started}: completed, {answers} answers").format(started=started, answers=answers)
+    # Translators: {started} is a date (YYYY-MM-DD).
+    return _("{started}: not finished, {answers} answers").format(started=started, answers=answers)
 
 
 def _member_key(interaction: discord.Interaction) -> tuple[int | None, int]:
@@ -39,7 +50,7 @@ def _member_key(interaction: discord.Interaction) -> tuple[int | None, int]:
 
 class Survey(commands.Cog):
     survey = app_commands.Group(
-        name="survey", description="The scalp-symptom survey", guild_only=True
+        name="survey", description=N_("The scalp-symptom survey"), guild_only=True
     )
 
     def __init__(self, bot: AnagenBot) -> None:
@@ -63,7 +74,7 @@ class Survey(commands.Cog):
 
     @survey.command(
         name="start",
-        description="Take the scalp-symptom survey in your DMs, or continue where you left off",
+        description=N_("Take the scalp-symptom survey in your DMs, or continue where you left off"),
     )
     @app_commands.checks.cooldown(2, 30.0, key=_member_key)
     async def start(self, interaction: discord.Interaction) -> None:
@@ -71,48 +82,57 @@ class Survey(commands.Cog):
 
     @survey.command(
         name="retake",
-        description="Answer the survey again as a new response; your earlier one is kept",
+        description=N_("Answer the survey again as a new response; your earlier one is kept"),
     )
     @app_commands.checks.cooldown(2, 30.0, key=_member_key)
     async def retake(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        state, _ = await self.service.start_state(interaction.guild_id, interaction.user.id)
+        state, _response = await self.service.start_state(interaction.guild_id, interaction.user.id)
         if state is StartState.RESUME:
             await send_ephemeral(
                 interaction,
-                "You have a survey in progress: `/survey start` continues it. A retake starts "
-                "once it is finished.",
+                _(
+                    "You have a survey in progress: `/survey start` continues it. A retake starts "
+                    "once it is finished."
+                ),
             )
             return
         await self.presenter.require_open(interaction.guild_id)
         await self.presenter.continue_in_dms(interaction, StartState.NEW, retake=True)
 
-    @survey.command(name="status", description="See how far you are in the survey")
+    @survey.command(name="status", description=N_("See how far you are in the survey"))
     async def status(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         status = await self.service.status(interaction.guild_id, interaction.user.id)
         if status.state is StartState.NEW:
-            text = "You have not started the survey yet. `/survey start` begins it."
+            text = _("You have not started the survey yet. `/survey start` begins it.")
         elif status.state is StartState.RESUME:
-            text = (
-                f"In progress: {status.answered} of {status.total} questions answered "
-                f"(started {status.started_at[:10] if status.started_at else '?'}). "
+            # Translators: {started} is a date (YYYY-MM-DD).
+            text = _(
+                "In progress: {answered} of {total} questions answered (started {started}). "
                 "`/survey start` continues where you left off."
+            ).format(
+                answered=status.answered,
+                total=status.total,
+                started=status.started_at[:10] if status.started_at else "?",
             )
         else:
-            text = (
-                f"Completed on {status.completed_at[:10] if status.completed_at else '?'} "
-                f"({status.answered} answers). `/survey mine` shows them; `/survey retake` "
-                "starts a new response."
+            # Translators: {completed} is a date (YYYY-MM-DD).
+            text = _(
+                "Completed on {completed} ({answered} answers). `/survey mine` shows them; "
+                "`/survey retake` starts a new response."
+            ).format(
+                completed=status.completed_at[:10] if status.completed_at else "?",
+                answered=status.answered,
             )
         await send_ephemeral(interaction, text)
 
-    @survey.command(name="mine", description="See your own answers (only you can see them)")
+    @survey.command(name="mine", description=N_("See your own answers (only you can see them)"))
     async def mine(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         found = await self.service.mine(interaction.guild_id, interaction.user.id)
         if not found:
-            await send_ephemeral(interaction, "You have no answers stored in this server.")
+            await send_ephemeral(interaction, _("You have no answers stored in this server."))
             return
         latest_response, latest = found[-1]
         rendered = render(
@@ -121,20 +141,33 @@ class Survey(commands.Cog):
             in_dm=False,
         )
         assert rendered.embed is not None
-        state = "completed" if latest_response.completed else "in progress"
-        rendered.embed.title = f"Your answers ({state}, started {latest_response.started_at[:10]})"
+        started = latest_response.started_at[:10]
+        rendered.embed.title = (
+            # Translators: {started} is a date (YYYY-MM-DD).
+            _("Your answers (completed, started {started})").format(started=started)
+            if latest_response.completed
+            # Translators: {started} is a date (YYYY-MM-DD).
+            else _("Your answers (in progress, started {started})").format(started=started)
+        )
+        not_answered = _(NOT_ANSWERED)
         earlier = [
-            f"• {r.started_at[:10]}: {'completed' if r.completed else 'not finished'}, "
-            f"{sum(row.answer != 'not answered' for row in s.rows)} answers"
+            "• "
+            + _earlier_line(
+                r.started_at[:10], r.completed, sum(row.answer != not_answered for row in s.rows)
+            )
             for r, s in found[:-1]
         ]
-        content = ("Earlier responses, kept as history:\n" + "\n".join(earlier)) if earlier else ""
+        content = (
+            (_("Earlier responses, kept as history:") + "\n" + "\n".join(earlier))
+            if earlier
+            else ""
+        )
         await interaction.response.send_message(
             content=content[:1900], embed=rendered.embed, ephemeral=True
         )
 
     @survey.command(
-        name="delete", description="Erase everything Anagen stores about you in this server"
+        name="delete", description=N_("Erase everything Anagen stores about you in this server")
     )
     async def delete(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
@@ -142,12 +175,43 @@ class Survey(commands.Cog):
         for verdict in ("erase", "keep"):
             view.add_item(items.EraseButton(interaction.guild_id, interaction.user.id, verdict))
         await interaction.response.send_message(
-            "This permanently erases everything Anagen stores about you in this server: all "
-            "your survey answers (earlier responses too), your check-ins, regimen and "
-            "check-in schedule, and your treatment suggestions. It cannot be undone.",
+            _(
+                "This permanently erases everything Anagen stores about you in this server: all "
+                "your survey answers (earlier responses too), your check-ins, regimen and "
+                "check-in schedule, and your treatment suggestions. It cannot be undone."
+            ),
             view=view,
             ephemeral=True,
         )
+
+    @survey.command(
+        name="language",
+        description=N_("Choose the language Anagen writes to you in, everywhere"),
+    )
+    @app_commands.describe(language=N_("Your language, or your Discord app's"))
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name=N_("Same as my Discord app"), value=FOLLOW_CLIENT),
+            *(app_commands.Choice(name=lang.native, value=lang.code) for lang in LANGUAGES),
+        ]
+    )
+    async def language(self, interaction: discord.Interaction, language: str) -> None:
+        chosen = None if language == FOLLOW_CLIENT else known(language)
+        await self.bot.languages.choose(interaction.user.id, chosen)
+        # Say it in the language just chosen.
+        set_language(chosen or from_discord(str(interaction.locale)))
+        if chosen is None:
+            text = _(
+                "Done: I will write to you in the language of your Discord app, now {language}."
+            )
+        else:
+            text = _(
+                "Done: I will write to you in {language}, in servers and in DMs, whatever "
+                "language your Discord app uses. Treatment facts stay in English, the language "
+                "of their sources."
+            )
+        shown = BY_CODE[chosen or from_discord(str(interaction.locale))].native
+        await send_ephemeral(interaction, text.format(language=shown))
 
     # -- results ------------------------------------------------------------------------------
 
@@ -158,13 +222,13 @@ class Survey(commands.Cog):
         managers_only = settings.results_visibility == "managers"
         if managers_only and not interaction.permissions.manage_guild:
             raise UserFacingError(
-                "In this server, survey results are visible to members with Manage Server only."
+                _("In this server, survey results are visible to members with Manage Server only.")
             )
         return interaction.guild_id, managers_only
 
     @survey.command(
         name="results",
-        description=(
+        description=N_(
             "How members here answered: the latest release, a chart, and any question one at a time"
         ),
     )
@@ -181,12 +245,13 @@ class Survey(commands.Cog):
 
     @survey.command(
         name="compare",
-        description="Compare answers between groups of members, "
-        "with the right statistic in plain words",
+        description=N_(
+            "Compare answers between groups of members, with the right statistic in plain words"
+        ),
     )
     @app_commands.describe(
-        question="What to compare; ★ marks the community's own questions",
-        by="The grouping, e.g. receding or diffuse (optional for ★ questions)",
+        question=N_("What to compare; ★ marks the community's own questions"),
+        by=N_("The grouping, e.g. receding or diffuse (optional for ★ questions)"),
     )
     @app_commands.checks.cooldown(5, 30.0, key=_member_key)
     async def compare(
@@ -196,13 +261,13 @@ class Survey(commands.Cog):
         try:
             question_id, by_id = shown.resolve_pair(self.results, question, by)
         except KeyError:
-            raise UserFacingError("Pick what to compare *by* from the list as well.") from None
+            raise UserFacingError(_("Pick what to compare *by* from the list as well.")) from None
         await interaction.response.defer(thinking=True, ephemeral=private)  # a chart may be drawn
         try:
             comparisons = await self.results.compare(guild_id, question_id, by_id)
         except KeyError:
             raise UserFacingError(
-                "I do not know that question; pick one from the suggestions as you type."
+                _("I do not know that question; pick one from the suggestions as you type.")
             ) from None
         except (ComparisonRefused, NotPublished) as exc:
             raise UserFacingError(str(exc)) from None
@@ -234,6 +299,7 @@ class Survey(commands.Cog):
         form = ids.FORM.parse(str(data.get("custom_id", "")))
         if form is None:
             return
+        await enter_language(interaction)
         ref, step_key = ResponseRef.parse(form["rid"]), form["step"]
         engine, rid = self.presenter.engine(ref.kind), ref.response_id
         text = submitted_text(data)
@@ -266,13 +332,14 @@ class Survey(commands.Cog):
         if len(self._told) > 10_000:
             self._told = {u: t for u, t in self._told.items() if t > now}
         self._told[message.author.id] = now + NO_SURVEY_QUIET
-        await message.channel.send(NO_SURVEY_IN_DMS)
+        await message.channel.send(_(NO_SURVEY_IN_DMS))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is not None or message.author.bot:
             return
         try:
+            set_language(await self.bot.languages.for_message(message.author.id))
             kind = await self._replying_to(message.author.id)
             screen = await self.presenter.engine(kind).reply(message.author.id, message.content)
             if screen is None:
@@ -287,6 +354,8 @@ class Survey(commands.Cog):
             log.exception("Could not handle a typed survey reply from user %s", message.author.id)
             with contextlib.suppress(discord.HTTPException):
                 await message.channel.send(
-                    "Sorry, something went wrong on our side; your earlier answers are safe. "
-                    "Please try again in a moment."
+                    _(
+                        "Sorry, something went wrong on our side; your earlier answers are safe. "
+                        "Please try again in a moment."
+                    )
                 )

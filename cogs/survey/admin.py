@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import AnagenBot
+from bot.i18n import N_, _
 from bot.results.service import ResultsService
 from bot.storage.guilds import GuildSettings
 from bot.storage.releases import ReleaseRecord
@@ -20,7 +21,8 @@ from cogs._components import dispatch_direct
 from cogs.survey import panel
 from cogs.survey import results as shown
 
-MORE = (
+# Translators: “Take the survey” is the label of the survey panel's button.
+MORE = N_(
     "-# How many started and finished: `/survey-admin status`. A “Take the survey” button "
     "for a channel: `/survey-admin post`."
 )
@@ -28,8 +30,10 @@ MORE = (
 
 def _checkins_line(settings: GuildSettings) -> str:
     if not settings.checkins_enabled:
-        return "**Check-ins:** off (members cannot opt in)"
-    return f"**Check-ins:** on, offered every {settings.checkin_interval_weeks} weeks by default"
+        return _("**Check-ins:** off (members cannot opt in)")
+    return _("**Check-ins:** on, offered every {weeks} weeks by default").format(
+        weeks=settings.checkin_interval_weeks
+    )
 
 
 @app_commands.guild_only()
@@ -37,7 +41,7 @@ def _checkins_line(settings: GuildSettings) -> str:
 class SurveyAdmin(
     commands.GroupCog,
     group_name="survey-admin",
-    group_description="Moderators: survey settings and exports",
+    group_description=N_("Moderators: survey settings and exports"),
 ):
     """Top-level so Discord itself hides it from members without Manage Server."""
 
@@ -77,32 +81,34 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="settings",
-        description="Who sees results, the minimum group size, survey and check-ins on or off",
+        description=N_("Who sees results, the minimum group size, survey and check-ins on or off"),
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
-        visibility="Who may run /survey results and /survey compare",
-        min_group_size="Smallest group a public count may describe (3 or more; default 5)",
-        survey_open="Whether members can start new responses (results stay either way)",
-        include_imported="Count replies imported from threads (anagen import-replies)",
-        checkins="Offer members follow-up check-ins every few weeks (off by default)",
-        checkin_interval="The interval members are offered first (they may pick another)",
-        release_batch="Changes a new release of results waits for (never below 2k)",
-        announce_channel="Post each new release's chart here (results visible to everyone)",
-        announce_off="Stop posting new releases",
-        count_role="Count only members holding this role in results (against fresh accounts)",
-        count_min_days="Count only members of the server for at least this many days (0: all)",
-        count_everyone="Count every member again (clears the role)",
+        visibility=N_("Who may run /survey results and /survey compare"),
+        min_group_size=N_("Smallest group a public count may describe (3 or more; default 5)"),
+        survey_open=N_("Whether members can start new responses (results stay either way)"),
+        include_imported=N_("Count replies imported from threads (anagen import-replies)"),
+        checkins=N_("Offer members follow-up check-ins every few weeks (off by default)"),
+        checkin_interval=N_("The interval members are offered first (they may pick another)"),
+        release_batch=N_("Changes a new release of results waits for (never below 2k)"),
+        announce_channel=N_("Post each new release's chart here (results visible to everyone)"),
+        announce_off=N_("Stop posting new releases"),
+        count_role=N_("Count only members holding this role in results (against fresh accounts)"),
+        count_min_days=N_("Count only members of the server for at least this many days (0: all)"),
+        count_everyone=N_("Count every member again (clears the role)"),
     )
     @app_commands.choices(
         visibility=[
-            app_commands.Choice(name="Everyone", value="everyone"),
-            app_commands.Choice(name="Members with Manage Server", value="managers"),
+            app_commands.Choice(name=N_("Everyone"), value="everyone"),
+            app_commands.Choice(name=N_("Members with Manage Server"), value="managers"),
         ]
     )
     @app_commands.choices(
         checkin_interval=[
-            app_commands.Choice(name=f"Every {weeks} weeks", value=weeks) for weeks in (2, 4, 8)
+            app_commands.Choice(name=N_("Every 2 weeks"), value=2),
+            app_commands.Choice(name=N_("Every 4 weeks"), value=4),
+            app_commands.Choice(name=N_("Every 8 weeks"), value=8),
         ]
     )
     async def settings(
@@ -150,13 +156,13 @@ class SurveyAdmin(
             changes["checkin_interval_weeks"] = checkin_interval.value
         if changes:
             current = await self.results.update_settings(interaction.guild_id, **changes)
-            lead = "Saved. "
+            lead = _("Saved.") + " "
         else:
             current = await self.results.settings(interaction.guild_id)
             lead = ""
         await send_ephemeral(
             interaction,
-            lead + shown.settings_text(current) + "\n" + _checkins_line(current) + "\n" + MORE,
+            lead + shown.settings_text(current) + "\n" + _checkins_line(current) + "\n" + _(MORE),
         )
         if visibility is not None:
             # the panel shows how many took part only while results are public
@@ -164,12 +170,12 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="post",
-        description="Post a “Take the survey” button in a channel; run again to edit its text",
+        description=N_("Post a “Take the survey” button in a channel; run again to edit its text"),
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
-        channel="Where to post it (default: where it already is, else this channel)",
-        remove="Take the panel down instead (its text is kept for next time)",
+        channel=N_("Where to post it (default: where it already is, else this channel)"),
+        remove=N_("Take the panel down instead (its text is kept for next time)"),
     )
     async def post(
         self,
@@ -188,7 +194,7 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="status",
-        description="How many started and finished the survey; check-in reminders answered",
+        description=N_("How many started and finished the survey; check-in reminders answered"),
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
@@ -198,11 +204,15 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="release",
-        description="Where the next release of results stands; ask for one before the day is out",
+        description=N_(
+            "Where the next release of results stands; ask for one before the day is out"
+        ),
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
-        publish_soon="Lift the once-a-day limit for the next release (it still needs a full batch)"
+        publish_soon=N_(
+            "Lift the once-a-day limit for the next release (it still needs a full batch)"
+        )
     )
     async def release(self, interaction: discord.Interaction, publish_soon: bool = False) -> None:
         assert interaction.guild_id is not None
@@ -218,10 +228,12 @@ class SurveyAdmin(
 
     @app_commands.command(
         name="export",
-        description="Every completed response, every check-in and a codebook (pseudonymous ids)",
+        description=N_(
+            "Every completed response, every check-in and a codebook (pseudonymous ids)"
+        ),
     )
     @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(format="csv for spreadsheets, json for scripts")
+    @app_commands.describe(format=N_("csv for spreadsheets, json for scripts"))
     @app_commands.choices(
         format=[
             app_commands.Choice(name="CSV", value="csv"),
@@ -235,10 +247,12 @@ class SurveyAdmin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = await self.results.export(interaction.guild_id, format.value)
         await interaction.followup.send(
-            "Completed responses, the codebook describing every column of both files, and "
-            "every check-in (one row per check-in and treatment). Respondent ids are "
-            "pseudonymous (stable in this server only, the same in both files so rows join); "
-            "free-text answers are included, so keep these files private.",
+            _(
+                "Completed responses, the codebook describing every column of both files, and "
+                "every check-in (one row per check-in and treatment). Respondent ids are "
+                "pseudonymous (stable in this server only, the same in both files so rows join); "
+                "free-text answers are included, so keep these files private."
+            ),
             files=shown.export_files(files),
             ephemeral=True,
         )

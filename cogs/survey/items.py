@@ -10,7 +10,8 @@ from typing import Any, Self
 
 import discord
 
-from bot.erasure import erase_member
+from bot.erasure import Erased, erase_member
+from bot.i18n import _, ngettext
 from bot.survey.refs import ResponseRef
 from bot.tree import send_ephemeral
 from cogs._components import Direct, ReportingItem, as_button, as_select, bot_of
@@ -185,8 +186,10 @@ class DeclineButton(
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(
-            content="No problem: nothing was stored. Run `/survey start` in the server whenever "
-            "you like.",
+            content=_(
+                "No problem: nothing was stored. Run `/survey start` in the server whenever "
+                "you like."
+            ),
             view=None,
         )
 
@@ -201,7 +204,7 @@ class EraseButton(
         erase = verdict == "erase"
         super().__init__(
             discord.ui.Button(
-                label=(label or ("Erase my answers" if erase else "Cancel"))[:80],
+                label=(label or (_("Erase my answers") if erase else _("Cancel")))[:80],
                 style=discord.ButtonStyle.danger if erase else discord.ButtonStyle.secondary,
                 custom_id=ids.ERASE.build(guild=guild_id, user=user_id, verdict=verdict),
             )
@@ -216,27 +219,47 @@ class EraseButton(
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:
-            await send_ephemeral(interaction, "This confirmation belongs to someone else.")
+            await send_ephemeral(interaction, _("This confirmation belongs to someone else."))
             return
         if self.verdict != "erase":
-            await interaction.response.edit_message(content="Nothing was erased.", view=None)
+            await interaction.response.edit_message(content=_("Nothing was erased."), view=None)
             return
         erased = await erase_member(bot_of(interaction).db, self.guild_id, self.user_id)
-        text = (
-            f"Done: erased {_count(erased.responses, 'survey response')} with "
-            f"{_count(erased.answers, 'answer')}, {_count(erased.suggestions, 'suggestion')}, "
-            f"{_count(erased.checkins, 'check-in')} and "
-            f"{_count(erased.regimen_entries, 'regimen entry', 'regimen entries')}"
-            + (", and your check-in schedule" if erased.enrolled else "")
-            + ". Nothing about you remains in Anagen for this server."
-            if erased.anything
-            else "There was nothing stored about you in this server."
+        await interaction.response.edit_message(content=erased_text(erased), view=None)
+
+
+def erased_text(erased: Erased) -> str:
+    """What an erasure removed, counted."""
+    if not erased.anything:
+        return _("There was nothing stored about you in this server.")
+    counts = {
+        "responses": ngettext(
+            "{n} survey response", "{n} survey responses", erased.responses
+        ).format(n=erased.responses),
+        "answers": ngettext("{n} answer", "{n} answers", erased.answers).format(n=erased.answers),
+        "suggestions": ngettext("{n} suggestion", "{n} suggestions", erased.suggestions).format(
+            n=erased.suggestions
+        ),
+        "checkins": ngettext("{n} check-in", "{n} check-ins", erased.checkins).format(
+            n=erased.checkins
+        ),
+        "regimen": ngettext(
+            "{n} regimen entry", "{n} regimen entries", erased.regimen_entries
+        ).format(n=erased.regimen_entries),
+    }
+    if erased.enrolled:
+        # Translators: each placeholder is a count such as "3 answers" or "1 check-in".
+        text = _(
+            "Done: erased {responses} with {answers}, {suggestions}, {checkins} and {regimen}, "
+            "and your check-in schedule. Nothing about you remains in Anagen for this server."
         )
-        await interaction.response.edit_message(content=text, view=None)
-
-
-def _count(number: int, one: str, many: str | None = None) -> str:
-    return f"{number} {one if number == 1 else many or one + 's'}"
+    else:
+        # Translators: each placeholder is a count such as "3 answers" or "1 check-in".
+        text = _(
+            "Done: erased {responses} with {answers}, {suggestions}, {checkins} and {regimen}. "
+            "Nothing about you remains in Anagen for this server."
+        )
+    return text.format(**counts)
 
 
 # The controls of every survey step, run from the cog's `on_interaction` without

@@ -21,6 +21,7 @@ from discord import app_commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
+from bot.i18n import N_, _, ngettext, speaking
 from bot.survey.panel import (
     LINES_MAX,
     TEXT_MAX,
@@ -32,7 +33,16 @@ from bot.survey.panel import (
     check_text,
 )
 from bot.tree import send_ephemeral
-from cogs._components import Controls, Direct, IdFormat, ReportingItem, bot_of, submitted_text
+from cogs._components import (
+    Controls,
+    Direct,
+    Form,
+    IdFormat,
+    ReportingItem,
+    bot_of,
+    server_language,
+    submitted_text,
+)
 from cogs.survey._cog import Survey
 from cogs.survey.present import Presenter
 
@@ -44,8 +54,8 @@ EDIT = IdFormat("sv:panel:edit:{channel}", channel=r"\d+")
 FORM = IdFormat("sv:panel:form:{channel}", channel=r"\d+")
 ALL = (START, EDIT, FORM)
 
-BUTTON_LABEL = "Take the survey"
-NOT_A_MODERATOR = "You need the Manage Server permission to change the survey panel."
+BUTTON_LABEL = N_("Take the survey")
+NOT_A_MODERATOR = N_("You need the Manage Server permission to change the survey panel.")
 MENTIONS = discord.AllowedMentions.none()
 
 
@@ -53,7 +63,7 @@ def require_manager(interaction: discord.Interaction) -> int:
     """The server id, if the member may change the panel (checked on every use: a form or a
     button can outlive the permission, or be forged)."""
     if interaction.guild_id is None or not interaction.permissions.manage_guild:
-        raise UserFacingError(NOT_A_MODERATOR)
+        raise UserFacingError(_(NOT_A_MODERATOR))
     return interaction.guild_id
 
 
@@ -75,7 +85,7 @@ class PanelButton(
     def __init__(self) -> None:
         super().__init__(
             discord.ui.Button(
-                label=BUTTON_LABEL,
+                label=_(BUTTON_LABEL),
                 emoji="📝",
                 style=discord.ButtonStyle.success,
                 custom_id=START.build(),
@@ -90,7 +100,7 @@ class PanelButton(
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if interaction.guild_id is None:
-            await send_ephemeral(interaction, "Run `/survey start` in your server to begin.")
+            await send_ephemeral(interaction, _("Run `/survey start` in your server to begin."))
             return
         await start_as_the_command(interaction)
 
@@ -101,7 +111,7 @@ class EditButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], templ
     def __init__(self, channel_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Edit again",
+                label=_("Edit again"),
                 emoji="✏️",
                 style=discord.ButtonStyle.primary,
                 custom_id=EDIT.build(channel=channel_id),
@@ -123,15 +133,15 @@ class EditButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], templ
 DIRECT: Direct = {START: PanelButton, EDIT: EditButton}
 
 
-class PanelForm(discord.ui.Modal):
+class PanelForm(Form):
     """The panel's title and text. Submissions are handled by `SurveyAdmin.on_interaction`
     from the custom_id, not by this object, so a form opened before a restart still posts."""
 
     def __init__(self, channel_id: int, text: PanelText) -> None:
-        super().__init__(title="Survey panel", custom_id=FORM.build(channel=channel_id))
+        super().__init__(title=_("Survey panel"), custom_id=FORM.build(channel=channel_id))
         self.add_item(
             discord.ui.TextInput(
-                label="Title",
+                label=_("Title"),
                 custom_id="title",
                 default=text.title[:TITLE_MAX],
                 max_length=TITLE_MAX,
@@ -139,7 +149,9 @@ class PanelForm(discord.ui.Modal):
         )
         self.add_item(
             discord.ui.TextInput(
-                label=f"Text (up to {TEXT_MAX} characters, {LINES_MAX} lines)",
+                label=_("Text (up to {characters} characters, {lines} lines)").format(
+                    characters=TEXT_MAX, lines=LINES_MAX
+                ),
                 custom_id="text",
                 style=discord.TextStyle.paragraph,
                 default=text.text[:TEXT_MAX],
@@ -191,7 +203,7 @@ class PanelPoster:
         if shown.record.posted and shown.record.channel_id is not None:
             return shown.record.channel_id
         if here is None:
-            raise UserFacingError("Pick a channel to post the panel in.")
+            raise UserFacingError(_("Pick a channel to post the panel in."))
         return here
 
     async def open_form(self, interaction: discord.Interaction, channel_id: int) -> None:
@@ -218,12 +230,27 @@ class PanelPoster:
         posted = await self.post(guild_id, channel, text)
         self._drafts.pop(key, None)
         where = f"https://discord.com/channels/{guild_id}/{posted.channel_id}/{posted.message_id}"
-        done = "Updated the survey panel" if posted.edited else "Posted the survey panel"
+        mention, button = f"<#{posted.channel_id}>", _(BUTTON_LABEL)
+        if posted.edited:
+            # Translators: {channel} is a channel mention, {link} the panel message's address,
+            # {button} the label of the panel's button ("Take the survey").
+            done = _(
+                "Updated the survey panel in {channel} ({link}). Members press **{button}** to "
+                "begin, exactly like `/survey start`. Its count of members who took part follows "
+                "each new release of results. `/survey-admin post` again edits it; "
+                "`/survey-admin post remove:True` takes it down."
+            )
+        else:
+            # Translators: {channel} is a channel mention, {link} the panel message's address,
+            # {button} the label of the panel's button ("Take the survey").
+            done = _(
+                "Posted the survey panel in {channel} ({link}). Members press **{button}** to "
+                "begin, exactly like `/survey start`. Its count of members who took part follows "
+                "each new release of results. `/survey-admin post` again edits it; "
+                "`/survey-admin post remove:True` takes it down."
+            )
         await interaction.followup.send(
-            f"{done} in <#{posted.channel_id}> ({where}). Members press **{BUTTON_LABEL}** to "
-            "begin, exactly like `/survey start`. Its count of members who took part follows "
-            "each new release of results. `/survey-admin post` again edits it; "
-            "`/survey-admin post remove:True` takes it down.",
+            done.format(channel=mention, link=where, button=button),
             ephemeral=True,
             allowed_mentions=MENTIONS,
         )
@@ -231,10 +258,12 @@ class PanelPoster:
     async def _refuse(
         self, interaction: discord.Interaction, channel_id: int, reason: str, typed: PanelText
     ) -> None:
-        lead = (
-            f"{reason}\nYour text is kept: press **Edit again** to fix it (or run "
-            "`/survey-admin post` again). A copy of what you typed:\n"
+        # Translators: **Edit again** is the label of the button under this message.
+        kept = _(
+            "Your text is kept: press **Edit again** to fix it (or run `/survey-admin post` "
+            "again). A copy of what you typed:"
         )
+        lead = f"{reason}\n{kept}\n"
         copy = _copy_of(typed)
         view = Controls()
         view.add_item(EditButton(channel_id))
@@ -246,8 +275,13 @@ class PanelPoster:
                 content=lead + copy, view=view, allowed_mentions=MENTIONS
             )
             return
+        # Translators: **Edit again** is the label of the button under this message.
+        attached = _(
+            "Your text is kept: press **Edit again** to fix it (or run `/survey-admin post` "
+            "again). A copy of what you typed is attached."
+        )
         await interaction.edit_original_response(
-            content=lead.removesuffix(":\n") + " is attached.",
+            content=f"{reason}\n{attached}",
             attachments=[
                 discord.File(
                     io.BytesIO(f"{typed.title}\n\n{typed.text}".encode()), "survey-panel.txt"
@@ -265,8 +299,10 @@ class PanelPoster:
         channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             raise UserFacingError(
-                "I cannot find that channel in this server any more. Your text is kept: run "
-                "`/survey-admin post` in the channel you want."
+                _(
+                    "I cannot find that channel in this server any more. Your text is kept: run "
+                    "`/survey-admin post` in the channel you want."
+                )
             )
         return channel_id
 
@@ -275,8 +311,9 @@ class PanelPoster:
     async def post(self, guild_id: int, channel_id: int, text: PanelText) -> Posted:
         """Edit the panel where it is, or post it in `channel_id` (and take the old one
         down); the database learns where it is before the old one goes."""
-        shown = await self.panels.shown(guild_id)
-        kwargs = panel_kwargs(text, shown.headline)
+        with speaking(server_language(self.bot, guild_id)):
+            shown = await self.panels.shown(guild_id)
+            kwargs = panel_kwargs(text, shown.headline)
         old = shown.record
         if old.posted and old.channel_id == channel_id and old.message_id is not None:
             try:
@@ -302,14 +339,14 @@ class PanelPoster:
     async def refresh(self, guild_id: int) -> bool:
         """Show the latest taken-part line on the panel (a new release, a change of who may
         see results). Returns whether a panel was edited."""
-        shown = await self.panels.shown(guild_id)
+        with speaking(server_language(self.bot, guild_id)):
+            shown = await self.panels.shown(guild_id)
+            kwargs = panel_kwargs(shown.text, shown.headline)
         record = shown.record
         if record.channel_id is None or record.message_id is None:
             return False
         try:
-            await self._message(guild_id, record.channel_id, record.message_id).edit(
-                **panel_kwargs(shown.text, shown.headline)
-            )
+            await self._message(guild_id, record.channel_id, record.message_id).edit(**kwargs)
         except discord.NotFound:
             log.info("The survey panel of server %s was deleted; forgetting it", guild_id)
             await self.panels.gone(guild_id, record.message_id)
@@ -323,16 +360,19 @@ class PanelPoster:
         """Take the panel down; the moderator's words are kept for the next post."""
         record = await self.panels.removed(guild_id)
         if record.channel_id is None or record.message_id is None:
-            return "There is no survey panel to take down. `/survey-admin post` posts one."
+            return _("There is no survey panel to take down. `/survey-admin post` posts one.")
+        channel = f"<#{record.channel_id}>"
         if not await self._delete(guild_id, record.channel_id, record.message_id):
-            return (
-                f"I forgot the panel in <#{record.channel_id}> but could not delete it: delete "
-                "the message yourself. Its text is kept for the next `/survey-admin post`."
-            )
-        return (
-            f"Took the survey panel down from <#{record.channel_id}>. Its text is kept for the "
-            "next `/survey-admin post`."
-        )
+            # Translators: {channel} is a channel mention.
+            return _(
+                "I forgot the panel in {channel} but could not delete it: delete the message "
+                "yourself. Its text is kept for the next `/survey-admin post`."
+            ).format(channel=channel)
+        # Translators: {channel} is a channel mention.
+        return _(
+            "Took the survey panel down from {channel}. Its text is kept for the next "
+            "`/survey-admin post`."
+        ).format(channel=channel)
 
     def _message(self, guild_id: int, channel_id: int, message_id: int) -> discord.PartialMessage:
         channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
@@ -351,54 +391,100 @@ class PanelPoster:
 
     @staticmethod
     def _cannot(channel_id: int) -> str:
-        return (
-            f"I cannot post in <#{channel_id}>: give me View Channel, Send Messages and Embed "
-            "Links there, then run `/survey-admin post` again. Your text is kept."
-        )
+        # Translators: {channel} is a channel mention; View Channel, Send Messages and Embed
+        # Links are Discord's names of permissions.
+        return _(
+            "I cannot post in {channel}: give me View Channel, Send Messages and Embed Links "
+            "there, then run `/survey-admin post` again. Your text is kept."
+        ).format(channel=f"<#{channel_id}>")
 
 
 def status_text(participation: Participation) -> str:
     """`/survey-admin status`: exact counts, for moderators only."""
     survey, checkins = participation.survey, participation.checkins
-    lines = ["**Survey**"]
+    lines = [_("**Survey**")]
     if survey.started == 0:
-        lines.append("• Nobody has started the survey yet.")
+        lines.append("• " + _("Nobody has started the survey yet."))
     else:
+        members = ngettext("{n} member", "{n} members", survey.members).format(n=survey.members)
+        retakes = ngettext("{n} retake", "{n} retakes", survey.retakes).format(n=survey.retakes)
         lines += [
-            f"• Started: {survey.started} responses by {_count(survey.members, 'member')} "
-            f"({_count(survey.retakes, 'retake')})",
-            f"• Finished: {survey.finished} ({participation.finished_share}% of those started)",
-            f"• In progress: {survey.in_progress} (`/survey start` continues them)",
+            "• "
+            # Translators: {members} is a count such as "12 members", {retakes} one such as
+            # "3 retakes".
+            + _("Started: {started} responses by {members} ({retakes})").format(
+                started=survey.started, members=members, retakes=retakes
+            ),
+            "• "
+            + _("Finished: {finished} ({share}% of those started)").format(
+                finished=survey.finished, share=participation.finished_share
+            ),
+            "• "
+            + _("In progress: {count} (`/survey start` continues them)").format(
+                count=survey.in_progress
+            ),
         ]
     if survey.imported:
-        lines.append(f"• Imported from threads: {survey.imported} (not counted above)")
-    lines.append("**Check-ins**" + ("" if participation.checkins_enabled else " (switched off)"))
+        lines.append(
+            "• "
+            + _("Imported from threads: {count} (not counted above)").format(count=survey.imported)
+        )
+    lines.append(
+        _("**Check-ins**") if participation.checkins_enabled else _("**Check-ins** (switched off)")
+    )
     if not (checkins.reminders_sent or checkins.completed or checkins.in_progress):
         enrolled = checkins.active + checkins.paused
         lines.append(
-            f"• {_count(enrolled, 'member')} signed up; no check-in sent or answered yet."
+            "• "
+            + ngettext(
+                "{n} member signed up; no check-in sent or answered yet.",
+                "{n} members signed up; no check-in sent or answered yet.",
+                enrolled,
+            ).format(n=enrolled)
             if enrolled
-            else "• Nobody has signed up for check-ins yet."
+            else "• " + _("Nobody has signed up for check-ins yet.")
         )
     else:
         answered = participation.answered_share
+        reminders_answered = (
+            _("Reminders answered: {answered} of {reminded}")
+            if answered is None
+            else _("Reminders answered: {answered} of {reminded} ({share}%)")
+        )
         lines += [
-            f"• Members signed up: {checkins.active} scheduled, {checkins.paused} paused",
-            f"• Reminders sent: {checkins.reminders_sent} for {checkins.reminded} check-ins "
-            f"due (“remind me tomorrow” repeats included); {checkins.reminders_failed} "
-            "could not be delivered",
-            f"• Reminders answered: {checkins.answered} of {checkins.reminded}"
-            + (f" ({answered}%)" if answered is not None else ""),
-            f"• Check-ins completed: {checkins.completed} ({checkins.self_started} started by "
-            f"members without a reminder); {checkins.in_progress} in progress",
+            "• "
+            + _("Members signed up: {active} scheduled, {paused} paused").format(
+                active=checkins.active, paused=checkins.paused
+            ),
+            "• "
+            + _(
+                "Reminders sent: {sent} for {reminded} check-ins due (“remind me tomorrow” "
+                "repeats included); {failed} could not be delivered"
+            ).format(
+                sent=checkins.reminders_sent,
+                reminded=checkins.reminded,
+                failed=checkins.reminders_failed,
+            ),
+            "• "
+            + reminders_answered.format(
+                answered=checkins.answered, reminded=checkins.reminded, share=answered
+            ),
+            "• "
+            + _(
+                "Check-ins completed: {completed} ({self_started} started by members without a "
+                "reminder); {in_progress} in progress"
+            ).format(
+                completed=checkins.completed,
+                self_started=checkins.self_started,
+                in_progress=checkins.in_progress,
+            ),
         ]
     lines.append(
-        "-# Exact, live counts, shown only to you (Manage Server): they say how many take "
-        "part, never what anyone answered, and `/survey-admin export` already gives "
-        "moderators every completed response. Everything members see comes from releases."
+        "-# "
+        + _(
+            "Exact, live counts, shown only to you (Manage Server): they say how many take "
+            "part, never what anyone answered, and `/survey-admin export` already gives "
+            "moderators every completed response. Everything members see comes from releases."
+        )
     )
     return "\n".join(lines)
-
-
-def _count(number: int, one: str) -> str:
-    return f"{number} {one if number == 1 else one + 's'}"

@@ -12,6 +12,7 @@ import discord
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
+from bot.i18n import N_, _
 from bot.survey.refs import EngineKind, ResponseRef
 from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
 from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
@@ -20,9 +21,10 @@ from cogs._components import Controls, bot_of, discord_markup
 from cogs.survey.forms import AnswerForm
 from cogs.survey.render import Rendered, decline_button, opt_in_button, render, start_button
 
-NOT_YOURS = "This survey belongs to someone else. Start your own with `/survey start`."
+NOT_YOURS = N_("This survey belongs to someone else. Start your own with `/survey start`.")
 
-CONSENT = """\
+# Translators: {title} and {intro} are the questionnaire's title and introduction.
+CONSENT = N_("""\
 **{title}**
 {intro}
 
@@ -34,14 +36,16 @@ moderators use pseudonymous ids instead of your name.
 **Deleting:** `/survey delete` in the server erases everything about you, at any time.
 
 Answer with the buttons or by typing; every answer is saved as you go, so you can pause \
-and come back later. Nothing here is medical advice."""
+and come back later. Nothing here is medical advice.""")
 
-DMS_CLOSED = """\
+# Translators: **Privacy Settings** and **Direct Messages** are the names Discord shows in
+# its server menu, in the member's language.
+DMS_CLOSED = N_("""\
 I could not send you a direct message: your DMs are closed for this server. Either allow \
 them (server name → **Privacy Settings** → **Direct Messages** on) and run \
-`/survey start` again, or take the survey privately right here: only you can see it."""
+`/survey start` again, or take the survey privately right here: only you can see it.""")
 
-CHECKIN_OFFER = (
+CHECKIN_OFFER = N_(
     "**Want to see what helps you over time?** This server runs check-ins: a one-minute "
     "question set every few weeks about your treatments, shedding and scalp, on a day and "
     "hour you choose. Only your answers to them are stored; stop whenever you like."
@@ -75,7 +79,7 @@ class Presenter:
             screen = await action
             await self.show(interaction, screen, kind)
         except NotYourSurvey:
-            await send_ephemeral(interaction, NOT_YOURS)
+            await send_ephemeral(interaction, _(NOT_YOURS))
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -114,7 +118,7 @@ class Presenter:
             return
         guild_id = await self.services.checkins.offer_after_survey(screen.response_id, user_id)
         if guild_id is not None:
-            rendered.content += "\n\n" + CHECKIN_OFFER
+            rendered.content += "\n\n" + _(CHECKIN_OFFER)
             view = rendered.view or Controls()
             view.add_item(opt_in_button(guild_id))
             rendered.view = view
@@ -149,7 +153,7 @@ class Presenter:
         try:
             screen = await engine.screen(ref.response_id, interaction.user.id)
         except NotYourSurvey:
-            await send_ephemeral(interaction, NOT_YOURS)
+            await send_ephemeral(interaction, _(NOT_YOURS))
             return
         if not isinstance(screen, QuestionScreen) or screen.step.key != step_key:
             await self.show(interaction, screen, ref.kind)  # stale: show where they are instead
@@ -164,9 +168,9 @@ class Presenter:
         """What `/survey start` does: resume, or ask for consent in DMs."""
         assert interaction.guild_id is not None
         service = self.services.survey
-        state, _ = await service.start_state(interaction.guild_id, interaction.user.id)
+        state, _response = await service.start_state(interaction.guild_id, interaction.user.id)
         if state is StartState.COMPLETED:
-            await send_ephemeral(interaction, discord_markup(ALREADY_DONE))
+            await send_ephemeral(interaction, discord_markup(_(ALREADY_DONE)))
             return
         if state is StartState.NEW:
             await self.require_open(interaction.guild_id)
@@ -175,19 +179,21 @@ class Presenter:
     async def require_open(self, guild_id: int) -> None:
         """Refuse before sending a consent DM; `begin` checks again when it is clicked."""
         if not (await self.services.results.settings(guild_id)).survey_open:
-            raise UserFacingError(discord_markup(CLOSED))
+            raise UserFacingError(discord_markup(_(CLOSED)))
 
     async def continue_in_dms(
         self, interaction: discord.Interaction, state: StartState, *, retake: bool
     ) -> None:
         guild_id, user = interaction.guild_id, interaction.user
         assert guild_id is not None
+        # DMs typed after a restart and reminders carry no locale: remember this one.
+        await self.bot.languages.seen(user.id, str(interaction.locale))
         mode = "retake" if retake else "new"
         resuming = state is StartState.RESUME
         await interaction.response.send_message(
-            "Check your DMs: your survey continues there."
+            _("Check your DMs: your survey continues there.")
             if resuming
-            else "Check your DMs: I have sent you the survey.",
+            else _("Check your DMs: I have sent you the survey."),
             ephemeral=True,
         )
         try:
@@ -201,9 +207,10 @@ class Presenter:
                 view.add_item(decline_button())
                 questionnaire = self.services.survey.questionnaire
                 await channel.send(
-                    CONSENT.format(title=questionnaire.title, intro=questionnaire.intro), view=view
+                    _(CONSENT).format(title=questionnaire.title, intro=questionnaire.intro),
+                    view=view,
                 )
         except discord.Forbidden:
             view = Controls()
             view.add_item(start_button(guild_id, mode, "guild"))
-            await interaction.edit_original_response(content=DMS_CLOSED, view=view)
+            await interaction.edit_original_response(content=_(DMS_CLOSED), view=view)

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import N_, _, formats, pgettext
 from bot.survey.flow import Step
 from bot.survey.questionnaire import Kind, Questionnaire
 from bot.survey.refs import EngineKind, ResponseRef
@@ -32,12 +33,24 @@ MAX_BUTTON_CHOICES = 20  # four rows of five; the fifth row holds back/skip/paus
 ECHO_LIMIT = 300
 NOTE_ICONS = {Tone.SAVED: "✅", Tone.CORRECTION: "⚠️", Tone.INFO: "ℹ️"}  # noqa: RUF001
 NAV_LABELS = {
-    "back": ("Back", "◀", discord.ButtonStyle.secondary),
-    "skip": ("Skip", "⏭", discord.ButtonStyle.secondary),
-    "pause": ("Pause", "⏸", discord.ButtonStyle.secondary),
-    "continue": ("Continue", "▶", discord.ButtonStyle.primary),
-    "done": ("Done", "✅", discord.ButtonStyle.success),
+    "back": ("◀", discord.ButtonStyle.secondary),
+    "skip": ("⏭", discord.ButtonStyle.secondary),
+    "pause": ("⏸", discord.ButtonStyle.secondary),
+    "continue": ("▶", discord.ButtonStyle.primary),
+    "done": ("✅", discord.ButtonStyle.success),
 }
+
+
+def nav_label(action: str) -> str:
+    """The label of a step's navigation button, in the member's language."""
+    labels = {
+        "back": pgettext("button", "Back"),
+        "skip": pgettext("button", "Skip"),
+        "pause": pgettext("button", "Pause"),
+        "continue": pgettext("button", "Continue"),
+        "done": pgettext("button", "Done"),
+    }
+    return labels[action]
 
 
 @dataclass
@@ -144,7 +157,7 @@ def choice_select(
 def form_button(rid: str, step: str) -> discord.ui.Button[Any]:
     """Opens a form for number and text questions (the only way in a server channel)."""
     return discord.ui.Button(
-        label="Answer",
+        label=pgettext("button", "Answer"),
         emoji="✏️",
         style=discord.ButtonStyle.primary,
         custom_id=ids.FORM_BUTTON.build(rid=rid, step=step),
@@ -154,9 +167,9 @@ def form_button(rid: str, step: str) -> discord.ui.Button[Any]:
 def nav_button(
     rid: str, step: str, action: str, *, disabled: bool = False
 ) -> discord.ui.Button[Any]:
-    label, emoji, style = NAV_LABELS[action]
+    emoji, style = NAV_LABELS[action]
     return discord.ui.Button(
-        label=label,
+        label=nav_label(action),
         emoji=emoji,
         style=style,
         disabled=disabled,
@@ -172,14 +185,14 @@ def change_select(
     return discord.ui.Select(
         custom_id=ids.CHANGE.build(rid=rid, chunk=chunk),
         options=options or [discord.SelectOption(label="-")],
-        placeholder="Change an answer…" if chunk == 0 else "Change a later answer…",
+        placeholder=_("Change an answer…") if chunk == 0 else _("Change a later answer…"),
     )
 
 
 def start_button(guild_id: int, mode: str, surface: str) -> discord.ui.Button[Any]:
     """Consent: creates the response. The guild travels in the id because DMs have none."""
     return discord.ui.Button(
-        label="Continue here privately" if surface == "guild" else "Start the survey",
+        label=_("Continue here privately") if surface == "guild" else _("Start the survey"),
         style=discord.ButtonStyle.success,
         custom_id=ids.START.build(guild=guild_id, mode=mode, surface=surface),
     )
@@ -187,7 +200,7 @@ def start_button(guild_id: int, mode: str, surface: str) -> discord.ui.Button[An
 
 def decline_button() -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Not now", style=discord.ButtonStyle.secondary, custom_id=ids.DECLINE.build()
+        label=_("Not now"), style=discord.ButtonStyle.secondary, custom_id=ids.DECLINE.build()
     )
 
 
@@ -195,7 +208,7 @@ def opt_in_button(guild_id: int) -> discord.ui.Button[discord.ui.View]:
     """The opt-in under the survey's thank-you, where the server runs check-ins (the click
     is check-ins' to handle)."""
     return discord.ui.Button(
-        label="Set up check-ins",
+        label=_("Set up check-ins"),
         emoji="🗓️",
         style=discord.ButtonStyle.primary,
         custom_id=ids.OPT_IN.build(guild=guild_id),
@@ -205,7 +218,9 @@ def opt_in_button(guild_id: int) -> discord.ui.Button[discord.ui.View]:
 def _question(screen: QuestionScreen, in_dm: bool, kind: EngineKind) -> Rendered:
     step, question = screen.step, screen.step.question
     lines = [
-        f"{_note(screen)}-# Question {screen.number} of about {screen.total}",
+        _note(screen)
+        + "-# "
+        + _("Question {number} of about {total}").format(number=screen.number, total=screen.total),
         f"## {_clip(screen.prompt, 250)}",
     ]
     if question.help:
@@ -243,7 +258,7 @@ def _question(screen: QuestionScreen, in_dm: bool, kind: EngineKind) -> Rendered
                 key,
                 "",
                 options,
-                placeholder="Choose all that apply" if multi else "Choose one",
+                placeholder=_("Choose all that apply") if multi else _("Choose one"),
                 max_values=len(options) if multi else 1,
             )
         )
@@ -268,7 +283,9 @@ def _question(screen: QuestionScreen, in_dm: bool, kind: EngineKind) -> Rendered
     else:  # number and text: typed in DMs, or through a form anywhere
         if current is not None and not current.skipped:
             shown = current.number if current.number is not None else current.text
-            lines.append(f"-# Your current answer: {_clip(str(shown), 200)}")
+            lines.append(
+                "-# " + _("Your current answer: {answer}").format(answer=_clip(str(shown), 200))
+            )
         view.add_item(form_button(rid, key))
     view.add_item(nav_button(rid, key, "back", disabled=not screen.can_go_back))
     if not question.required:
@@ -280,29 +297,40 @@ def _question(screen: QuestionScreen, in_dm: bool, kind: EngineKind) -> Rendered
 def _reply_hint(step: Step, in_dm: bool) -> str:
     kind = step.question.kind
     if not in_dm:
-        return (
-            "Answer with the buttons."
-            if kind not in (Kind.NUMBER, Kind.TEXT)
-            else ("Press **Answer** to type it.")
-        )
+        if kind not in (Kind.NUMBER, Kind.TEXT):
+            return _("Answer with the buttons.")
+        # Translators: **Answer** is the label of the button that opens the answer form.
+        return _("Press **Answer** to type it.")
     if kind is Kind.NUMBER:
-        return "Type the number as a message here, or press **Answer**."
+        # Translators: **Answer** is the label of the button that opens the answer form.
+        return _("Type the number as a message here, or press **Answer**.")
     if kind is Kind.TEXT:
-        limit = step.question.max_length
-        return (
-            f"Type your answer as a message here (up to {limit:,} characters), or press **Answer**."
-        )
+        limit = step.question.max_length or 0
+        # Translators: **Answer** is the label of the button that opens the answer form.
+        return _(
+            "Type your answer as a message here (up to {limit} characters), or press **Answer**."
+        ).format(limit=formats.number(limit))
     if kind is Kind.MULTI:
-        return "Pick in the menu, or type numbers or names, e.g. “1, 3”."
+        return _("Pick in the menu, or type numbers or names, e.g. “1, 3”.")
     if kind is Kind.GROUP:
         fields = step.fields
         example = ", ".join(f.choices[0].label.lower() for f in fields)
         if len(fields) == 1:
-            return f"Pick in the menu, or type the answer, e.g. “{example}”."
+            # Translators: {example} is a sample reply made of the first choice of each menu.
+            return _("Pick in the menu, or type the answer, e.g. “{example}”.").format(
+                example=example
+            )
         if len(fields) == 2:
-            return f"Pick in both menus, or type both answers, e.g. “{example}”."
-        return f"Pick in each menu, or type the {len(fields)} answers in order, e.g. “{example}”."
-    return "Press a button, or type a number or a name."
+            # Translators: {example} is a sample reply made of the first choice of each menu.
+            return _("Pick in both menus, or type both answers, e.g. “{example}”.").format(
+                example=example
+            )
+        # Translators: {count} is the number of menus (3 or more); {example} a sample reply
+        # made of the first choice of each menu.
+        return _(
+            "Pick in each menu, or type the {count} answers in order, e.g. “{example}”."
+        ).format(count=len(fields), example=example)
+    return _("Press a button, or type a number or a name.")
 
 
 def _summary(screen: SummaryScreen, questionnaire: Questionnaire, kind: EngineKind) -> Rendered:
@@ -311,11 +339,15 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, kind: EngineKi
     if len(description) > 4000:
         description = description[:3990] + "\n…"
     embed = discord.Embed(
-        title="Your answers" if screen.completed else "Almost done: check your answers",
-        description=description or "No answers yet.",
+        title=_("Your answers") if screen.completed else _("Almost done: check your answers"),
+        description=description or _("No answers yet."),
         colour=discord.Colour.teal(),
     )
-    embed.set_footer(text=f"{questionnaire.title} · questionnaire version {questionnaire.version}")
+    # Translators: {title} is the questionnaire's title, {version} its version number.
+    footer = _("{title} · questionnaire version {version}").format(
+        title=questionnaire.title, version=questionnaire.version
+    )
+    embed.set_footer(text=footer)
     if screen.completed:
         return Rendered(_note(screen) or "", embed=embed, view=None)
     view = Controls()
@@ -330,7 +362,10 @@ def _summary(screen: SummaryScreen, questionnaire: Questionnaire, kind: EngineKi
         view.add_item(change_select(rid, chunk // 25, options))
     view.add_item(nav_button(rid, "summary", "back"))
     view.add_item(nav_button(rid, "summary", "done"))
-    content = _note(screen) + "Press **Done** to submit, or pick a question to change its answer."
+    # Translators: **Done** is the label of the button that submits the answers.
+    content = _note(screen) + _(
+        "Press **Done** to submit, or pick a question to change its answer."
+    )
     return Rendered(content, embed=embed, view=view)
 
 
@@ -343,7 +378,7 @@ def _notice(screen: NoticeScreen, kind: EngineKind) -> Rendered:
     return Rendered(text, embed=advice_embed(screen.advice), view=view)
 
 
-URGENT_HELP = (
+URGENT_HELP = N_(
     "If you have thoughts of harming yourself or of suicide, please get help now: call your "
     "local emergency number, or a crisis line in your country. You do not have to wait for "
     "an appointment."
@@ -357,12 +392,12 @@ def advice_embed(advice: tuple[Advice, ...]) -> discord.Embed | None:
     if not advice:
         return None
     embed = discord.Embed(
-        title="Something to read about your answers", colour=discord.Colour.orange()
+        title=_("Something to read about your answers"), colour=discord.Colour.orange()
     )
     sources: dict[tuple[str, str | None], None] = {}
     left: list[str] = []
     for item in advice:
-        values = list(item.lines) + ([URGENT_HELP] if item.urgent_help else [])
+        values = list(item.lines) + ([_(URGENT_HELP)] if item.urgent_help else [])
         cost = sum(len(v) for v in values) + len(item.title)
         if left or len(embed) + cost > ADVICE_BUDGET or any(len(v) > 1024 for v in values):
             left.append(item.title)
@@ -373,15 +408,13 @@ def advice_embed(advice: tuple[Advice, ...]) -> discord.Embed | None:
             )
         sources.update(dict.fromkeys(item.sources))
     if left:
-        embed.add_field(
-            name="And more",
-            value=_clip("; ".join(left) + ": `/treatment lookup` has each in full.", 1024),
-            inline=False,
-        )
+        # Translators: {titles} lists the advice left out, separated by semicolons.
+        more = _("{titles}: `/treatment lookup` has each in full.").format(titles="; ".join(left))
+        embed.add_field(name=_("And more"), value=_clip(more, 1024), inline=False)
     if sources:
         listing = "\n".join(
             f"[{label[:90]}]({link})" if link else label[:90] for label, link in sources
         )
-        embed.add_field(name="Sources", value=_clip(listing, 1024), inline=False)
-    embed.set_footer(text="Not medical advice. Only you and the bot see this message.")
+        embed.add_field(name=_("Sources"), value=_clip(listing, 1024), inline=False)
+    embed.set_footer(text=_("Not medical advice. Only you and the bot see this message."))
     return embed

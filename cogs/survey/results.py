@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.i18n import N_, _, formats
 from bot.results import wording
 from bot.results.published import (
     EFFECTS_PREFIX,
@@ -35,7 +36,7 @@ READY_PREFIX = "ready:"
 MORE = IdFormat("sv:r:more")
 PICK = IdFormat("sv:r:pick")
 IDS = (MORE, PICK)
-MENU_PROMPT = (
+MENU_PROMPT = N_(
     "Pick a question to see how members here answered it, one at a time, with a chart "
     "you can open large. Every number comes from the current release of results."
 )
@@ -51,7 +52,7 @@ def overview_message(overview: Overview) -> dict:
     if overview.png is None:
         return {"content": summary, "view": more_view()}
     embed = discord.Embed(
-        title="Scalp survey: community results",
+        title=_("Scalp survey: community results"),
         colour=discord.Colour.teal(),
         description=summary,
     )
@@ -97,11 +98,11 @@ async def _check_access(interaction: discord.Interaction, results: ResultsServic
     """The server, when the member may read its results (a forwarded or old control is
     checked again on every use)."""
     if interaction.guild_id is None:
-        raise UserFacingError("Survey results can only be read inside a server.")
+        raise UserFacingError(_("Survey results can only be read inside a server."))
     settings = await results.settings(interaction.guild_id)
     if settings.results_visibility == "managers" and not interaction.permissions.manage_guild:
         raise UserFacingError(
-            "In this server, survey results are visible to members with Manage Server only."
+            _("In this server, survey results are visible to members with Manage Server only.")
         )
     return interaction.guild_id
 
@@ -112,7 +113,7 @@ class MoreButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], templ
     def __init__(self) -> None:
         super().__init__(
             discord.ui.Button(
-                label="One question at a time",
+                label=_("One question at a time"),
                 emoji="📊",
                 style=discord.ButtonStyle.secondary,
                 custom_id=MORE.build(),
@@ -130,7 +131,7 @@ class MoreButton(ReportingItem, discord.ui.DynamicItem[discord.ui.Button], templ
         await _check_access(interaction, results)
         offered = Questions(results).offered()
         await interaction.response.send_message(
-            MENU_PROMPT, view=pick_view(offered), ephemeral=True
+            _(MENU_PROMPT), view=pick_view(offered), ephemeral=True
         )
 
 
@@ -145,7 +146,7 @@ class PickSelect(ReportingItem, discord.ui.DynamicItem[discord.ui.Select], templ
         super().__init__(
             discord.ui.Select(
                 custom_id=PICK.build(),
-                placeholder="Pick a question…",
+                placeholder=_("Pick a question…"),
                 options=options or [discord.SelectOption(label="-")],
             )
         )
@@ -168,7 +169,7 @@ class PickSelect(ReportingItem, discord.ui.DynamicItem[discord.ui.Select], templ
             shown = await questions.with_chart(guild_id, await questions.read(guild_id, key))
         except KeyError:
             await interaction.edit_original_response(
-                content="That question is no longer offered; pick another one.",
+                content=_("That question is no longer offered; pick another one."),
                 embed=None,
                 attachments=[],
                 view=pick_view(offered),
@@ -201,7 +202,8 @@ def view_message(view: View, offered: list[tuple[str, str]]) -> dict[str, Any]:
 
 def view_title(view: View) -> str:
     if isinstance(view, TreatmentEffects):
-        return f"What each treatment did: {view.title.lower()}"
+        # Translators: {title} is what the treatments are compared on, e.g. "shedding".
+        return _("What each treatment did: {title}").format(title=formats.in_sentence(view.title))
     return view.title
 
 
@@ -222,7 +224,7 @@ def view_text(view: View) -> str:
 def table_text(comparison: Comparison) -> str:
     """A fixed-width table of the published counts, with each group's shares."""
     k = comparison.k
-    heads = [label[:14] for _, label in comparison.levels]
+    heads = [label[:14] for _level, label in comparison.levels]
     labels = [
         f"{group.label[:18]} ({wording.count_text(group.total, k)})" for group in comparison.groups
     ]
@@ -244,14 +246,26 @@ def comparison_message(comparison: Comparison, index: int) -> dict:
     notes = [wording.statement(comparison)]
     if comparison.is_two_by_two and comparison.test is not None:
         notes.append(
-            "-# Odds ratio: how much higher the odds of the first answer are in the first "
-            "group than in the second."
+            "-# "
+            + _(
+                "Odds ratio: how much higher the odds of the first answer are in the first "
+                "group than in the second."
+            )
         )
     if hidden := wording.hidden_note(comparison):
         notes.append(f"-# {hidden}")
     notes.append(
-        f"-# {wording.as_of(comparison.release)}; group sizes in brackets. “Not sure” and "
-        f"“Prefer not to say” are left out of comparisons. {wording.rounding_note(comparison.k)}"
+        "-# "
+        # Translators: {as_of} names the release the numbers come from; {rounding_note} is a
+        # sentence on how counts are rounded. “Not sure” and “Prefer not to say” are answers
+        # of the survey.
+        + _(
+            "{as_of}; group sizes in brackets. “Not sure” and “Prefer not to say” are left out "
+            "of comparisons. {rounding_note}"
+        ).format(
+            as_of=wording.as_of(comparison.release),
+            rounding_note=wording.rounding_note(comparison.k),
+        )
     )
     description = f"```\n{table_text(comparison)[:2500]}\n```\n" + "\n".join(notes)
     embed.description = description[:4000]
@@ -263,66 +277,99 @@ def comparison_message(comparison: Comparison, index: int) -> dict:
 
 
 def settings_text(settings: GuildSettings) -> str:
-    who = "everyone" if settings.results_visibility == "everyone" else "members with Manage Server"
-    return (
-        f"**Survey:** {'open' if settings.survey_open else 'closed to new starts'}\n"
-        f"**Results visible to:** {who}\n"
-        f"**Minimum group size (k):** {settings.min_group_size} — smaller counts show as "
-        f"<{settings.min_group_size}\n"
-        f"**Release batch:** a new release after {settings.batch} changes (at least 2k)\n"
-        f"**Announcements:** "
-        f"{f'<#{settings.announce_channel_id}>' if settings.announce_channel_id else 'off'}\n"
-        f"**Who counts in results:** {_who_counts(settings)}\n"
-        f"**Replies imported from threads:** "
-        f"{'included in results' if settings.include_imported else 'not included'}"
-    )
+    k = settings.min_group_size
+    lines = [
+        _("**Survey:** open") if settings.survey_open else _("**Survey:** closed to new starts"),
+        _("**Results visible to:** everyone")
+        if settings.results_visibility == "everyone"
+        else _("**Results visible to:** members with Manage Server"),
+        _("**Minimum group size (k):** {k} — smaller counts show as <{k}").format(k=k),
+        _("**Release batch:** a new release after {batch} changes (at least 2k)").format(
+            batch=settings.batch
+        ),
+        # Translators: {channel} is a channel mention.
+        _("**Announcements:** {channel}").format(channel=f"<#{settings.announce_channel_id}>")
+        if settings.announce_channel_id
+        else _("**Announcements:** off"),
+        _("**Who counts in results:** {who}").format(who=_who_counts(settings)),
+        _("**Replies imported from threads:** included in results")
+        if settings.include_imported
+        else _("**Replies imported from threads:** not included"),
+    ]
+    return "\n".join(lines)
 
 
 def release_status_text(status: ReleaseStatus) -> str:
     """For moderators: the current release and what the next one waits for."""
     lines = []
     if status.latest is None:
-        lines.append("**Current release:** none yet.")
+        lines.append(_("**Current release:** none yet."))
     else:
+        # Translators: {number} is the release's number; {as_of} names when it was made.
+        current = _("**Current release:** #{number}, {as_of}.")
         lines.append(
-            f"**Current release:** #{status.latest.number}, {wording.as_of(status.latest)}."
+            current.format(number=status.latest.number, as_of=wording.as_of(status.latest))
         )
     pending = status.pending
     lines.append(
-        f"**Changes since:** {pending.changes} of the {status.batch} a release waits for "
-        f"({pending.completions} completed surveys, {pending.checkins} check-ins, "
-        f"{pending.erasures} deletions)."
+        _(
+            "**Changes since:** {changes} of the {batch} a release waits for "
+            "({completions} completed surveys, {checkins} check-ins, {erasures} deletions)."
+        ).format(
+            changes=pending.changes,
+            batch=status.batch,
+            completions=pending.completions,
+            checkins=pending.checkins,
+            erasures=pending.erasures,
+        )
     )
     if status.still_needed:
-        lines.append(f"The next release comes after {status.still_needed} more changes.")
+        lines.append(
+            _("The next release comes after {count} more changes.").format(
+                count=status.still_needed
+            )
+        )
     elif status.due_at is not None:
         when = int(status.due_at.timestamp())
-        lines.append(
-            f"The batch is full; the next release comes after <t:{when}:f> (once a day), "
+        # Translators: {when} is a Discord timestamp, shown as a date and time; `publish_soon`
+        # is an option of the command and stays in English.
+        due = _(
+            "The batch is full; the next release comes after {when} (once a day), "
             "or sooner with `publish_soon`."
         )
+        lines.append(due.format(when=f"<t:{when}:f>"))
     else:
         lines.append(
-            "The batch is full; the release is made within a few minutes, once a minute has "
-            "passed without a new answer."
+            _(
+                "The batch is full; the release is made within a few minutes, once a minute has "
+                "passed without a new answer."
+            )
         )
     if status.requested:
-        lines.append("-# A release was asked for: the once-a-day limit is lifted for it.")
+        lines.append("-# " + _("A release was asked for: the once-a-day limit is lifted for it."))
     lines.append(
-        "-# Exact counts of changes are for moderators only: members see only the batch size."
+        "-# "
+        + _("Exact counts of changes are for moderators only: members see only the batch size.")
     )
     return "\n".join(lines)
 
 
 def _who_counts(settings: GuildSettings) -> str:
-    if not settings.gated:
-        return "every member who completes the survey"
-    parts = []
-    if settings.count_role_id is not None:
-        parts.append(f"members with <@&{settings.count_role_id}>")
-    if settings.count_min_days:
-        parts.append(f"members of the server for {settings.count_min_days}+ days")
-    return " and ".join(parts) + " (checked at each release)"
+    role, days = settings.count_role_id, settings.count_min_days
+    if role is not None and days:
+        # Translators: {role} is a role mention; {days} a number of days.
+        text = _(
+            "members with {role} and members of the server for {days}+ days "
+            "(checked at each release)"
+        )
+    elif role is not None:
+        # Translators: {role} is a role mention.
+        text = _("members with {role} (checked at each release)")
+    elif days:
+        text = _("members of the server for {days}+ days (checked at each release)")
+    else:
+        return _("every member who completes the survey")
+    return text.format(role=f"<@&{role}>", days=days)
 
 
 def export_files(files: list[ExportFile]) -> list[discord.File]:
@@ -335,7 +382,7 @@ def compare_choices(
     choices = []
     words = current.casefold().split()
     if with_ready:
-        for index, (_, _, title) in enumerate(service.ready_made()):
+        for index, (_first, _second, title) in enumerate(service.ready_made()):
             if all(w in title.casefold() for w in words):
                 choices.append(
                     app_commands.Choice(name=f"★ {title}"[:100], value=f"{READY_PREFIX}{index}")
@@ -356,7 +403,7 @@ def resolve_pair(service: ResultsService, question: str, by: str | None) -> tupl
         ready = service.ready_made()
         index = question.removeprefix(READY_PREFIX)
         if index.isdecimal() and int(index) < len(ready):
-            first, second, _ = ready[int(index)]
+            first, second, _title = ready[int(index)]
             return first, by or second
     if not by:
         raise KeyError("by")

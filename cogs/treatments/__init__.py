@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.app import AnagenBot
 from bot.checkins.outcomes import OutcomesReport
 from bot.errors import UserFacingError
+from bot.i18n import N_, _
 from bot.text import clean_text
 from bot.treatments.knowledge import CATEGORIES, Treatment, normalise
 from bot.treatments.service import MAX_SUGGESTION, TooManyWaiting, TreatmentService
@@ -41,13 +42,20 @@ def _pages(interaction: discord.Interaction) -> Pages:
 
 
 def nothing_found(service: TreatmentService, query: str) -> str:
-    shown = clip(normalise(query), 60) or "that"  # letters and digits only: nothing can ping
+    shown = clip(normalise(query), 60)  # letters and digits only: nothing can ping
     ideas = ", ".join(t.name for t in service.search.suggestions())
-    return (
-        f"I found nothing for “{shown}”. Try a drug or brand "
-        f"name, an abbreviation or a symptom, for example: {ideas}. `/treatments` lists "
-        "everything by category."
-    )
+    if not shown:
+        # Translators: {ideas} are treatment names; keep `/treatments`, the command's name.
+        return _(
+            "I found nothing for “that”. Try a drug or brand name, an abbreviation or a "
+            "symptom, for example: {ideas}. `/treatments` lists everything by category."
+        ).format(ideas=ideas)
+    # Translators: {query} is what the member typed; {ideas} are treatment names; keep
+    # `/treatments`, the command's name.
+    return _(
+        "I found nothing for “{query}”. Try a drug or brand name, an abbreviation or a "
+        "symptom, for example: {ideas}. `/treatments` lists everything by category."
+    ).format(query=shown, ideas=ideas)
 
 
 class RelatedButton(
@@ -75,7 +83,7 @@ class RelatedButton(
         pages = _pages(interaction)
         treatment = pages.service.kb.get(self.treatment_id)
         if treatment is None:
-            await send_ephemeral(interaction, "That entry no longer exists.")
+            await send_ephemeral(interaction, _("That entry no longer exists."))
             return
         embed, view = await pages.entry(interaction, treatment)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
@@ -87,10 +95,10 @@ class SafetyButton(
     """Every caution and side effect of an entry, whole, privately: nothing safety-related
     is ever cut to fit a message."""
 
-    def __init__(self, treatment_id: str, label: str = "Safety") -> None:
+    def __init__(self, treatment_id: str, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label, 80),
+                label=clip(label if label is not None else _("Safety"), 80),
                 emoji="⚠️",
                 style=discord.ButtonStyle.danger,
                 custom_id=ids.SAFETY.build(id=treatment_id),
@@ -102,12 +110,12 @@ class SafetyButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> Self:
-        return cls(match["id"], label_of(item) or "Safety")
+        return cls(match["id"], label_of(item) or None)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         treatment = _pages(interaction).service.kb.get(self.treatment_id)
         if treatment is None:
-            await send_ephemeral(interaction, "That entry no longer exists.")
+            await send_ephemeral(interaction, _("That entry no longer exists."))
             return
         first, *rest = safety_messages(treatment)
         await interaction.response.send_message(embeds=first, ephemeral=True)
@@ -121,7 +129,7 @@ class PageButton(
     def __init__(self, category: str, page: int, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Previous" if direction == "prev" else "Next",
+                label=_("Previous") if direction == "prev" else _("Next"),
                 emoji="◀" if direction == "prev" else "▶",
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
@@ -149,7 +157,9 @@ class ResolveButton(
         accept = verdict == "accept"
         super().__init__(
             discord.ui.Button(
-                label=f"{'Accept' if accept else 'Dismiss'} #{suggestion_id}",
+                label=(_("Accept #{id}") if accept else _("Dismiss #{id}")).format(
+                    id=suggestion_id
+                ),
                 style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
                 custom_id=ids.RESOLVE.build(id=suggestion_id, verdict=verdict),
             )
@@ -166,18 +176,22 @@ class ResolveButton(
         # The button may be forged or forwarded: check the permission on every click.
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             await send_ephemeral(
-                interaction, "Only members with Manage Server can resolve suggestions."
+                interaction,
+                # Translators: Manage Server is Discord's permission, as Discord names it.
+                _("Only members with Manage Server can resolve suggestions."),
             )
             return
         pages = _pages(interaction)
         done = await pages.service.resolve(
             interaction.guild_id, self.suggestion_id, self.verdict == "accept", interaction.user.id
         )
-        note = (
-            f"Suggestion #{self.suggestion_id} marked {self.verdict}ed."
-            if done
-            else f"Suggestion #{self.suggestion_id} was already handled."
-        )
+        if not done:
+            note = _("Suggestion #{id} was already handled.")
+        elif self.verdict == "accept":
+            note = _("Suggestion #{id} marked accepted.")
+        else:
+            note = _("Suggestion #{id} marked dismissed.")
+        note = note.format(id=self.suggestion_id)
         content, embed, view = await pages.queue_page(interaction.guild_id, 0, note)
         await interaction.response.edit_message(content=content, embed=embed, view=view)
 
@@ -218,7 +232,7 @@ class Pages:
         answer = self.service.symptom_answer(query)
         if answer is None:
             return None
-        embed, _ = symptom_embed(answer)
+        embed, _left = symptom_embed(answer)
         view = discord.ui.View(timeout=None)
         for entry in [*answer.conditions, *answer.products][:10]:
             view.add_item(RelatedButton(entry.id, entry.name))
@@ -244,29 +258,37 @@ class Pages:
     ) -> tuple[str, discord.Embed | None, discord.ui.View | None]:
         items, total = await self.service.queue(guild_id, page, QUEUE_PAGE)
         if not items:
-            return (note + "\n" if note else "") + "No open suggestions. 🎉", None, None
-        embed = discord.Embed(title=f"Open suggestions ({total})", colour=discord.Colour.orange())
+            return (note + "\n" if note else "") + _("No open suggestions. 🎉"), None, None
+        embed = discord.Embed(
+            title=_("Open suggestions ({total})").format(total=total),
+            colour=discord.Colour.orange(),
+        )
         view = discord.ui.View(timeout=None)
         for suggestion in items:
             entry = self.service.kb.get(suggestion.treatment_id)
+            # Translators: {date} is when it was sent (2025-01-31); {member} mentions who sent it.
+            sent = _("{date} by {member}").format(
+                date=suggestion.created_at[:10], member=f"<@{suggestion.user_id}>"
+            )
             embed.add_field(
                 name=f"#{suggestion.id} · {entry.name if entry else suggestion.treatment_id}",
-                value=clip(discord.utils.escape_mentions(suggestion.text), 960)
-                + f"\n-# {suggestion.created_at[:10]} by <@{suggestion.user_id}>",
+                value=clip(discord.utils.escape_mentions(suggestion.text), 960) + f"\n-# {sent}",
                 inline=False,
             )
             view.add_item(ResolveButton(suggestion.id, "accept"))
             view.add_item(ResolveButton(suggestion.id, "dismiss"))
         embed.set_footer(
-            text="Accepting records the decision; edit the knowledge base file to "
-            "change an entry (suggestions are never applied automatically)."
+            text=_(
+                "Accepting records the decision; edit the knowledge base file to "
+                "change an entry (suggestions are never applied automatically)."
+            )
         )
         return note, embed, view
 
 
 class Treatments(commands.Cog):
     treatment = app_commands.Group(
-        name="treatment", description="Look up hair-loss treatments and what members report"
+        name="treatment", description=N_("Look up hair-loss treatments and what members report")
     )
 
     def __init__(self, bot: AnagenBot) -> None:
@@ -298,9 +320,12 @@ class Treatments(commands.Cog):
     # -- commands -----------------------------------------------------------------------------
 
     @treatment.command(
-        name="lookup", description="What a treatment is, its evidence, and what members here report"
+        name="lookup",
+        description=N_("What a treatment is, its evidence, and what members here report"),
     )
-    @app_commands.describe(name="A drug, brand, procedure or abbreviation, e.g. fin, Nizoral, PRP")
+    @app_commands.describe(
+        name=N_("A drug, brand, procedure or abbreviation, e.g. fin, Nizoral, PRP")
+    )
     @app_commands.checks.cooldown(6, 30.0, key=lambda i: (i.guild_id, i.user.id))
     async def lookup(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]
@@ -320,8 +345,8 @@ class Treatments(commands.Cog):
         embed, view = await self.pages.entry(interaction, treatment)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
-    @treatment.command(name="compare", description="Two treatments side by side")
-    @app_commands.describe(a="The first treatment", b="The second treatment")
+    @treatment.command(name="compare", description=N_("Two treatments side by side"))
+    @app_commands.describe(a=N_("The first treatment"), b=N_("The second treatment"))
     async def compare(
         self,
         interaction: discord.Interaction,
@@ -330,21 +355,24 @@ class Treatments(commands.Cog):
     ) -> None:
         first, second = self.pages.resolve_name(a), self.pages.resolve_name(b)
         if first.id == second.id:
-            raise UserFacingError(f"Both names are {first.name}; pick two different treatments.")
+            raise UserFacingError(
+                _("Both names are {name}; pick two different treatments.").format(name=first.name)
+            )
         view = discord.ui.View(timeout=None)
         for treatment in (first, second):
-            view.add_item(SafetyButton(treatment.id, f"Safety: {treatment.name}"))
+            label = _("Safety: {name}").format(name=treatment.name)
+            view.add_item(SafetyButton(treatment.id, label))
         await interaction.response.send_message(
             embed=compare_embed(first, second, self.service.kb), view=view
         )
 
     @treatment.command(
         name="suggest",
-        description="Propose a correction or addition to an entry; moderators review it",
+        description=N_("Propose a correction or addition to an entry; moderators review it"),
     )
     @app_commands.describe(
-        name="The entry your suggestion is about",
-        text="What should change, ideally with a source (PubMed id, link)",
+        name=N_("The entry your suggestion is about"),
+        text=N_("What should change, ideally with a source (PubMed id, link)"),
     )
     @app_commands.checks.cooldown(SUGGEST_PER_HOUR, 3600.0, key=lambda i: (i.guild_id, i.user.id))
     async def suggest(
@@ -357,7 +385,7 @@ class Treatments(commands.Cog):
             raise app_commands.NoPrivateMessage
         text = clean_text(text)
         if len(text) < 5:
-            raise UserFacingError("Please write what should change, in a few words at least.")
+            raise UserFacingError(_("Please write what should change, in a few words at least."))
         treatment = self.pages.resolve_name(name)
         try:
             number = await self.service.suggest(
@@ -365,17 +393,21 @@ class Treatments(commands.Cog):
             )
         except TooManyWaiting as waiting:
             raise UserFacingError(
-                f"You have {waiting} suggestions waiting for review in this server. Please "
-                "wait until the moderators have looked at them before you send more."
+                _(
+                    "You have {count} suggestions waiting for review in this server. Please "
+                    "wait until the moderators have looked at them before you send more."
+                ).format(count=waiting)
             ) from None
         await send_ephemeral(
             interaction,
-            f"Thank you! Suggestion #{number} about {treatment.name} is queued for this "
-            "server's moderators. Nothing changes until a person has checked it.",
+            _(
+                "Thank you! Suggestion #{number} about {name} is queued for this "
+                "server's moderators. Nothing changes until a person has checked it."
+            ).format(number=number, name=treatment.name),
         )
 
     @app_commands.command(
-        name="treatment-suggestions", description="Moderators: review suggested corrections"
+        name="treatment-suggestions", description=N_("Moderators: review suggested corrections")
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -395,8 +427,8 @@ class Treatments(commands.Cog):
     compare.autocomplete("b")(name_autocomplete)
     suggest.autocomplete("name")(name_autocomplete)
 
-    @app_commands.command(name="treatments", description="Browse every treatment by category")
-    @app_commands.describe(category="Only this category")
+    @app_commands.command(name="treatments", description=N_("Browse every treatment by category"))
+    @app_commands.describe(category=N_("Only this category"))
     @app_commands.choices(
         category=[app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
     )

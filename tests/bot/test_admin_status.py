@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import AnagenBot
-from bot.checkins.schedule import Schedule
+from bot.schedule import Schedule
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.panels import ParticipationRepository

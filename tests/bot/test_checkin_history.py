@@ -24,9 +24,8 @@ from bot.results.charts import BarPanel, bar_panels
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp, utc_now
-from bot.storage.responses import Response, ResponseRepository, checkin_tables
+from bot.storage.responses import Answer, AnswerKey, Response, ResponseRepository, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import CHECKIN_BUNDLED, Choice, Questionnaire, load_questionnaire
 from tests.double import DiscordDouble, User
 

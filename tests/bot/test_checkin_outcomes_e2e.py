@@ -14,9 +14,8 @@ from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp
 from bot.storage.guilds import GuildSettingsRepository
-from bot.storage.responses import checkin_tables
+from bot.storage.responses import Answer, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer
 from tests.double import DiscordDouble, User
 from tests.releases_driver import publish
 

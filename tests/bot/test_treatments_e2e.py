@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot import i18n
 from bot.app import AnagenBot
 from tests.double import DiscordDouble, User
 from tests.releases_driver import publish
@@ -62,6 +63,31 @@ async def test_lookup_shows_sourced_entry_and_related_buttons(
     opened = await double.click(member, message, related["custom_id"])
     assert opened.message.ephemeral
     assert opened.message.embeds[0]["title"] == "Dutasteride"
+
+
+async def test_facts_are_said_to_be_english_in_another_language(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    english_facts = "Treatment facts are shown in English, the language of their sources."
+    with i18n.speaking("de"):  # (the `bot` fixture hides the package's name here)
+        note = i18n._(english_facts)
+    lena = double.add_member("lena")
+    lena.locale = "de"  # her Discord client is in German
+
+    reply = await double.slash(lena, "treatment lookup", name="propecia")
+    looked_up = (await reply.wait_followup()).embeds[0]
+    assert looked_up["title"] == "Finasteride"  # the knowledge base's own names stay English
+    assert looked_up["footer"]["text"].split("\n")[0] == note
+    compared = await double.slash(lena, "treatment compare", a="fin", b="dut")
+    assert compared.message.embeds[0]["footer"]["text"].split("\n")[0] == note
+
+    # In English nothing is added: the footer is as it always was.
+    reply = await double.slash(member, "treatment lookup", name="propecia")
+    footer = (await reply.wait_followup()).embeds[0]["footer"]["text"]
+    assert footer.startswith("Facts as of ")
+    assert "\n" not in footer
+    compared = await double.slash(member, "treatment compare", a="fin", b="dut")
+    assert english_facts not in compared.message.embeds[0]["footer"]["text"]
 
 
 async def test_nothing_found_is_friendly(

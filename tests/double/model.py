@@ -54,6 +54,7 @@ class User:
     permissions: str = MEMBER_PERMISSIONS
     joined_at: str = "2024-01-01T00:00:00+00:00"  # when they joined the double's servers
     roles: list[str] = field(default_factory=list)  # role ids, as Discord gives them
+    locale: str = "en-US"  # the client's language, sent with every interaction they make
 
     def payload(self) -> dict[str, Any]:
         """A user object with every field the OpenAPI description requires."""

@@ -1117,7 +1117,7 @@ class DiscordDouble:
             "channel_id": str(channel.id),
             "channel": channel.payload(),
             "app_permissions": ADMIN_PERMISSIONS,
-            "locale": "en-US",
+            "locale": user.locale,
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }

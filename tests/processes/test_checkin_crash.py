@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.checkins.schedule import Schedule
+from bot.schedule import Schedule
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.results.service import ResultsService
 from bot.storage import Database
-from bot.survey.answers import Answer
+from bot.storage.responses import Answer
 from bot.survey.questionnaire import load_questionnaire
 from tests.releases_driver import publish
 from tests.survey_driver import seed_response

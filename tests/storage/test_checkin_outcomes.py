@@ -25,9 +25,8 @@ from bot.storage.checkin_outcomes import Trajectory, started_treatments, traject
 from bot.storage.checkins import CheckinRepository
 from bot.storage.clock import stamp
 from bot.storage.guilds import GuildSettingsRepository
-from bot.storage.responses import checkin_tables
+from bot.storage.responses import Answer, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer
 from bot.survey.questionnaire import CHECKIN_BUNDLED, load_questionnaire
 from bot.treatments.knowledge import load_knowledge_base
 from bot.treatments.service import CommunityReport

@@ -16,9 +16,9 @@ from typing import TypeVar
 import pytest
 
 from bot.checkins.pacing import TokenBucket
-from bot.checkins.schedule import Schedule
 from bot.checkins.scheduler import Outcome, Pacing, ReminderScheduler
 from bot.clock import ManualClock
+from bot.schedule import Schedule
 from bot.storage import Database
 from bot.storage.checkins import (
     CheckinRepository,

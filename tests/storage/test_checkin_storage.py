@@ -8,7 +8,8 @@ from typing import TypeVar
 
 import pytest
 
-from bot.checkins.schedule import Schedule, occurrence
+from bot.checkins.scheduler import claim_due
+from bot.schedule import Schedule, occurrence
 from bot.storage import Database
 from bot.storage.checkins import (
     CheckinRepository,
@@ -17,9 +18,8 @@ from bot.storage.checkins import (
     ReminderState,
 )
 from bot.storage.clock import stamp
-from bot.storage.responses import ResponseRepository, checkin_tables
+from bot.storage.responses import Answer, ResponseRepository, checkin_tables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer
 from tests.databases import INTEGRITY_ERRORS
 
 T = TypeVar("T")
@@ -86,16 +86,16 @@ async def test_a_claim_is_recorded_once_per_period(db: Database) -> None:
     enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     due = enrolment.next_due
     assert due is not None
-    assert await unit(db, lambda r: r.claim_due(due - timedelta(seconds=1), "run", 10)) == []
-    [claim] = await unit(db, lambda r: r.claim_due(due, "run", 10))
+    assert await unit(db, lambda r: claim_due(r, due - timedelta(seconds=1), "run", 10)) == []
+    [claim] = await unit(db, lambda r: claim_due(r, due, "run", 10))
     assert (claim.period, claim.attempt) == ("2025-01-20", 1)
-    assert await unit(db, lambda r: r.claim_due(due, "run", 10)) == []  # moved on already
+    assert await unit(db, lambda r: claim_due(r, due, "run", 10)) == []  # moved on already
     moved = await unit(db, lambda r: r.enrolment(GUILD, 10))
     assert moved is not None
     assert moved.next_due == occurrence(FORTNIGHTLY, enrolment.anchor_date, 1).at
     # Even a schedule change landing on the same day cannot claim that period again.
     await unit(db, lambda r: r.enrol(GUILD, 10, Schedule(2, 0, 9, "Europe/Berlin"), T0))
-    assert await unit(db, lambda r: r.claim_due(due, "run", 10)) == []
+    assert await unit(db, lambda r: claim_due(r, due, "run", 10)) == []
     with pytest.raises(INTEGRITY_ERRORS):
         await db.run(
             lambda tx: tx.run(
@@ -110,7 +110,7 @@ async def test_downtime_of_three_periods_claims_one_reminder(db: Database) -> No
     enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     anchor = enrolment.anchor_date
     back = occurrence(FORTNIGHTLY, anchor, 2).at + timedelta(hours=3)  # three periods due
-    [claim] = await unit(db, lambda r: r.claim_due(back, "run", 10))
+    [claim] = await unit(db, lambda r: claim_due(r, back, "run", 10))
     assert claim.period == occurrence(FORTNIGHTLY, anchor, 2).period
     log = await unit(db, lambda r: r.reminder_log(GUILD))
     assert sorted((e.period, e.state, e.reason) for e in log) == [
@@ -127,7 +127,7 @@ async def test_finishing_records_the_outcome_and_can_pause(db: Database) -> None
     enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     due = enrolment.next_due
     assert due is not None
-    [claim] = await unit(db, lambda r: r.claim_due(due, "run", 10))
+    [claim] = await unit(db, lambda r: claim_due(r, due, "run", 10))
     await unit(
         db,
         lambda r: r.finish(claim, ReminderState.FAILED, T0, reason="gone", pause=PauseReason.GONE),
@@ -146,7 +146,7 @@ async def test_interrupted_claims_are_taken_over_once_then_closed(db: Database) 
     enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     now = enrolment.next_due
     assert now is not None
-    [claim] = await unit(db, lambda r: r.claim_due(now, "crashed-run", 10))
+    [claim] = await unit(db, lambda r: claim_due(r, now, "crashed-run", 10))
     assert await unit(db, lambda r: r.reclaim_interrupted(now, "crashed-run")) == []  # its own
     [again] = await unit(db, lambda r: r.reclaim_interrupted(now, "new-run"))
     assert (again.id, again.attempt) == (claim.id, 2)
@@ -162,7 +162,7 @@ async def test_old_interrupted_claims_expire(db: Database) -> None:
     enrolment = await unit(db, lambda r: r.enrol(GUILD, 10, FORTNIGHTLY, T0))
     due = enrolment.next_due
     assert due is not None
-    await unit(db, lambda r: r.claim_due(due, "crashed-run", 10))
+    await unit(db, lambda r: claim_due(r, due, "crashed-run", 10))
     later = due + timedelta(days=2)
     assert await unit(db, lambda r: r.reclaim_interrupted(later, "new-run")) == []
     assert (await unit(db, lambda r: r.reminder_log(GUILD)))[0].reason == "expired"
@@ -248,7 +248,7 @@ async def test_erasure_leaves_nothing_about_the_member(db: Database) -> None:
         enrolment = await unit(db, lambda r, g=guild: r.enrol(g, 10, FORTNIGHTLY, T0))
         assert enrolment.next_due is not None
         back = enrolment.next_due + timedelta(weeks=5)
-        await unit(db, lambda r, b=back: r.claim_due(b, "run", 10))
+        await unit(db, lambda r, b=back: claim_due(r, b, "run", 10))
         await unit(
             db, lambda r, g=guild: r.start_treatments(g, 10, [("finasteride", "2024-06")], T0)
         )

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.checkins.schedule import Schedule
+from bot.checkins.scheduler import claim_due
 from bot.cli import main
+from bot.schedule import Schedule
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository, PauseReason, ReminderState
 from bot.storage.location import DatabaseLocation
@@ -28,7 +29,7 @@ async def seed(path: DatabaseLocation) -> None:
         schedule = Schedule(2, 0, 9, "Europe/Berlin")
         for guild, user in ((GUILD, 1), (GUILD, 2), (OTHER_GUILD, 3)):
             repo.enrol(guild, user, schedule, NOW - timedelta(weeks=3))
-        claimed = repo.claim_due(NOW, "run-1", 10)
+        claimed = claim_due(repo, NOW, "run-1", 10)
         assert len(claimed) == 3
         for reminder in claimed:
             if reminder.user_id == 1:

@@ -13,22 +13,23 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.checkins.schedule import Schedule
+from bot.checkins.scheduler import claim_due
 from bot.cli import main
+from bot.schedule import Schedule
 from bot.storage import Database, StorageError, load_migrations
 from bot.storage.checkins import CheckinRepository, PauseReason, ReminderState
 from bot.storage.clock import stamp
 from bot.storage.copy import TABLES, copy_database
 from bot.storage.guilds import GuildSettings, GuildSettingsRepository
 from bot.storage.imports import ImportedReplyRepository
+from bot.storage.languages import LanguageRepository
 from bot.storage.location import DatabaseLocation, PostgresLocation, SQLiteLocation
 from bot.storage.meta import MetaRepository
 from bot.storage.releases import ReleaseRecord, ReleaseRepository
-from bot.storage.responses import SURVEY, checkin_tables
+from bot.storage.responses import SURVEY, Answer, checkin_tables
 from bot.storage.results import guild_secret
 from bot.storage.suggestions import SuggestionRepository
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer
 from tests.databases import columns, drop_schema, env_value, fresh_schema, rows, table_names
 
 GUILD, OTHER_GUILD = 111_000_000_000_000_001, 222_000_000_000_000_002
@@ -119,7 +120,7 @@ def _populate(tx: Tx) -> None:
     checkins.enrol(GUILD, KIM, schedule, NOW)
     checkins.pause(GUILD, KIM, NOW, PauseReason.DM_CLOSED)
     later = NOW + timedelta(weeks=9)
-    reminders = checkins.claim_due(later, "run-1", limit=10)
+    reminders = claim_due(checkins, later, "run-1", limit=10)
     assert reminders, "the enrolments should be due nine weeks on"
     checkins.finish(reminders[0], ReminderState.SENT, later)
     checkins.snooze(GUILD, ALEX, reminders[0].period, later + timedelta(days=1))
@@ -135,6 +136,10 @@ def _populate(tx: Tx) -> None:
     answers.update(checkin.id, position=None, completed=True)
     unfinished = answers.create(GUILD, SAM, 1, "guild")
     answers.save_answer(unfinished.id, ("shedding", ""), Answer(skipped=True))
+
+    languages = LanguageRepository(tx)
+    languages.choose(ALEX, "pt_BR")
+    languages.seen(SAM, "de")
 
 
 async def populate(location: DatabaseLocation) -> None:

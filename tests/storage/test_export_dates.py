@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from bot.results.export import Exporter, ExportFile
 from bot.storage import Database
 from bot.storage.clock import stamp
-from bot.storage.responses import ResponseTables
+from bot.storage.responses import Answer, AnswerKey, ResponseTables
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer, AnswerKey
 from bot.survey.questionnaire import CHECKIN_BUNDLED, load_questionnaire
 from tests.checkin_driver import store_checkin
 

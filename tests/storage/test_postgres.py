@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.checkins.schedule import Schedule
+from bot.checkins.scheduler import claim_due
 from bot.cli import main
+from bot.schedule import Schedule
 from bot.storage import Database, StorageError
 from bot.storage.checkins import CheckinRepository, Reminder, ReminderState
 from bot.storage.location import PostgresLocation
@@ -54,7 +55,7 @@ async def enrol_due(db: Database, members: int) -> None:
 async def claim_all(db: Database, run_id: str) -> list[Reminder]:
     """Claim due reminders in small batches until none is left, as a scheduler does."""
     claimed: list[Reminder] = []
-    while batch := await db.run(lambda tx: CheckinRepository(tx).claim_due(DUE, run_id, 7)):
+    while batch := await db.run(lambda tx: claim_due(CheckinRepository(tx), DUE, run_id, 7)):
         claimed += batch
         await asyncio.sleep(0)
     return claimed
@@ -83,7 +84,7 @@ async def test_claims_of_a_live_process_are_left_alone_and_taken_over_once_it_is
         async with process(schema) as doomed:
             await doomed.hold("run-doomed")
             claimed = await doomed.run(
-                lambda tx: CheckinRepository(tx).claim_due(DUE, "run-doomed", 10)
+                lambda tx: claim_due(CheckinRepository(tx), DUE, "run-doomed", 10)
             )
             assert len(claimed) == 5
             now = max(r.due_at for r in claimed)  # retried the same day they were due

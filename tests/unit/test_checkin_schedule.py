@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.checkins.schedule import (
+from bot.checkins.zones import parse_offset, search_zones
+from bot.schedule import (
     Schedule,
     ScheduleError,
     catch_up,
@@ -20,7 +21,6 @@ from bot.checkins.schedule import (
     next_due,
     occurrence,
 )
-from bot.checkins.zones import parse_offset, search_zones
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

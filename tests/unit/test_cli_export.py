@@ -15,9 +15,8 @@ import pytest
 
 from bot.cli import main
 from bot.storage import Database
-from bot.storage.responses import SURVEY
+from bot.storage.responses import SURVEY, Answer
 from bot.storage.tx import Tx
-from bot.survey.answers import Answer
 from tests.unit.test_cli import VARIABLES
 
 GUILD = 428_000_000_000_000_007

@@ -17,6 +17,7 @@ from bot.treatments.knowledge import (
     alias_key,
     check_knowledge_base,
     load_knowledge_base,
+    loader,
     normalise,
 )
 
@@ -212,7 +213,7 @@ def test_check_knowledge_base_raises_one_line_value_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(
-        knowledge, "_read_files", lambda path: ([("x.toml", "treatment = 1\n")], "bundled")
+        loader, "_read_files", lambda path: ([("x.toml", "treatment = 1\n")], "bundled")
     )
     with pytest.raises(ValueError, match="knowledge base: ") as info:
         check_knowledge_base()

@@ -1,4 +1,6 @@
-"""When a member's check-ins are due.
+"""When a member's check-ins are due: plain calendar arithmetic, with no storage and no
+Discord, so the check-in repository (`bot.storage.checkins`) and the check-in domain
+(`bot.checkins`) both stand on it.
 
 A schedule is "every N weeks on a weekday at an hour, in the member's own time zone".
 Occurrences are counted in local calendar days from an *anchor* (the local date of the
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import _
+
 INTERVALS_WEEKS = (2, 4, 8)
 DEFAULT_INTERVAL_WEEKS = 4
 # Look this many occurrences around an estimate: a DST shift moves an instant by hours,
@@ -41,11 +45,15 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.interval_weeks not in INTERVALS_WEEKS:
-            raise ScheduleError(f"interval must be one of {INTERVALS_WEEKS} weeks")
+            raise ScheduleError(
+                _("The interval must be one of {weeks} weeks.").format(
+                    weeks=", ".join(map(str, INTERVALS_WEEKS))
+                )
+            )
         if not 0 <= self.weekday <= 6:
-            raise ScheduleError("weekday must be 0 (Monday) to 6 (Sunday)")
+            raise ScheduleError(_("The weekday must be 0 (Monday) to 6 (Sunday)."))
         if not 0 <= self.hour <= 23:
-            raise ScheduleError("hour must be 0-23")
+            raise ScheduleError(_("The hour must be 0 to 23."))
         zone_info(self.zone)  # raises ScheduleError for an unknown zone
 
     @property
@@ -69,7 +77,7 @@ def zone_info(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"unknown time zone {name!r}") from exc
+        raise ScheduleError(_("“{zone}” is not a time zone I know.").format(zone=name)) from exc
 
 
 def local_instant(day: date, hour: int, tz: ZoneInfo) -> datetime:

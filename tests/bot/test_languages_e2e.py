@@ -1,0 +1,223 @@
+"""Members in their own language, through the real client and the double: the survey taken
+by typing in Spanish, Brazilian Portuguese, German, French and Turkish stores exactly what
+the English run stores, and the member never sees an English sentence on the way."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.app import AnagenBot
+from bot.i18n import TRANSLATED, _, from_discord, pgettext, speaking
+from bot.i18n.catalogue import TEMPLATE
+from bot.i18n.words import words_for
+from bot.settings import Settings
+from bot.survey.questionnaire import Questionnaire
+from tests.double import DiscordDouble, Message, User
+from tests.survey_driver import response_id_of, step_of, stored_answers
+
+LOCALES = ("es-ES", "pt-BR", "de", "fr", "tr")
+_EN = words_for("en")
+ENGLISH = frozenset([*_EN.commands, *_EN.numbers, *_EN.done])
+
+# What the member answers, by choice id: the same whatever the language.
+PLAN: dict[str, Any] = {
+    "age": 34,
+    "sex": ["male"],
+    "pattern": ["pattern"],
+    "norwood": ["nw3v"],
+    "areas": ["hairline", "crown"],
+    "speed": ["moderate"],
+    "onset_age": "skip",
+    "sensations": ["itch", "burning"],
+    "sensation_areas": ["crown"],
+    "intensity": 7,
+    "sensation_shedding": ["clearly"],
+    "shedding": ["more"],
+    "dandruff": ["oily_film"],
+    "oiliness": ["much_oilier"],
+    "conditions": ["acne"],
+    "treatments": ["finasteride", "ketoconazole"],
+    "effects": {"shedding": "better", "sensations": "no_change", "started": "m6_12"},
+    "notes": "Itches most in summer",
+}
+
+
+def _choice_ids(questionnaire: Questionnaire) -> None:
+    """The plan names real ids (a renamed id fails here, not in the middle of a run)."""
+    for qid, planned in PLAN.items():
+        question = questionnaire[qid]
+        if isinstance(planned, list):
+            assert all(question.choice(c) for c in planned), (qid, planned)
+
+
+def _typed(questionnaire: Questionnaire, language: str, step: str) -> str:
+    """What a member writing in `language` types to answer `step`."""
+    qid, _slash, item = step.partition("/")
+    planned = PLAN[qid]
+    question = questionnaire[qid]
+    words = words_for(language)
+    own = words_for("en") if language == "en" else None
+    if planned == "skip":  # the language's own word for it
+        return next(
+            w for w, c in words.commands.items() if c == "skip" and (own or w not in ENGLISH)
+        )
+    if qid == "intensity":  # a number written as a word in the member's language
+        return next(
+            w for w, n in words.numbers.items() if n == planned and (own or w not in ENGLISH)
+        )
+    if isinstance(planned, int | str):
+        return str(planned)
+    if isinstance(planned, dict):
+        parts = []
+        for field in question.fields:
+            if field.id in planned and field.applies(
+                item, None if field.when is None else frozenset(PLAN[field.when.question])
+            ):
+                choice = field.choice(planned[field.id])
+                assert choice is not None
+                parts.append(choice.label)
+            elif field.applies(
+                item, None if field.when is None else frozenset(PLAN[field.when.question])
+            ):
+                parts.append(field.choices[-1].label)
+        return ", ".join(parts)
+    return ", ".join(question.choice(c).label for c in planned)  # type: ignore[union-attr]
+
+
+async def _take_by_typing(
+    double: DiscordDouble, bot: AnagenBot, member: User, language: str
+) -> tuple[int, list[Message]]:
+    reply = await double.slash(member, "survey start")
+    seen = [reply.message]
+    consent = await double.wait_for_dm(member, 1)
+    with speaking(language):
+        start_label = _("Start the survey")
+        done_word = next(
+            w for w in sorted(words_for(language).done) if language == "en" or w not in ENGLISH
+        )
+        questionnaire = bot.services.survey.questionnaire
+    first = (await double.click(member, consent, start_label)).message
+    seen.append(first)
+    for _turn in range(40):
+        question = double.dms(member)[-1]
+        step = step_of(question)
+        if step is None:
+            break
+        count = len(double.dms(member))
+        await double.dm(member, _typed(questionnaire, language, step))
+        await double.wait_for_dm(member, count + 1)
+    summary = double.dms(member)[-1]
+    rid = response_id_of(summary)
+    count = len(double.dms(member))
+    await double.dm(member, done_word)
+    await double.wait_for_dm(member, count + 1)
+    seen += double.dms(member)
+    return rid, seen
+
+
+def _english_sentences() -> list[str]:
+    """Every catalogue message, cut at its placeholders into runs of four or more words: a
+    member writing in another language should meet none of them."""
+    with TEMPLATE.open("rb") as file:
+        template = read_po(file)
+    runs: set[str] = set()
+    for message in template:
+        if not message.id:
+            continue
+        text = message.id if isinstance(message.id, str) else message.id[0]
+        for run in re.split(r"\{\w*\}|\*\*|`[^`]*`|/[a-z-]+(?: [a-z-]+)?|\n", text):
+            if len(run.split()) >= 4:
+                runs.add(run.strip(" .,:;()“”"))
+    return sorted(runs)
+
+
+def _everything_shown(messages: list[Message]) -> str:
+    parts = []
+    for message in messages:
+        parts.append(message.text)
+        parts += [str(c.get("label", "")) for c in _components(message.components)]
+        parts += [str(c.get("placeholder", "")) for c in _components(message.components)]
+    return "\n".join(parts)
+
+
+def _components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for row in rows:
+        found.append(row)
+        found += _components(row.get("components", []))
+    return found
+
+
+@pytest.fixture
+def polyglot(double: DiscordDouble) -> dict[str, User]:
+    members = {}
+    for locale in LOCALES:
+        user = double.add_member(f"member-{locale.lower()}")
+        user.locale = locale
+        members[locale] = user
+    english = double.add_member("member-en")
+    members["en-US"] = english
+    return members
+
+
+async def test_the_survey_typed_in_five_languages_stores_what_english_stores(
+    double: DiscordDouble, bot: AnagenBot, settings: Settings, polyglot: dict[str, User]
+) -> None:
+    _choice_ids(bot.services.survey.questionnaires.original)
+    english_rid, _shown = await _take_by_typing(double, bot, polyglot["en-US"], "en")
+    english = stored_answers(settings.database, english_rid)
+    assert english[("effects.shedding", "finasteride")] == ("better",)
+    sentences = _english_sentences()
+    prompts = [q.prompt for q in bot.services.survey.questionnaires.original.questions]
+
+    for locale in LOCALES:
+        language = from_discord(locale)
+        rid, shown = await _take_by_typing(double, bot, polyglot[locale], language)
+        assert stored_answers(settings.database, rid) == english, (
+            locale,
+            [m.text[-300:] for m in double.dms(polyglot[locale])[-3:]],
+        )
+        text = _everything_shown(shown)
+        leaked = [s for s in sentences if s in text]
+        assert not leaked, f"{locale}: English shown: {leaked[:3]}"
+        assert not [p for p in prompts if p in text], f"{locale}: an English question"
+        with speaking(language):
+            assert _("Thank you! Your answers are saved") not in text
+            assert pgettext("button", "Done") in text  # its own words for the buttons
+
+
+async def test_synced_commands_carry_descriptions_in_every_language(
+    double: DiscordDouble, bot: AnagenBot
+) -> None:
+    survey = next(c for c in double.global_commands if c["name"] == "survey")
+    for locale in ("es-ES", "es-419", "pt-BR", "de", "fr", "tr"):
+        assert survey["description_localizations"][locale] != survey["description"]
+        for option in survey["options"]:
+            assert locale in option.get("description_localizations", {}), option["name"]
+    # Names stay the English ones members are told to type.
+    assert "name_localizations" not in survey or not survey["name_localizations"]
+    assert set(TRANSLATED) == {"es", "pt_BR", "de", "fr", "tr"}
+
+
+async def test_a_chosen_language_wins_and_survives_a_restart(
+    double: DiscordDouble, bot: AnagenBot, member: User
+) -> None:
+    member.locale = "en-US"
+    reply = await double.slash(member, "survey language", language="de")
+    assert "Deutsch" in reply.message.text
+    with speaking("de"):
+        expected = _("Check your DMs: I have sent you the survey.")
+    assert expected != "Check your DMs: I have sent you the survey."
+    started = await double.slash(member, "survey start")
+    assert started.message.text == expected
+    consent = await double.wait_for_dm(member, 1)
+    with speaking("de"):
+        assert _("Start the survey") in _everything_shown([consent])
+    # Back to the client's language.
+    await double.slash(member, "survey language", language="auto")
+    status = await double.slash(member, "survey status")
+    assert "In progress" in status.message.text or "not started" in status.message.text
