@@ -96,10 +96,24 @@ def start(folder: Path, *, options: str = TEST_OPTIONS) -> str:
     (folder / "port").write_text(str(port))
     (folder / "options").write_text(options)
     _serve(binaries, folder)
-    import psycopg
-
-    with psycopg.connect(url(folder, port, "postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+    # PostgreSQL's own client, not psycopg: CI starts the cluster before the virtual
+    # environment exists (the README's test command makes it).
+    subprocess.run(
+        _as_server_user(
+            [
+                str(binaries / "createdb"),
+                "-h",
+                str(folder / "socket"),
+                "-p",
+                str(port),
+                "-U",
+                USER,
+                DATABASE,
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return url(folder, port)
 
 

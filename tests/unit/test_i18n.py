@@ -142,3 +142,31 @@ def test_each_language_has_navigation_words_and_numbers(language: str) -> None:
     assert len(words.commands) > len(english.commands), "no words of its own"
     assert len(words.numbers) > len(english.numbers)
     assert words.number("twenty seven") == 27  # English always works too
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_a_group_answer_can_be_typed_in_one_line(language: str) -> None:
+    """A group question is answered by typing its parts in one line, split at commas and
+    the language's "and"; a part that takes one choice gets exactly one piece, so none of
+    its labels may hold a separator ("Ja, weiterhin" was read as two answers)."""
+    separators = re.compile(
+        r"[,;/+&]|\b(?:" + "|".join(map(re.escape, words_for(language).conjunctions)) + r")\b",
+        re.IGNORECASE,
+    )
+    problems = []
+    for path in (None, CHECKIN_BUNDLED):
+        original = load_questionnaire(path)
+        file = translation_path(original, language)
+        assert file is not None
+        shown = (
+            original if language == "en" else translated(original, read_translation(file, language))
+        )
+        for question in shown.questions:
+            for field in question.fields:
+                if not field.multi:
+                    problems += [
+                        f"{question.id}.{field.id}: {c.label!r}"
+                        for c in field.choices
+                        if separators.search(c.label)
+                    ]
+    assert not problems, f"{language}: {problems}"
