@@ -16,6 +16,10 @@ STORED = N_(
     "correction you suggest with `/treatment suggest`. No messages outside the survey and "
     "check-in DMs are read or kept."
 )
+LANGUAGE_KEPT = N_(
+    "Once you take the survey, start check-ins or choose one with `/survey language`, the "
+    "language Anagen writes to you in is kept too, so DMs and reminders reach you in it."
+)
 WHO_SEES = N_(
     "Nobody sees your individual answers. Server results are published as releases: counts "
     "rounded to 5, none for groups of fewer than k members, refreshed only after a batch of "
@@ -44,7 +48,7 @@ def about_embed(version: str, source_url: str) -> discord.Embed:
         ),
         colour=discord.Colour.teal(),
     )
-    embed.add_field(name=_("What is stored"), value=_(STORED), inline=False)
+    embed.add_field(name=_("What is stored"), value=f"{_(STORED)} {_(LANGUAGE_KEPT)}", inline=False)
     embed.add_field(name=_("Who sees it"), value=_(WHO_SEES), inline=False)
     embed.add_field(name=_("Deleting your data"), value=_(DELETE), inline=False)
     embed.add_field(name=_("Who makes it"), value=_(INDEPENDENT), inline=False)

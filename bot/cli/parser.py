@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from bot import __version__
+from bot.i18n import LANGUAGES
 
 GUILD_HELP = "the server's id (run `anagen guilds` to list the servers in the database)"
 JSON_HELP = "print JSON for scripts instead of text"
@@ -97,6 +98,14 @@ def _add_bot_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         type=Path,
         metavar="PATH",
         help="questionnaire file to preview (default: ANAGEN_QUESTIONNAIRE or the bundled one)",
+    )
+    preview.add_argument(
+        "--locale",
+        default="en",
+        metavar="LANGUAGE",
+        help="take it as a member whose Discord is in LANGUAGE sees it: "
+        + ", ".join(language.code for language in LANGUAGES)
+        + " (Discord's codes such as pt-BR work too; default: en)",
     )
     guilds = commands.add_parser(
         "guilds",

@@ -14,8 +14,10 @@ from types import FrameType
 
 from bot.cli.database import settings_or_exit
 from bot.cli.output import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, error
+from bot.i18n import LANGUAGES, TRANSLATED, _, known, speaking
 from bot.storage import Database
 from bot.survey.questionnaire import QuestionnaireError
+from bot.survey.translations import Translated
 from bot.treatments.knowledge import KnowledgeBaseError
 
 
@@ -44,7 +46,7 @@ def _consent_text(title: str, intro: str) -> str:
     wording to keep true)."""
     from cogs.survey.present import CONSENT
 
-    return CONSENT.format(title=title, intro=intro)
+    return _(CONSENT).format(title=title, intro=intro)
 
 
 def command_preview(args: argparse.Namespace) -> int:
@@ -56,13 +58,20 @@ def command_preview(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args, require_token=False)
     if isinstance(settings, int):
         return settings
+    language = known(args.locale)
+    if language is None:
+        codes = ", ".join(lang.code for lang in LANGUAGES)
+        error(f"--locale {args.locale}: not a language Anagen speaks ({codes})")
+        return EXIT_FAILURE
     try:
         questionnaire = load_questionnaire(args.questionnaire or settings.questionnaire_path)
     except QuestionnaireError as exc:
         for problem in exc.problems:
             error(f"{exc.source}: {problem}")
         return EXIT_FAILURE
-    consent = _consent_text(questionnaire.title, questionnaire.intro)
+    with speaking(language):
+        shown = Translated(questionnaire, TRANSLATED).in_language(language)
+        consent = _consent_text(shown.title, shown.intro)
     try:
         knowledge = load_knowledge_base(settings.knowledge_base_path)
     except KnowledgeBaseError:
@@ -77,7 +86,9 @@ def command_preview(args: argparse.Namespace) -> int:
         return survey_engine(db, questionnaire, knowledge, preview_texts())
 
     try:
-        with _interruptible():
+        # The engine's questions, replies and typed words in that language (the preview's
+        # own framing stays English: it is the operator's tool).
+        with _interruptible(), speaking(language):
             answered = asyncio.run(run_preview(questionnaire, consent=consent, engine=engine))
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the prompt was on

@@ -91,3 +91,27 @@ async def test_the_first_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     assert [line for line in err.splitlines() if line.strip()] == [
         "anagen: preview stopped (Ctrl+C); nothing was kept."
     ]
+
+
+def test_preview_in_another_language_reads_and_understands_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--locale de`: the consent, the questions and the replies in German, and a reply
+    typed in German words understood (a number written out, the word for back)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("vierunddreißig\n1\nzurück\n"))
+    assert main(["--env-file", os.devnull, "preview", "--locale", "de"]) == 0
+    out = capsys.readouterr().out
+    assert "Was gespeichert wird:" in out
+    assert "Wie alt bist du?" in out
+    assert "Verstanden: Wie alt bist du? → 34" in out
+    assert "Welches Geschlecht hast du?" in out
+    assert "How old are you?" not in out
+    assert out.count("] Welches Geschlecht hast du?") == 2  # "zurück" went back to it
+
+
+def test_an_unknown_locale_is_refused_with_the_languages_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--env-file", os.devnull, "preview", "--locale", "xx"]) != 0
+    assert "es, pt_BR, de, fr, tr" in capsys.readouterr().err
