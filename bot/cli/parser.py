@@ -196,6 +196,14 @@ def _add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     report.add_argument(
         "-o", "--output", type=Path, required=True, metavar="PATH", help="the HTML file to write"
     )
+    report.add_argument(
+        "--locale",
+        default="en",
+        metavar="LANGUAGE",
+        help="write the page in LANGUAGE: "
+        + ", ".join(language.code for language in LANGUAGES)
+        + " (default: en)",
+    )
     imports = commands.add_parser(
         "import-replies",
         help="import questionnaire replies people wrote in a thread",

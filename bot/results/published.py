@@ -272,7 +272,8 @@ class Questions:
             if source.checkin or question.id in self.overview_ids:
                 continue
             if self._derivable(question):
-                shown.append(question)
+                # the same question in the viewer's words
+                shown.append(self.service.questionnaire.question(question.id) or question)
         return shown
 
     def effect_fields(self) -> list[tuple[str, str]]:
@@ -353,7 +354,7 @@ class Questions:
             key,
             question.prompt,
             record,
-            [(label, value) for _, label, value in panel["bars"]],
+            [(_shown_label(question, cid, label), value) for cid, label, value in panel["bars"]],
             panel["n"],
             question.kind is Kind.MULTI,
             [],
@@ -530,3 +531,10 @@ def view_chart(view: View) -> bytes | None:
         view.hidden,
         k,
     )
+
+
+def _shown_label(question: Question, choice_id: str, stored: str) -> str:
+    """A stored bar's answer in the viewer's words (the release keeps its id beside the
+    English label)."""
+    choice = question.choice(choice_id)
+    return stored if choice is None else choice.label

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.clock import Clock
-from bot.i18n import SOURCE, _, current_language, formats, ngettext, speaking
+from bot.i18n import SOURCE, TRANSLATED, _, current_language, formats, ngettext, speaking
 from bot.results.export import Exporter, ExportFile
 from bot.results.importer import ImportedReply
 from bot.results.published import (
@@ -50,6 +50,7 @@ from bot.survey.questionnaire import (
     Questionnaire,
     load_questionnaire,
 )
+from bot.survey.translations import Translated
 
 __all__ = ["Comparison", "ComparisonRefused", "NotPublished", "Overview", "ResultsService"]
 
@@ -64,12 +65,13 @@ class ResultsService:
     ) -> None:
         """`checkin`: the check-in questionnaire (the bundled one unless given)."""
         self.db = db
-        self.questionnaire = questionnaire
         self.checkin = checkin if checkin is not None else load_questionnaire(CHECKIN_BUNDLED)
+        self._questionnaires = Translated(questionnaire, TRANSLATED)
+        self._checkins = Translated(self.checkin, TRANSLATED)
         # every comparable question by its results id, the check-in's as "checkin_…", and
         # every grouping, labelled in English; each language's labels are built when asked
         with speaking(SOURCE):
-            self.sources, self.variables = self._groupings()
+            self.sources, self.variables = self._groupings(questionnaire, self.checkin)
         self._labelled = {SOURCE: (self.sources, self.variables)}
         treatments = questionnaire.results.treatments
         self.spec = ReleaseSpec(
@@ -79,20 +81,34 @@ class ResultsService:
         self.releases.charts = self._release_charts
         self.exports = Exporter(db, questionnaire, self.checkin)
 
-    def _groupings(self) -> tuple[dict[str, Source], dict[str, Variable]]:
-        variables = build_variables(self.questionnaire)
-        sources = survey_sources(self.questionnaire)
+    @staticmethod
+    def _groupings(
+        survey: Questionnaire, checkin: Questionnaire
+    ) -> tuple[dict[str, Source], dict[str, Variable]]:
+        variables = build_variables(survey)
+        sources = survey_sources(survey)
         taken = {*sources, *variables}
-        from_checkins = checkin_sources(self.checkin, taken)
+        from_checkins = checkin_sources(checkin, taken)
         sources.update(from_checkins)
-        variables.update(build_checkin_variables(self.checkin, from_checkins, taken))
+        variables.update(build_checkin_variables(checkin, from_checkins, taken))
         return sources, variables
 
     def _in_language(self) -> tuple[dict[str, Source], dict[str, Variable]]:
+        """Built from the questionnaires in that language: the same ids and levels, their
+        prompts and labels in the viewer's words."""
         language = current_language()
         if language not in self._labelled:
-            self._labelled[language] = self._groupings()
+            self._labelled[language] = self._groupings(
+                self._questionnaires.in_language(language),
+                self._checkins.in_language(language),
+            )
         return self._labelled[language]
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The survey in the viewer's language: the same ids and groupings in every
+        language, so only the words of a question or an answer change."""
+        return self._questionnaires.in_language(current_language())
 
     def shown_sources(self) -> Mapping[str, Source]:
         """The comparable questions, labelled in the current language (the same ids, the
@@ -151,7 +167,7 @@ class ResultsService:
         """The latest release's overview. Raises NotPublished before the first release."""
         record, part = await self._part(guild_id, "overview")
         settings = await self.settings(guild_id)
-        panels, held_back = _panels(part)
+        panels, held_back = _panels(part, self.questionnaire)
         png = None
         if chart:
             key = chart_key("png:overview")
@@ -278,7 +294,7 @@ class ResultsService:
     def _english_charts(self, parts: dict[str, Part]) -> dict[str, bytes]:
         drawn: dict[str, bytes] = {}
         k = _k_of(parts)
-        panels, _held_back = _panels(parts["overview"])
+        panels, _held_back = _panels(parts["overview"], self.questionnaire)
         png = overview_chart(panels, k)
         if png is not None:
             drawn["png:overview"] = png
@@ -325,21 +341,30 @@ def _k_of(parts: dict[str, Part]) -> int:
     return int(parts["overview"].get("k", 5))
 
 
-def _panels(part: Part) -> tuple[list[Panel], list[str]]:
+def _panels(part: Part, questionnaire: Questionnaire) -> tuple[list[Panel], list[str]]:
+    """The overview's panels, worded from `questionnaire` (the viewer's language) by the
+    question and choice ids the release stored beside its English words."""
     panels, held_back = [], []
     for panel in part["panels"]:
+        question = questionnaire.question(panel["question"])
+        title = panel["title"] if question is None else short(question.prompt, 70)
         if panel["n"] is None:
-            held_back.append(panel["title"])
+            held_back.append(title)
             continue
         panels.append(
             Panel(
                 panel["question"],
-                panel["title"],
+                title,
                 panel["n"],
-                [(cid, label, value) for cid, label, value in panel["bars"]],
+                [(cid, _label(question, cid, label), value) for cid, label, value in panel["bars"]],
             )
         )
     return panels, held_back
+
+
+def _label(question: Question | None, choice_id: str, stored: str) -> str:
+    choice = None if question is None else question.choice(choice_id)
+    return stored if choice is None else choice.label
 
 
 def _refusal(comparison: Comparison) -> str | None:

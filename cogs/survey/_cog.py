@@ -1,5 +1,11 @@
 """The `/survey` cog: the member's commands, and the listeners for typed DM answers and
-the answer form (the survey's and check-ins')."""
+the answer form (the survey's and check-ins').
+
+`/survey results` and `/survey compare` are declared here too, as two thin entry points:
+discord.py binds a group's subcommands to the cog that defines the group, so a cog of
+their own would mean renaming them (`/results`, breaking every guide members follow) or
+grafting commands onto this group at load time, which depends on extension order. What
+they show, and their buttons and menus, live in `cogs/survey/results.py`."""
 
 from __future__ import annotations
 

@@ -364,3 +364,29 @@ async def test_a_lookup_in_five_languages_finds_local_names_and_says_facts_are_e
             + [str(c.get("label", "")) for c in _components(reply.followups[0].components)]
         )
         assert not [s for s in sentences if s in interface], locale
+
+
+async def test_dms_typed_after_a_restart_keep_the_members_language(
+    double: DiscordDouble, start_bot: BotStarter, settings: Settings, member: User
+) -> None:
+    """A typed DM carries no locale: the language the survey was started in is kept with
+    the member, so the bot that restarted meanwhile still answers in Portuguese."""
+    member.locale = "pt-BR"
+    async with start_bot(settings) as bot:
+        await double.slash(member, "survey start")
+        consent = await double.wait_for_dm(member, 1)
+        with speaking("pt_BR"):
+            start_label = _("Start the survey")
+        await double.click(member, consent, start_label)
+    async with start_bot(settings) as bot:
+        count = len(double.dms(member))
+        await double.dm(member, "trinta e quatro")  # the age, written out
+        reply = await double.wait_for_dm(member, count + 1)
+        with speaking("pt_BR"):
+            questionnaire = bot.services.survey.questionnaire
+            understood = _("Understood: {question} → {answer}").format(
+                question=questionnaire["age"].prompt, answer="34"
+            )
+        assert understood in reply.text
+        assert questionnaire["sex"].prompt in reply.text
+        assert "How old are you?" not in reply.text

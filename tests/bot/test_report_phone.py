@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import random
 import re
 import struct
@@ -194,3 +195,50 @@ async def test_the_report_shows_each_treatments_community_report(
     assert [g["label"] for g in shedding["groups"]] == ["Finasteride", "Topical minoxidil"]
     assert "PRP" in [g["label"] for g in shedding["hidden_groups"]]
     assert shedding["groups"][0]["total"] == row[1]
+
+
+async def test_the_report_in_another_language(
+    double: DiscordDouble, bot: AnagenBot, settings: Settings, in_tmp: Path
+) -> None:
+    """`--locale fr`: the page's language, headings, questions and numbers in French; the
+    same counts as the English page, since both read one release."""
+    from bot.i18n import _, speaking
+
+    await seeded(bot, double.guild.id)
+    output = in_tmp / "rapport.html"
+    argv = ["report", "--guild", str(double.guild.id), "-o", str(output), "--locale", "fr"]
+    assert await asyncio.to_thread(main, argv) == 0
+    french = output.read_text()
+    english = await report(settings, double.guild.id, in_tmp)
+    with speaking("fr"):
+        glance = _("The survey at a glance")
+        age = bot.services.survey.questionnaire["age"].prompt
+    assert glance != "The survey at a glance"
+    assert '<html lang="fr">' in french
+    assert html.escape(glance) in french
+    assert html.escape(age) in french
+    assert "The survey at a glance" not in french
+    assert "The survey at a glance" in english
+    assert '<html lang="en">' in english
+
+
+async def test_survey_results_in_discord_speak_the_viewers_language(
+    double: DiscordDouble, bot: AnagenBot, settings: Settings
+) -> None:
+    """The same release read by a member whose Discord is in Turkish: questions, answers
+    and sentences in Turkish, the chart drawn for that language (its own cache key)."""
+    from bot.i18n import speaking
+    from bot.survey.questionnaire import load_questionnaire
+
+    await seeded(bot, double.guild.id)
+    viewer = double.add_member("deniz")
+    viewer.locale = "tr"
+    reply = await double.slash(viewer, "survey results")
+    shown = reply.message if reply.message.text else await reply.wait_followup()
+    english = load_questionnaire()
+    with speaking("tr"):
+        turkish = bot.services.survey.questionnaire
+    overview = [english[q] for q in ("norwood", "shedding", "dandruff")]
+    assert not [q.prompt for q in overview if q.prompt[:30] in shown.text]
+    assert any(turkish[q.id].prompt[:30] in shown.text for q in overview), shown.text
+    assert shown.attachments, "the overview chart"

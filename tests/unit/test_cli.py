@@ -265,3 +265,31 @@ def test_run_flags_override_the_shard_variables(
     assert "--shards='2': shard 2 does not exist with ANAGEN_SHARD_COUNT=1" in (
         capsys.readouterr().err
     )
+
+
+def test_check_names_untranslated_and_extra_keys_of_a_translation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A questionnaire of one's own, with a German file beside it that lacks a text (a
+    warning: it stays English) and names a question that does not exist (a problem: its
+    text would never show)."""
+    bundled = Path(__file__).resolve().parents[2] / "bot/survey/questionnaires/scalp-v2.toml"
+    mine = tmp_path / "mine.toml"
+    mine.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    german = tmp_path / "locales" / "de"
+    german.mkdir(parents=True)
+    text = (bundled.parent / "locales/de/scalp-v2.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        "\n[questions.age]\n", '\n[questions.agee]\nprompt = "Alter?"\n\n[questions.age]\n'
+    )
+    text = text.replace('help = "Gib dein Alter', 'hilfe = "Gib dein Alter')
+    (german / "mine.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ANAGEN_QUESTIONNAIRE", str(mine))
+
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "'questions.agee.prompt' is not in the questionnaire" in out
+    assert "'questions.age.hilfe' is not in the questionnaire" in out
+    assert "1 texts untranslated (shown in English): questions.age.help" in out
+    assert "translated into de" in out
