@@ -13,7 +13,8 @@ from bot.storage import Database
 from bot.survey.panel import Panels
 from bot.survey.questionnaire import Questionnaire
 from bot.survey.refs import EngineKind
-from bot.survey.service import EngineTexts, SurveyService
+from bot.survey.service import SurveyService
+from bot.survey.service_texts import EngineTexts
 from bot.treatments.advice import AdviceBook
 from bot.treatments.knowledge import KnowledgeBase
 from bot.treatments.service import TreatmentService

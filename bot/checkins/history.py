@@ -6,6 +6,10 @@ from the questionnaire, so a translated or edited check-in file needs no code ch
 
 The chart carries the exact series it plots as JSON in a PNG text chunk (`read_series`),
 so tests can compare the picture's data with the database without reading pixels.
+
+It is one module of a little over 500 lines because the series, the table and the chart
+are one picture of the same points: split, each part would import the others' private
+shapes.
 """
 
 from __future__ import annotations
@@ -319,7 +323,7 @@ def history_chart(history: History) -> bytes:
     return buffer.getvalue()
 
 
-# bot/results/charts.py's palette for the data; muted marks so they never hide a point.
+# bot/results/chart_basics.py's palette for the data; muted marks so they never hide a point.
 _TEAL, _ORANGE, _RED, _NAVY = "#2a9d8f", "#f4a261", "#e76f51", "#264653"
 _MARK_STYLE = {
     MarkKind.STARTED.value: ("#6a994e", "-"),

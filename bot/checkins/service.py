@@ -32,7 +32,8 @@ from bot.storage.responses import SURVEY, Answer, AnswerKey, Answers, Response, 
 from bot.storage.tx import Tx
 from bot.survey.questionnaire import Questionnaire
 from bot.survey.screens import Screen
-from bot.survey.service import EngineTexts, SurveyService
+from bot.survey.service import SurveyService
+from bot.survey.service_texts import EngineTexts
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from bot.results.published import (
     NotShown,
     Overview,
     QuestionBars,
-    Questions,
     TreatmentEffects,
 )
+from bot.results.questions import Questions
 from bot.results.service import ResultsService
 from bot.results.variables import Variable
 

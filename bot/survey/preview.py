@@ -21,7 +21,9 @@ from pathlib import Path
 from bot.storage import Database
 from bot.survey.questionnaire import Kind, Questionnaire
 from bot.survey.screens import NoticeScreen, QuestionScreen, Screen, SummaryScreen
-from bot.survey.service import SUMMARY, EngineTexts, SurveyService
+from bot.survey.service import SurveyService
+from bot.survey.service_texts import EngineTexts
+from bot.survey.service_turns import SUMMARY
 
 PREVIEW_GUILD, PREVIEW_USER = 1, 1
 Ask = Callable[[str], str]

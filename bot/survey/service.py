@@ -9,35 +9,26 @@ stale buttons are harmless, and one member can never touch another's survey.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
-from bot.i18n import N_, TRANSLATED, _, current_language
-from bot.i18n.words import plain, words_for
+from bot.i18n import TRANSLATED, _, current_language
 from bot.storage import Database
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.responses import SURVEY, Response, ResponseTables
 from bot.storage.tx import Tx
+from bot.survey import service_turns as turns
 from bot.survey.flow import (
-    Answer,
     Answers,
     InvalidAnswer,
     Refused,
-    Step,
     applicable_steps,
     check_against,
     choice_answer,
-    find_step,
-    next_step,
-    previous_step,
     prune,
-    skip_answer,
-    text_answer,
 )
-from bot.survey.questionnaire import Kind, Questionnaire
-from bot.survey.replies import Command, clean_text, interpret
+from bot.survey.questionnaire import Questionnaire
+from bot.survey.replies import Command, interpret
 from bot.survey.screens import (
     Advice,
     Note,
@@ -47,84 +38,24 @@ from bot.survey.screens import (
     Screen,
     SummaryScreen,
     Tone,
-    describe,
-    step_prompt,
     summary_rows,
+)
+from bot.survey.service_texts import NOT_A_MEMBER, STALE, SURVEY_TEXTS, EngineTexts
+from bot.survey.service_turns import SUMMARY
+from bot.survey.service_types import (
+    AdviceHook,
+    AnswerBuilder,
+    FinishHook,
+    MembershipCheck,
+    NotYourSurvey,
+    OpenCheck,
+    Resolver,
+    StartState,
+    Status,
 )
 from bot.survey.translations import Translated
 
 log = logging.getLogger(__name__)
-
-SUMMARY = "summary"
-STALE = N_("That question was already answered; here is where you are now.")
-PAUSED = N_(
-    "Paused. Your answers so far are saved. Press Continue below, or run /survey start "
-    "in the server, whenever you want to carry on."
-)
-FINISHED = N_(
-    "Thank you! Your answers are saved and counted in the community results (only ever as "
-    "part of groups). See them with /survey mine; erase them with /survey delete."
-)
-ALREADY_DONE = N_(
-    "You have already completed this survey. /survey mine shows your answers and "
-    "/survey retake starts a new response."
-)
-CLOSED = N_(
-    "The survey is closed to new responses in this server for now; nothing was stored. "
-    "Results stay available with /survey results."
-)
-GONE = N_(
-    "This survey no longer exists (it may have been deleted). Run /survey start to begin again."
-)
-
-
-class NotYourSurvey(Exception):
-    """A member used a control of someone else's survey."""
-
-
-class StartState(StrEnum):
-    NEW = "new"  # show the consent message
-    RESUME = "resume"  # a survey is in progress
-    COMPLETED = "completed"  # finished before; offer review or retake
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    state: StartState
-    answered: int = 0
-    total: int = 0
-    started_at: str | None = None
-    completed_at: str | None = None
-
-
-AnswerBuilder = Callable[[Step], dict[str, Answer]]
-# Runs inside the transaction that completes a response, so whatever it records (a
-# check-in's regimen changes) is committed together with the completion, or not at all.
-FinishHook = Callable[[Tx, Response, Answers], None]
-# What a completed response should prompt the member to read: given its answers and those of
-# the member's previous completed response (None for a first), so a repeat is not re-sent.
-AdviceHook = Callable[[Answers, Answers | None], tuple[Advice, ...]]
-# A typed name -> (the name to store, what to tell the member), or None when not recognised.
-Resolver = Callable[[str], tuple[str, str] | None]
-OpenCheck = Callable[[Tx, int], bool]
-# Whether a member still belongs to a server (Discord knows: the shell answers). Answers are
-# stored for a server only while the member is in it.
-MembershipCheck = Callable[[int, int], Awaitable[bool]]
-NOT_A_MEMBER = N_(
-    "You are no longer a member of that server, so Anagen cannot take answers for it: "
-    "nothing was stored. If you want what it holds about you there erased, use /forget-me."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineTexts:
-    """What the engine says that depends on which questionnaire it runs."""
-
-    paused: str = PAUSED
-    finished: str = FINISHED
-    already_done: str = ALREADY_DONE
-    closed: str = CLOSED
-    gone: str = GONE
 
 
 def _survey_open(tx: Tx, guild_id: int) -> bool:
@@ -141,7 +72,7 @@ class SurveyService:
         questionnaire: Questionnaire,
         *,
         tables: ResponseTables = SURVEY,
-        texts: EngineTexts = EngineTexts(),
+        texts: EngineTexts = SURVEY_TEXTS,
         is_open: OpenCheck = _survey_open,
         on_finish: FinishHook | None = None,
     ) -> None:
@@ -254,32 +185,7 @@ class SurveyService:
 
     def _screen_for(self, response: Response, answers: Answers, note: Note | None = None) -> Screen:
         """What the member sees, from the response and its answers already in hand."""
-        if response.completed:
-            rows = summary_rows(self.questionnaire, answers)
-            return SummaryScreen(response.id, rows, completed=True, note=note)
-        steps = applicable_steps(self.questionnaire, answers)
-        step = None
-        if response.position != SUMMARY:
-            step = next((s for s in steps if s.key == response.position), None)
-            step = step or next_step(self.questionnaire, answers)
-        if step is None:
-            return SummaryScreen(response.id, summary_rows(self.questionnaire, answers), note=note)
-        current = {
-            (key[0].split(".", 1)[1] if "." in key[0] else ""): answers[key]
-            for key in step.answer_keys()
-            if key in answers
-        }
-        return QuestionScreen(
-            response_id=response.id,
-            step=step,
-            prompt=step_prompt(self.questionnaire, step, answers),
-            number=steps.index(step) + 1,
-            total=len(steps),
-            current=current,
-            note=note,
-            can_go_back=steps.index(step) > 0,
-            prompt_message_id=response.prompt_message_id,
-        )
+        return turns.screen_for(self.questionnaire, response, answers, note)
 
     # -- answering --------------------------------------------------------------------------
 
@@ -296,18 +202,9 @@ class SurveyService:
 
     async def submit_text(self, response_id: int, user_id: int, step_key: str, raw: str) -> Screen:
         """A modal submission for a number or text question."""
-
-        def build(step: Step) -> dict[str, Answer]:
-            if step.question.kind is Kind.TEXT:
-                return {"": text_answer(step, clean_text(raw))}
-            if step.question.kind in (Kind.NUMBER, Kind.SCALE):
-                reply = interpret(step, raw)
-                if reply.answers is None:
-                    raise InvalidAnswer(_("Please type a number."))
-                return reply.answers
-            raise InvalidAnswer(_("This question is answered with the buttons or the menu."))
-
-        return await self._apply(response_id, user_id, step_key, build)
+        return await self._apply(
+            response_id, user_id, step_key, lambda step: turns.typed_answers(step, raw)
+        )
 
     async def dm_activity(self, user_id: int) -> datetime | None:
         """When the member last touched a DM response of this engine (None: has none)."""
@@ -320,16 +217,9 @@ class SurveyService:
         if response is None:
             return None
         if response.position == SUMMARY:
-            if plain(raw) in words_for(current_language()).done:
+            if (reminder := turns.not_done(raw)) is None:
                 return await self.finish(response.id, user_id)
-            return await self.screen(
-                response.id,
-                user_id,
-                Note(
-                    _("You have answered everything. Press Done to submit, or Change an answer."),
-                    Tone.CORRECTION,
-                ),
-            )
+            return await self.screen(response.id, user_id, reminder)
         screen = await self.screen(response.id, user_id)
         if not isinstance(screen, QuestionScreen):
             return screen
@@ -351,14 +241,7 @@ class SurveyService:
         return await self._apply(response.id, user_id, step.key, lambda _: answers, echo=True)
 
     async def skip(self, response_id: int, user_id: int, step_key: str) -> Screen:
-        def build(step: Step) -> dict[str, Answer]:
-            if step.question.kind is Kind.GROUP:
-                raise InvalidAnswer(
-                    _("Please answer both parts; choose Not sure if you do not know.")
-                )
-            return {"": skip_answer(step)}
-
-        return await self._apply(response_id, user_id, step_key, build)
+        return await self._apply(response_id, user_id, step_key, turns.skipped)
 
     async def _apply(
         self,
@@ -388,7 +271,7 @@ class SurveyService:
             try:
                 given = build(step)
                 check_against(step, given, answers)
-                given, resolved = self._resolve(step, given)
+                given, resolved = turns.resolved(self.resolvers, step, given)
             except InvalidAnswer as exc:
                 return self._screen_for(response, answers, Note(str(exc), Tone.CORRECTION))
             except Refused as exc:
@@ -396,54 +279,18 @@ class SurveyService:
                 return NoticeScreen(NoticeKind.REFUSED, str(exc))
             updated = dict(answers)
             for field_id, answer in given.items():
-                key = (
-                    (f"{step.question.id}.{field_id}", step.item)
-                    if field_id
-                    else (step.question.id, "")
-                )
+                key = turns.answer_key(step, field_id)
                 updated[key] = answer
                 store.save_answer(response.id, key, answer)
             if removed := prune(self.questionnaire, updated):
                 store.delete_answers(response.id, removed)
-            if all(key in updated for key in step.answer_keys()):
-                following = next_step(self.questionnaire, updated)
-                position = following.key if following else SUMMARY
-            else:
-                position = step.key  # a group with parts still to answer
+            position = turns.position_after(self.questionnaire, step, updated)
             store.update(response.id, position=position)
             moved = replace(response, position=position)
-            note = resolved or self._saved_note(step, given, echo, updated)
+            note = resolved or turns.saved_note(self.questionnaire, step, given, echo, updated)
             return self._screen_for(moved, updated, note)
 
         return await self.db.run(unit)
-
-    def _resolve(
-        self, step: Step, given: dict[str, Answer]
-    ) -> tuple[dict[str, Answer], Note | None]:
-        """A typed name resolved against what the bot knows ("nutrafol" -> "Nutrafol")."""
-        resolver = self.resolvers.get(step.question.id)
-        answer = given.get("")
-        if resolver is None or answer is None or answer.text is None:
-            return given, None
-        found = resolver(answer.text)
-        if found is None:
-            return given, None
-        name, note = found
-        return {"": Answer(text=name)}, Note(note, Tone.SAVED)
-
-    def _saved_note(
-        self, step: Step, given: dict[str, Answer], echo: bool, answers: Answers | None = None
-    ) -> Note:
-        question = step.question
-        said = "; ".join(describe(question, answer, field_id) for field_id, answer in given.items())
-        prompt = step_prompt(self.questionnaire, step, answers)
-        # Translators: a typed reply, read back: "Understood: <question> → <answer>".
-        understood = _("Understood: {question} → {answer}")
-        # Translators: a clicked answer, confirmed: "Saved: <question> → <answer>".
-        saved = _("Saved: {question} → {answer}")
-        return Note(
-            (understood if echo else saved).format(question=prompt, answer=said), Tone.SAVED
-        )
 
     async def _refuse(self, response_id: int, text: str) -> Screen:
         await self.db.run(lambda tx: self.tables.on(tx).delete_response(response_id))
@@ -451,14 +298,7 @@ class SurveyService:
 
     # -- navigation -------------------------------------------------------------------------
 
-    async def _move(
-        self,
-        response_id: int,
-        user_id: int,
-        step_key: str | None,
-        target: Callable[[Response, dict], str | None],
-        note: str | None = None,
-    ) -> Screen:
+    async def _move(self, response_id: int, user_id: int, move: turns.Move) -> Screen:
 
         def unit(tx: Tx) -> Screen:
             response = self._owned(tx, response_id, user_id)
@@ -469,46 +309,22 @@ class SurveyService:
                 return self._screen_for(response, answers, Note(_(self.texts.already_done)))
             current = self._screen_for(response, answers)
             here = current.step.key if isinstance(current, QuestionScreen) else SUMMARY
-            if step_key is not None and here != step_key:
+            if here != move.origin:
                 return self._screen_for(response, answers, Note(_(STALE)))
-            position = target(response, answers)
+            position = move.target(self.questionnaire, answers)
             if position is None:
-                return self._screen_for(response, answers, Note(note or _("You cannot go there.")))
+                return self._screen_for(response, answers, Note(move.refused()))
             self.tables.on(tx).update(response.id, position=position)
             return self._screen_for(replace(response, position=position), answers)
 
         return await self.db.run(unit)
 
     async def back(self, response_id: int, user_id: int, step_key: str) -> Screen:
-        def target(response: Response, answers: dict) -> str | None:
-            if step_key == SUMMARY:
-                steps = applicable_steps(self.questionnaire, answers)
-                return steps[-1].key if steps else None
-            previous = previous_step(self.questionnaire, answers, step_key)
-            return previous.key if previous else None
-
-        return await self._move(
-            response_id,
-            user_id,
-            step_key,
-            target,
-            _("This is the first question; there is nothing before it."),
-        )
+        return await self._move(response_id, user_id, turns.back(step_key))
 
     async def change(self, response_id: int, user_id: int, target_key: str) -> Screen:
         """From the summary, reopen one answered question."""
-
-        def target(response: Response, answers: dict) -> str | None:
-            step = find_step(self.questionnaire, answers, target_key)
-            return step.key if step else None
-
-        return await self._move(
-            response_id,
-            user_id,
-            SUMMARY,
-            target,
-            _("That question does not apply to your answers any more."),
-        )
+        return await self._move(response_id, user_id, turns.change(target_key))
 
     async def pause(self, response_id: int, user_id: int) -> Screen:
         response = await self.db.read(lambda tx: self._owned(tx, response_id, user_id))
@@ -531,12 +347,8 @@ class SurveyService:
                 return NoticeScreen(NoticeKind.FINISHED, _(self.texts.finished), response.id)
             responses = self.tables.on(tx)
             answers = responses.answers(response.id)
-            if next_step(self.questionnaire, answers) is not None:
-                return self._screen_for(
-                    response,
-                    answers,
-                    Note(_("A few questions still need an answer first."), Tone.CORRECTION),
-                )
+            if (unfinished := turns.unfinished(self.questionnaire, answers)) is not None:
+                return self._screen_for(response, answers, unfinished)
             responses.update(response.id, position=SUMMARY, completed=True)
             if self._on_finish is not None:
                 self._on_finish(tx, response, answers)

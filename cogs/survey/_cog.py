@@ -20,11 +20,21 @@ from discord.ext import commands
 
 from bot.app import AnagenBot
 from bot.errors import UserFacingError
-from bot.i18n import BY_CODE, LANGUAGES, N_, _, from_discord, known, set_language
+from bot.i18n import (
+    BY_CODE,
+    LANGUAGES,
+    N_,
+    SOURCE,
+    _,
+    current_language,
+    from_discord,
+    known,
+    set_language,
+)
 from bot.results.published import ComparisonRefused, NotPublished
 from bot.survey.refs import EngineKind, ResponseRef
 from bot.survey.screens import NOT_ANSWERED, SummaryScreen
-from bot.survey.service import StartState
+from bot.survey.service_types import StartState
 from bot.tree import send_ephemeral
 from cogs._components import Controls, dispatch_direct, enter_language, submitted_text
 from cogs.survey import ids, items
@@ -241,13 +251,21 @@ class Survey(commands.Cog):
     @app_commands.checks.cooldown(3, 30.0, key=_member_key)
     async def results_command(self, interaction: discord.Interaction) -> None:
         guild_id, private = await self._require_results_access(interaction)
+        # A release draws its chart in English; another language's is drawn the first time
+        # it is asked for, which can outlast Discord's three seconds: say "thinking" first.
+        drawing = current_language() != SOURCE
+        if drawing:
+            await interaction.response.defer(thinking=True, ephemeral=private)
         try:
             overview = await self.results.overview(guild_id)
         except NotPublished as exc:
             raise UserFacingError(str(exc)) from None
-        await interaction.response.send_message(
-            **shown.overview_message(overview), ephemeral=private
-        )
+        if drawing:
+            await interaction.followup.send(**shown.overview_message(overview), ephemeral=private)
+        else:
+            await interaction.response.send_message(
+                **shown.overview_message(overview), ephemeral=private
+            )
 
     @survey.command(
         name="compare",

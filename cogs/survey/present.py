@@ -15,7 +15,9 @@ from bot.errors import UserFacingError
 from bot.i18n import N_, _
 from bot.survey.refs import EngineKind, ResponseRef
 from bot.survey.screens import NoticeKind, NoticeScreen, QuestionScreen, Screen, SummaryScreen
-from bot.survey.service import ALREADY_DONE, CLOSED, NotYourSurvey, StartState, SurveyService
+from bot.survey.service import SurveyService
+from bot.survey.service_texts import ALREADY_DONE, CLOSED
+from bot.survey.service_types import NotYourSurvey, StartState
 from bot.tree import report_error, send_ephemeral
 from cogs._components import Controls, bot_of, discord_markup
 from cogs.survey.forms import AnswerForm

@@ -21,10 +21,10 @@ from bot.results.published import (
     NotShown,
     Overview,
     QuestionBars,
-    Questions,
     TreatmentEffects,
     View,
 )
+from bot.results.questions import Questions
 from bot.results.releases import ReleaseStatus
 from bot.results.service import ExportFile, ResultsService
 from bot.storage.guilds import GuildSettings

@@ -1,7 +1,9 @@
 """How treatment entries, comparisons and the browse pages look in Discord.
 
 Safety text (cautions, and a condition's "see a doctor when") is never cut: it comes first,
-each fact whole, and whatever does not fit in the entry's embed is on its Safety page.
+each fact whole, and whatever does not fit in the entry's embed is on its Safety page. The
+entry, compare, browse, symptom and Safety views share one trimming budget and one order
+of sections, which is why they stay in this one module of about 500 lines.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 from bot.app import AnagenBot
 from bot.settings import Settings
 from bot.survey.panel import TEXT_MAX, PanelTextRefused, check_text
-from bot.survey.service import CLOSED
+from bot.survey.service_texts import CLOSED
 from cogs._components import discord_markup
 from cogs.survey import ids as survey_ids
 from cogs.survey import panel
