@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import os
 import sqlite3
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.cli.database import absolute, database_or_exit
@@ -49,7 +49,7 @@ async def _backup(source: Path, destination: Path) -> None:
 def _backup_target(path: Path) -> Path:
     """An existing folder gets a dated file, as backup scripts want (one a day)."""
     if path.is_dir():
-        return path / f"anagen-{date.today().isoformat()}.db"
+        return path / f"anagen-{datetime.now(UTC).astimezone().date().isoformat()}.db"
     return path
 
 

@@ -122,7 +122,9 @@ def load_knowledge_base(
         denylist = load_source_denylist()
     if safety is None:
         safety = load_safety_rules()
-    return build_knowledge_base(entries, today or dt.date.today(), where, denylist, safety)
+    # The local calendar day: a fact may be dated today wherever the operator is.
+    today = today or dt.datetime.now(dt.UTC).astimezone().date()
+    return build_knowledge_base(entries, today, where, denylist, safety)
 
 
 def _describe(kb: KnowledgeBase) -> str:
