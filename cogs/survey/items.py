@@ -112,6 +112,8 @@ class NavButton(
             "continue": lambda: service.screen(rid, user),
             "done": lambda: service.finish(rid, user),
         }[self.action]
+        if self.action == "done":  # asks Discord about membership first: see StartButton
+            await interaction.response.defer()
         await presenter.run(interaction, action(), ref.kind)
 
 
@@ -161,6 +163,10 @@ class StartButton(
     async def handle(self, interaction: discord.Interaction) -> None:
         presenter = Presenter.of(interaction)
         service = presenter.services.survey
+        # Starting asks Discord whether they still belong to the server, a request that
+        # waits its turn under the global rate limit when many start at once (a panel just
+        # posted): acknowledge the click first, so Discord's three seconds never run out.
+        await interaction.response.defer()
         await presenter.run(
             interaction,
             service.begin(

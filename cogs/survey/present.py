@@ -96,7 +96,10 @@ class Presenter:
         engine = self.engine(kind)
         rendered = render(screen, engine.questionnaire, in_dm=in_dm, kind=kind)
         await self._offer_checkins(rendered, screen, kind, interaction.user.id)
-        await interaction.response.edit_message(**rendered.kwargs())
+        if interaction.response.is_done():  # deferred: Discord waits for the edit
+            await interaction.edit_original_response(**rendered.kwargs())
+        else:
+            await interaction.response.edit_message(**rendered.kwargs())
         message = interaction.message
         if (
             in_dm

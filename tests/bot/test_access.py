@@ -228,7 +228,10 @@ async def test_another_members_survey_controls_and_form_are_refused(
         for control in [c for c in summary.custom_ids() if c.startswith(prefix)]:
             values = ["age"] if prefix == "sv:c:" else None
             result = await double.forge_component(intruder, summary, control, values)
-            assert NOT_YOURS in result.message.text, control
+            # Done acknowledges first (it asks Discord about membership), then says so
+            shown = result.followups[-1] if result.followups else result.message
+            assert shown.ephemeral, control
+            assert NOT_YOURS in shown.text, control
     status = rows(settings.database, "SELECT status FROM responses WHERE id = ?", (rid,))
     assert status == [("in_progress",)]
     assert rows(

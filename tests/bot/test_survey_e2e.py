@@ -71,8 +71,12 @@ async def test_full_survey_by_clicks(
     made = double.requests[calls_before:]
     others = [r for r in made if not r.path.endswith("/callback")]
     # one callback per click; besides them only Done asks whether they still belong to the
-    # server (answers are never stored for a server a member has left)
-    assert [(r.method, "/members/" in r.path) for r in others] == [("GET", True)]
+    # server (answers are never stored for a server a member has left), having acknowledged
+    # the click first, and then shows the thank-you by editing its deferred response
+    assert [(r.method, "/members/" in r.path) for r in others] == [
+        ("GET", True),
+        ("PATCH", False),
+    ]
 
 
 TYPED = {

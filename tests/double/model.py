@@ -363,6 +363,7 @@ class Interaction:
     error: dict[str, Any] | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    edited: asyncio.Event = field(default_factory=asyncio.Event)  # a webhook edit arrived
 
     @property
     def choices(self) -> list[dict[str, Any]]:

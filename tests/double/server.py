@@ -141,6 +141,9 @@ class Undeliverable:
     data: dict[str, Any]
 
 
+DEFERRED_EDIT_WAIT = 30.0
+
+
 class DiscordDouble:
     def __init__(
         self,
@@ -1085,6 +1088,7 @@ class DiscordDouble:
         self._apply(found, body or {}, files)
         found.flags &= ~128  # an edit ends the "thinking…" state of a deferred response
         found.edited = True
+        record.edited.set()
         record.changed.set()
         return found.payload()
 
@@ -1158,6 +1162,19 @@ class DiscordDouble:
                 raise AssertionError(
                     f"the bot did not answer interaction {payload['data']}"
                 ) from None
+            if record.callback_type == 6:
+                # A deferred update shows nothing by itself: what the member sees is the
+                # edit (or a follow-up) that comes next, so a test acting like them waits.
+                # Discord gives a deferred interaction 15 minutes; a test gives it 30 s.
+                try:
+                    async with asyncio.timeout(DEFERRED_EDIT_WAIT):
+                        while not (record.edited.is_set() or record.followups):
+                            record.changed.clear()
+                            await record.changed.wait()
+                except TimeoutError:
+                    raise AssertionError(
+                        f"the bot deferred {payload['data']} and showed nothing after it"
+                    ) from None
         return record
 
     def find_command(
