@@ -46,3 +46,14 @@ def error(message: str) -> None:
 
 def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def language_of(code: str) -> str | None:
+    """The language `--locale` names, or None after saying which ones Anagen speaks."""
+    from bot.i18n import LANGUAGES, known
+
+    language = known(code)
+    if language is None:
+        codes = ", ".join(lang.code for lang in LANGUAGES)
+        error(f"--locale {code}: not a language Anagen speaks ({codes})")
+    return language

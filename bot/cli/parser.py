@@ -99,14 +99,7 @@ def _add_bot_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="PATH",
         help="questionnaire file to preview (default: ANAGEN_QUESTIONNAIRE or the bundled one)",
     )
-    preview.add_argument(
-        "--locale",
-        default="en",
-        metavar="LANGUAGE",
-        help="take it as a member whose Discord is in LANGUAGE sees it: "
-        + ", ".join(language.code for language in LANGUAGES)
-        + " (Discord's codes such as pt-BR work too; default: en)",
-    )
+    _add_locale(preview, "take it as a member whose Discord is in LANGUAGE sees it")
     guilds = commands.add_parser(
         "guilds",
         help="list the servers in the database, with their response counts",
@@ -196,14 +189,7 @@ def _add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     report.add_argument(
         "-o", "--output", type=Path, required=True, metavar="PATH", help="the HTML file to write"
     )
-    report.add_argument(
-        "--locale",
-        default="en",
-        metavar="LANGUAGE",
-        help="write the page in LANGUAGE: "
-        + ", ".join(language.code for language in LANGUAGES)
-        + " (default: en)",
-    )
+    _add_locale(report, "write the page in LANGUAGE")
     imports = commands.add_parser(
         "import-replies",
         help="import questionnaire replies people wrote in a thread",
@@ -305,3 +291,14 @@ def _add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
             help=f"{role}: an SQLite file's path (or sqlite:///PATH) or a PostgreSQL URL "
             "such as postgresql://USER:PASSWORD@HOST/DATABASE",
         )
+
+
+def _add_locale(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--locale",
+        default="en",
+        metavar="LANGUAGE",
+        help=f"{what}: "
+        + ", ".join(language.code for language in LANGUAGES)
+        + " (Discord's codes such as pt-BR work too; default: en)",
+    )

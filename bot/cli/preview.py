@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from types import FrameType
 
 from bot.cli.database import settings_or_exit
-from bot.cli.output import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, error
-from bot.i18n import LANGUAGES, TRANSLATED, _, known, speaking
+from bot.cli.output import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, error, language_of
+from bot.i18n import TRANSLATED, _, speaking
 from bot.storage import Database
 from bot.survey.questionnaire import QuestionnaireError
 from bot.survey.translations import Translated
@@ -58,10 +58,8 @@ def command_preview(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args, require_token=False)
     if isinstance(settings, int):
         return settings
-    language = known(args.locale)
+    language = language_of(args.locale)
     if language is None:
-        codes = ", ".join(lang.code for lang in LANGUAGES)
-        error(f"--locale {args.locale}: not a language Anagen speaks ({codes})")
         return EXIT_FAILURE
     try:
         questionnaire = load_questionnaire(args.questionnaire or settings.questionnaire_path)

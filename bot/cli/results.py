@@ -20,8 +20,8 @@ from bot.cli.database import (
     database_or_exit,
     require_guild,
 )
-from bot.cli.output import EXIT_FAILURE, EXIT_OK, error
-from bot.i18n import LANGUAGES, known, set_language
+from bot.cli.output import EXIT_FAILURE, EXIT_OK, error, language_of
+from bot.i18n import set_language
 from bot.settings import Settings
 from bot.storage import Database, StorageError
 from bot.survey.questionnaire import QuestionnaireError
@@ -141,10 +141,8 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
                 self.bar.set_postfix_str(f"{question_id} by {by_id}")
                 self.bar.update()
 
-    language = known(args.locale)
+    language = language_of(args.locale)
     if language is None:
-        codes = ", ".join(lang.code for lang in LANGUAGES)
-        error(f"--locale {args.locale}: not a language Anagen speaks ({codes})")
         return EXIT_FAILURE
     set_language(language)  # this command's own task: the page's words, numbers and dates
     questionnaire = load_questionnaire(settings.questionnaire_path)
